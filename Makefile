@@ -1,0 +1,55 @@
+# Thước đo — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := thuocdo.config.settings
+
+.PHONY: run test install install-dev lint typecheck contracts migrations-check pytest serve demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, migrate, load the demo agency, serve on HOST:PORT (SQLite by default)
+run: install
+	$(BIN)/python -m thuocdo.manage migrate --no-input
+	$(BIN)/python -m thuocdo.manage collectstatic --no-input --verbosity 0
+	$(BIN)/python -m thuocdo.manage load_demo
+	@$(BIN)/python -m thuocdo.manage demo_logins --url "http://$(HOST):$(PORT)/"
+	$(BIN)/gunicorn thuocdo.config.wsgi --bind "$(HOST):$(PORT)" --workers 2 --threads 4 --access-logfile -
+
+## make test: every check — lint, format, types, import contracts, migrations, tests with coverage
+test: install-dev lint typecheck contracts migrations-check pytest
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+contracts:
+	$(BIN)/lint-imports
+
+migrations-check:
+	$(BIN)/python -m thuocdo.manage makemigrations --check --dry-run
+
+pytest:
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var/static build *.egg-info

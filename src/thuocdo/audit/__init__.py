@@ -1,0 +1,1 @@
+"""Append-only audit trail: who did what, when, from where, before and after."""

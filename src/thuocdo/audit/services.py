@@ -1,0 +1,93 @@
+"""The one way to write an audit entry. Services call `record` inside their transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models, transaction
+
+from thuocdo.audit.models import AuditEntry
+from thuocdo.core.models import User
+from thuocdo.core.origin import current_origin
+
+JSONValue = Any
+
+
+def to_json(value: Any) -> JSONValue:
+    """Turns model field values into JSON that reads well in the audit page."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return to_json(value.value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dict):
+        return {str(key): to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_json(item) for item in value]
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, JSONValue]:
+    """The named fields of an instance; foreign keys as their ids."""
+    values: dict[str, JSONValue] = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        values[name] = to_json(getattr(instance, attname))
+    return values
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    agency_id: int | None = None,
+    before: dict[str, JSONValue] | None = None,
+    after: dict[str, JSONValue] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the writing service's transaction")
+    if target is not None:
+        object_type = object_type or target._meta.label_lower
+        object_id = object_id or str(target.pk)
+        object_repr = object_repr or str(target)[:300]
+    origin = current_origin()
+    actor_name = ""
+    if actor is not None:
+        actor_name = (actor.get_full_name() or actor.get_username())[:200]
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_name=actor_name,
+        agency_id=agency_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:300],
+        before=before,
+        after=after,
+        reason=reason,
+        channel=origin.channel[:60],
+        ip=origin.ip or None,
+        user_agent=origin.user_agent,
+        path=origin.path,
+        request_id=origin.request_id,
+    )
+
+
+def changed(before: dict[str, JSONValue], after: dict[str, JSONValue]) -> dict[str, JSONValue]:
+    """Only the keys whose value changed, to keep entries short."""
+    return {key: value for key, value in after.items() if before.get(key) != value}

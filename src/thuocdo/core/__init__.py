@@ -1,0 +1,1 @@
+"""Base pieces every app uses: the user model, errors, text rules, request origin."""

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from thuocdo.demo.build import load_demo
+
+
+class Command(BaseCommand):
+    help = "Nạp cơ quan mẫu (chạy lại không thay đổi gì). Loads the demo agency, idempotently."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=335)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo(seed=options["seed"])
+        if result.created:
+            self.stdout.write(f"Đã nạp cơ quan mẫu: {result.agency.name}.")
+        else:
+            self.stdout.write(f"Cơ quan mẫu đã có sẵn ({result.agency.name}); không thay đổi gì.")

@@ -1,0 +1,1 @@
+"""The organisation: agencies and their units, people, job positions, assignments, roles."""

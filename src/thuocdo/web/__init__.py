@@ -1,0 +1,1 @@
+"""Server-rendered pages: thin views that call access helpers, selectors and services."""
