@@ -25,8 +25,9 @@ AnyUser = User | AnonymousUser
 
 def _denied(action: Action, what_vi: str, what_en: str) -> AccessDenied:
     verb_vi, verb_en = ("xem", "view") if action == "view" else ("thay đổi", "change")
-    return AccessDenied(f"Bạn không có quyền {verb_vi} {what_vi} này.",
-                        f"You may not {verb_en} this {what_en}.")
+    return AccessDenied(
+        f"Bạn không có quyền {verb_vi} {what_vi} này.", f"You may not {verb_en} this {what_en}."
+    )
 
 
 def _paths_q(scope: Scope, field: str) -> Q:
@@ -53,8 +54,9 @@ def visible_units(user: AnyUser) -> QuerySet[Unit]:
     scope = scope_for(user)
     if scope.operator:
         return Unit.objects.all()
-    own_units = Assignment.objects.filter(current(timezone.localdate()),
-                                          person_id=scope.person_id).values("unit_id")
+    own_units = Assignment.objects.filter(
+        current(timezone.localdate()), person__pk=scope.person_id or 0
+    ).values("unit_id")
     return Unit.objects.filter(
         Q(agency_id__in=scope.read_agencies) | _paths_q(scope, "path") | Q(pk__in=own_units)
     )
@@ -90,7 +92,9 @@ def visible_people(user: AnyUser) -> QuerySet[Person]:
 def access_person(user: AnyUser, person_id: int, *, action: Action = "view") -> Person:
     person = Person.objects.filter(pk=person_id).select_related("agency", "user").first()
     if person is None:
-        raise NotFound(f"Không tìm thấy cán bộ #{person_id}.", f"Person #{person_id} was not found.")
+        raise NotFound(
+            f"Không tìm thấy cán bộ #{person_id}.", f"Person #{person_id} was not found."
+        )
     scope = scope_for(user)
     allowed = (
         scope.configures_agency(person.agency_id)
@@ -121,8 +125,10 @@ def access_assignment(user: AnyUser, assignment_id: int, *, action: Action = "vi
         Assignment.objects.filter(pk=assignment_id).select_related("unit", "person").first()
     )
     if assignment is None:
-        raise NotFound(f"Không tìm thấy phân công #{assignment_id}.",
-                       f"Assignment #{assignment_id} was not found.")
+        raise NotFound(
+            f"Không tìm thấy phân công #{assignment_id}.",
+            f"Assignment #{assignment_id} was not found.",
+        )
     scope = scope_for(user)
     allowed = (
         scope.configures_agency(assignment.unit.agency_id)
@@ -151,8 +157,9 @@ def visible_job_positions(user: AnyUser) -> QuerySet[JobPosition]:
 def access_job_position(user: AnyUser, job_id: int, *, action: Action = "view") -> JobPosition:
     job = JobPosition.objects.filter(pk=job_id).first()
     if job is None:
-        raise NotFound(f"Không tìm thấy vị trí việc làm #{job_id}.",
-                       f"Job position #{job_id} was not found.")
+        raise NotFound(
+            f"Không tìm thấy vị trí việc làm #{job_id}.", f"Job position #{job_id} was not found."
+        )
     scope = scope_for(user)
     allowed = (
         scope.configures_agency(job.agency_id)
@@ -177,11 +184,14 @@ def visible_audit_entries(user: AnyUser) -> QuerySet[AuditEntry]:
 def access_audit_entry(user: AnyUser, entry_id: int, *, action: Action = "view") -> AuditEntry:
     entry = AuditEntry.objects.filter(pk=entry_id).first()
     if entry is None:
-        raise NotFound(f"Không tìm thấy mục nhật ký #{entry_id}.",
-                       f"Audit entry #{entry_id} was not found.")
+        raise NotFound(
+            f"Không tìm thấy mục nhật ký #{entry_id}.", f"Audit entry #{entry_id} was not found."
+        )
     if action != "view":
-        raise AccessDenied("Nhật ký chỉ được ghi thêm, không ai được sửa.",
-                           "The audit log is append-only: nobody may change it.")
+        raise AccessDenied(
+            "Nhật ký chỉ được ghi thêm, không ai được sửa.",
+            "The audit log is append-only: nobody may change it.",
+        )
     if not scope_for(user).audits_agency(entry.agency_id):
         raise _denied(action, "mục nhật ký", "audit entry")
     return entry

@@ -80,7 +80,7 @@ def scope_for(user: User | AnonymousUser, on: dt.date | None = None) -> Scope:
             current(day), person=person, role__in=Assignment.LEADING_ROLES
         ).values_list("unit__path", "unit__parent_id", "unit__agency_id"):
             led_paths.append(unit_path)
-            if unit_parent is None:
+            if unit_parent is None and agency_id is not None:
                 leadership.add(agency_id)
     grants = RoleGrant.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=day), user=user, start_date__lte=day

@@ -13,8 +13,6 @@ from django.db import transaction
 
 from thuocdo.core.models import User
 from thuocdo.core.origin import origin_scope
-from thuocdo.org import services
-from thuocdo.org.models import Assignment, JobPosition, Person, RoleGrant, Unit
 from thuocdo.demo.data import (
     AGENCY_CODE,
     AGENCY_NAME,
@@ -30,6 +28,8 @@ from thuocdo.demo.data import (
     UNITS,
     UnitSpec,
 )
+from thuocdo.org import services
+from thuocdo.org.models import Assignment, JobPosition, Person, RoleGrant, Unit
 
 START = dt.date(2025, 3, 1)
 MOVE_DAY = dt.date(2025, 9, 1)
@@ -81,8 +81,13 @@ class Builder:
         self.counter = 0
         self.agency: Unit | None = None
 
-    def person(self, category: str = Person.Category.CIVIL_SERVANT, *, senior: bool = False,
-               gender: str | None = None) -> Person:
+    def person(
+        self,
+        category: str = Person.Category.CIVIL_SERVANT,
+        *,
+        senior: bool = False,
+        gender: str | None = None,
+    ) -> Person:
         assert self.agency is not None
         self.counter += 1
         gender = gender or self.rng.choice([Person.Gender.MALE, Person.Gender.FEMALE])
@@ -90,18 +95,37 @@ class Builder:
         born = dt.date(year, self.rng.randint(1, 12), self.rng.randint(1, 28))
         code = f"CB{self.counter:04d}"
         return services.person_create(
-            actor=None, agency=self.agency, code=code, full_name=self.names.make(gender),
-            category=category, gender=gender, birth_date=born,
+            actor=None,
+            agency=self.agency,
+            code=code,
+            full_name=self.names.make(gender),
+            category=category,
+            gender=gender,
+            birth_date=born,
             email=f"{code.lower()}@demo.thuocdo.vn",
         )
 
-    def job(self, unit: Unit | None, code: str, name: str, *, leadership: bool = False,
-            description: str = "", order: int = 0) -> JobPosition:
+    def job(
+        self,
+        unit: Unit | None,
+        code: str,
+        name: str,
+        *,
+        leadership: bool = False,
+        description: str = "",
+        order: int = 0,
+    ) -> JobPosition:
         assert self.agency is not None
         return services.job_position_create(
-            actor=None, agency=self.agency, unit=unit, code=code, name=name,
-            is_leadership=leadership, sort_order=order,
-            description=description or f"{name}: thực hiện nhiệm vụ theo chức năng của đơn vị, "
+            actor=None,
+            agency=self.agency,
+            unit=unit,
+            code=code,
+            name=name,
+            is_leadership=leadership,
+            sort_order=order,
+            description=description
+            or f"{name}: thực hiện nhiệm vụ theo chức năng của đơn vị, "
             "chịu trách nhiệm về khối lượng, chất lượng và tiến độ sản phẩm được giao.",
         )
 
@@ -109,68 +133,115 @@ class Builder:
         """Head, deputies and staff of one unit; returns named people for the demo logins."""
         named: dict[str, Person] = {}
         head_job = self.job(unit, f"{spec.code}-LD1", spec.head_title, leadership=True, order=1)
-        deputy_job = self.job(unit, f"{spec.code}-LD2", spec.deputy_title, leadership=True,
-                              order=2)
-        jobs = [self.job(unit, f"{spec.code}-CM{i + 1}", name, order=10 + i)
-                for i, name in enumerate(spec.jobs)]
-        category = (Person.Category.PUBLIC_EMPLOYEE if spec.code.startswith("TT")
-                    else Person.Category.CIVIL_SERVANT)
+        deputy_job = self.job(unit, f"{spec.code}-LD2", spec.deputy_title, leadership=True, order=2)
+        jobs = [
+            self.job(unit, f"{spec.code}-CM{i + 1}", name, order=10 + i)
+            for i, name in enumerate(spec.jobs)
+        ]
+        category = (
+            Person.Category.PUBLIC_EMPLOYEE
+            if spec.code.startswith("TT")
+            else Person.Category.CIVIL_SERVANT
+        )
         head = self.person(category, senior=True)
-        services.assignment_start(actor=None, person=head, unit=unit, start_date=START,
-                                  role=Assignment.Role.HEAD, job_position=head_job,
-                                  title=spec.head_title)
+        services.assignment_start(
+            actor=None,
+            person=head,
+            unit=unit,
+            start_date=START,
+            role=Assignment.Role.HEAD,
+            job_position=head_job,
+            title=spec.head_title,
+        )
         named["head"] = head
         for index, assigned in enumerate(spec.fields):
             deputy = self.person(category, senior=True)
             services.assignment_start(
-                actor=None, person=deputy, unit=unit, start_date=START,
-                role=Assignment.Role.DEPUTY, job_position=deputy_job, title=spec.deputy_title,
+                actor=None,
+                person=deputy,
+                unit=unit,
+                start_date=START,
+                role=Assignment.Role.DEPUTY,
+                job_position=deputy_job,
+                title=spec.deputy_title,
                 assigned_fields=[assigned] if assigned else [],
             )
             named.setdefault("deputy", deputy) if index == 0 else None
         for index in range(spec.staff):
             job = jobs[index % len(jobs)]
-            staff_category = (Person.Category.CONTRACT if job.name == "Nhân viên phục vụ"
-                              else category)
+            staff_category = (
+                Person.Category.CONTRACT if job.name == "Nhân viên phục vụ" else category
+            )
             member = self.person(staff_category)
-            services.assignment_start(actor=None, person=member, unit=unit, start_date=START,
-                                      job_position=job, title="")
+            services.assignment_start(
+                actor=None, person=member, unit=unit, start_date=START, job_position=job, title=""
+            )
             named.setdefault("staff", member)
         return named
 
     def build(self) -> DemoResult:
-        agency = services.agency_create(actor=None, code=AGENCY_CODE, name=AGENCY_NAME,
-                                        name_en=AGENCY_NAME_EN, short_name=AGENCY_SHORT)
+        agency = services.agency_create(
+            actor=None,
+            code=AGENCY_CODE,
+            name=AGENCY_NAME,
+            name_en=AGENCY_NAME_EN,
+            short_name=AGENCY_SHORT,
+        )
         self.agency = agency
         leaders_job = self.job(None, "LDB", "Lãnh đạo Ban", leadership=True, order=0)
         leaders: list[Person] = []
         for role, title, fields in LEADERSHIP:
             leader = self.person(Person.Category.CADRE, senior=True)
-            services.assignment_start(actor=None, person=leader, unit=agency, start_date=START,
-                                      role=role, job_position=leaders_job, title=title,
-                                      assigned_fields=list(fields))
+            services.assignment_start(
+                actor=None,
+                person=leader,
+                unit=agency,
+                start_date=START,
+                role=role,
+                job_position=leaders_job,
+                title=title,
+                assigned_fields=list(fields),
+            )
             leaders.append(leader)
         people: dict[str, dict[str, Person]] = {}
         units: dict[str, Unit] = {}
         for order, spec in enumerate(UNITS, start=1):
-            unit = services.unit_create(actor=None, parent=agency, code=spec.code, name=spec.name,
-                                        name_en=spec.name_en, kind=spec.kind, sort_order=order,
-                                        valid_from=START)
+            unit = services.unit_create(
+                actor=None,
+                parent=agency,
+                code=spec.code,
+                name=spec.name,
+                name_en=spec.name_en,
+                kind=spec.kind,
+                sort_order=order,
+                valid_from=START,
+            )
             units[spec.code] = unit
             people[spec.code] = self.staff_unit(spec, unit)
             for sub_order, sub in enumerate(spec.offices, start=1):
                 sub_unit = services.unit_create(
-                    actor=None, parent=unit, code=sub.code, name=sub.name, name_en=sub.name_en,
-                    kind=sub.kind, sort_order=sub_order, valid_from=START)
+                    actor=None,
+                    parent=unit,
+                    code=sub.code,
+                    name=sub.name,
+                    name_en=sub.name_en,
+                    kind=sub.kind,
+                    sort_order=sub_order,
+                    valid_from=START,
+                )
                 units[sub.code] = sub_unit
                 people[sub.code] = self.staff_unit(sub, sub_unit)
 
         # History: an official who moved between departments in September.
         official = people["V-CL"]["staff"]
-        services.person_move(actor=None, person=official, unit=units["V-KTVM"],
-                             start_date=MOVE_DAY,
-                             job_position=JobPosition.objects.get(agency=agency, code="V-KTVM-CM1"),
-                             reason="Điều động theo Quyết định số 215-QĐ/BCSCL ngày 25/8/2025")
+        services.person_move(
+            actor=None,
+            person=official,
+            unit=units["V-KTVM"],
+            start_date=MOVE_DAY,
+            job_position=JobPosition.objects.get(agency=agency, code="V-KTVM-CM1"),
+            reason="Điều động theo Quyết định số 215-QĐ/BCSCL ngày 25/8/2025",
+        )
         personnel_officer = people["VP-TCCB"]["staff"]
         auditor = people["VP-TH"]["staff"]
         logins = [
@@ -183,17 +254,20 @@ class Builder:
         ]
         result = DemoResult(created=True, agency=agency)
         for username, person, role_vi, role_en in logins:
-            services.person_set_login(actor=None, person=person, username=username,
-                                      password=DEMO_PASSWORD)
+            services.person_set_login(
+                actor=None, person=person, username=username, password=DEMO_PASSWORD
+            )
             assignment = Assignment.objects.filter(person=person, end_date__isnull=True).first()
             where = assignment.unit.name if assignment else agency.name
             result.logins.append(DemoLogin(username, role_vi, role_en, person.full_name, where))
         tochuc = User.objects.get(username="tochuc")
-        services.role_grant(actor=None, user=tochuc, agency=agency,
-                            role=RoleGrant.Role.PERSONNEL, start_date=START)
+        services.role_grant(
+            actor=None, user=tochuc, agency=agency, role=RoleGrant.Role.PERSONNEL, start_date=START
+        )
         thanhtra = User.objects.get(username="thanhtra")
-        services.role_grant(actor=None, user=thanhtra, agency=agency,
-                            role=RoleGrant.Role.AUDITOR, start_date=START)
+        services.role_grant(
+            actor=None, user=thanhtra, agency=agency, role=RoleGrant.Role.AUDITOR, start_date=START
+        )
         return result
 
 
@@ -212,10 +286,20 @@ def demo_logins() -> list[DemoLogin]:
         person = Person.objects.filter(user__username=username).first()
         if person is None:
             continue
-        assignment = Assignment.objects.filter(person=person, end_date__isnull=True).select_related(
-            "unit").first()
-        found.append(DemoLogin(username, role_vi, role_en, person.full_name,
-                               assignment.unit.name if assignment else ""))
+        assignment = (
+            Assignment.objects.filter(person=person, end_date__isnull=True)
+            .select_related("unit")
+            .first()
+        )
+        found.append(
+            DemoLogin(
+                username,
+                role_vi,
+                role_en,
+                person.full_name,
+                assignment.unit.name if assignment else "",
+            )
+        )
     return found
 
 

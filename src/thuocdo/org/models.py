@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Unit(models.Model):
@@ -15,9 +16,9 @@ class Unit(models.Model):
     """
 
     class Kind(models.TextChoices):
-        AGENCY = "agency", "Cơ quan"
-        DEPARTMENT = "department", "Vụ, đơn vị"
-        OFFICE = "office", "Phòng"
+        AGENCY = "agency", _("Cơ quan")
+        DEPARTMENT = "department", _("Vụ, đơn vị")
+        OFFICE = "office", _("Phòng")
 
     agency = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -70,14 +71,14 @@ class Person(models.Model):
     """A cadre, civil servant, public employee or contract worker."""
 
     class Category(models.TextChoices):
-        CADRE = "can_bo", "Cán bộ"
-        CIVIL_SERVANT = "cong_chuc", "Công chức"
-        PUBLIC_EMPLOYEE = "vien_chuc", "Viên chức"
-        CONTRACT = "nguoi_lao_dong", "Người lao động"
+        CADRE = "can_bo", _("Cán bộ")
+        CIVIL_SERVANT = "cong_chuc", _("Công chức")
+        PUBLIC_EMPLOYEE = "vien_chuc", _("Viên chức")
+        CONTRACT = "nguoi_lao_dong", _("Người lao động")
 
     class Gender(models.TextChoices):
-        FEMALE = "female", "Nữ"
-        MALE = "male", "Nam"
+        FEMALE = "female", _("Nữ")
+        MALE = "male", _("Nam")
 
     agency = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="people")
     user = models.OneToOneField(
@@ -144,10 +145,10 @@ class Assignment(models.Model):
     """
 
     class Role(models.TextChoices):
-        HEAD = "head", "Cấp trưởng"
-        DEPUTY = "deputy", "Cấp phó"
-        ACTING_HEAD = "acting_head", "Quyền cấp trưởng"
-        STAFF = "staff", "Không giữ chức vụ lãnh đạo"
+        HEAD = "head", _("Cấp trưởng")
+        DEPUTY = "deputy", _("Cấp phó")
+        ACTING_HEAD = "acting_head", _("Quyền cấp trưởng")
+        STAFF = "staff", _("Không giữ chức vụ lãnh đạo")
 
     LEADING_ROLES = (Role.HEAD, Role.DEPUTY, Role.ACTING_HEAD)
 
@@ -200,8 +201,8 @@ class RoleGrant(models.Model):
     """
 
     class Role(models.TextChoices):
-        PERSONNEL = "personnel", "Tổ chức cán bộ"
-        AUDITOR = "auditor", "Thanh tra, kiểm tra"
+        PERSONNEL = "personnel", _("Tổ chức cán bộ")
+        AUDITOR = "auditor", _("Thanh tra, kiểm tra")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grants"

@@ -32,7 +32,10 @@ def subtree(unit: Unit) -> QuerySet[Unit]:
 
 def main_assignment(person: Person, on: dt.date) -> Assignment | None:
     return (
-        assignments_on(on).filter(person=person, is_concurrent=False).order_by("-start_date").first()
+        assignments_on(on)
+        .filter(person=person, is_concurrent=False)
+        .order_by("-start_date")
+        .first()
     )
 
 

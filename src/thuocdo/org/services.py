@@ -17,22 +17,56 @@ from thuocdo.core.models import User
 from thuocdo.core.text import clean_text, fold
 from thuocdo.org.models import Assignment, JobPosition, Person, RoleGrant, Unit
 
-UNIT_FIELDS = ("parent", "code", "name", "name_en", "short_name", "kind", "sort_order",
-               "valid_from", "valid_to")
-PERSON_FIELDS = ("agency", "code", "full_name", "gender", "birth_date", "category", "email",
-                 "phone", "is_active", "user")
-JOB_FIELDS = ("agency", "unit", "code", "name", "description", "is_leadership", "sort_order",
-              "is_active")
-ASSIGNMENT_FIELDS = ("person", "unit", "job_position", "role", "title", "assigned_fields",
-                     "is_concurrent", "start_date", "end_date")
+UNIT_FIELDS = (
+    "parent",
+    "code",
+    "name",
+    "name_en",
+    "short_name",
+    "kind",
+    "sort_order",
+    "valid_from",
+    "valid_to",
+)
+PERSON_FIELDS = (
+    "agency",
+    "code",
+    "full_name",
+    "gender",
+    "birth_date",
+    "category",
+    "email",
+    "phone",
+    "is_active",
+    "user",
+)
+JOB_FIELDS = (
+    "agency",
+    "unit",
+    "code",
+    "name",
+    "description",
+    "is_leadership",
+    "sort_order",
+    "is_active",
+)
+ASSIGNMENT_FIELDS = (
+    "person",
+    "unit",
+    "job_position",
+    "role",
+    "title",
+    "assigned_fields",
+    "is_concurrent",
+    "start_date",
+    "end_date",
+)
 
 
 def _required(value: str, field: str, label_vi: str, label_en: str) -> str:
     cleaned = clean_text(value)
     if not cleaned:
-        raise ValidationFailed(
-            f"Thiếu {label_vi}.", f"The {label_en} is missing.", field=field
-        )
+        raise ValidationFailed(f"Thiếu {label_vi}.", f"The {label_en} is missing.", field=field)
     return cleaned
 
 
@@ -45,8 +79,9 @@ def agency_create(
 ) -> Unit:
     code = _required(code, "code", "mã cơ quan", "agency code")
     if Unit.objects.filter(parent__isnull=True, code=code).exists():
-        raise Conflict(f"Đã có cơ quan mã “{code}”.", f"An agency with code {code} exists.",
-                       field="code")
+        raise Conflict(
+            f"Đã có cơ quan mã “{code}”.", f"An agency with code {code} exists.", field="code"
+        )
     agency = Unit(
         code=code,
         name=_required(name, "name", "tên cơ quan", "agency name"),
@@ -58,8 +93,13 @@ def agency_create(
     agency.agency = agency
     agency.path = f"/{agency.pk}/"
     agency.save(update_fields=["agency", "path"])
-    record(actor=actor, action="org.agency.create", target=agency, agency_id=agency.pk,
-           after=snapshot(agency, UNIT_FIELDS))
+    record(
+        actor=actor,
+        action="org.agency.create",
+        target=agency,
+        agency_id=agency.pk,
+        after=snapshot(agency, UNIT_FIELDS),
+    )
     return agency
 
 
@@ -77,12 +117,16 @@ def unit_create(
     valid_from: dt.date | None = None,
 ) -> Unit:
     if kind not in Unit.Kind.values or kind == Unit.Kind.AGENCY:
-        raise ValidationFailed(f"Loại đơn vị “{kind}” không hợp lệ.",
-                               f"Unit kind {kind!r} is not valid.", field="kind")
+        raise ValidationFailed(
+            f"Loại đơn vị “{kind}” không hợp lệ.", f"Unit kind {kind!r} is not valid.", field="kind"
+        )
     code = _required(code, "code", "mã đơn vị", "unit code")
     if Unit.objects.filter(agency_id=parent.agency_id, code=code).exists():
-        raise Conflict(f"Cơ quan đã có đơn vị mã “{code}”.",
-                       f"The agency already has a unit with code {code}.", field="code")
+        raise Conflict(
+            f"Cơ quan đã có đơn vị mã “{code}”.",
+            f"The agency already has a unit with code {code}.",
+            field="code",
+        )
     unit = Unit(
         agency_id=parent.agency_id,
         parent=parent,
@@ -100,8 +144,13 @@ def unit_create(
     unit.save()
     unit.path = f"{parent.path}{unit.pk}/"
     unit.save(update_fields=["path"])
-    record(actor=actor, action="org.unit.create", target=unit, agency_id=unit.agency_id,
-           after=snapshot(unit, UNIT_FIELDS))
+    record(
+        actor=actor,
+        action="org.unit.create",
+        target=unit,
+        agency_id=unit.agency_id,
+        after=snapshot(unit, UNIT_FIELDS),
+    )
     return unit
 
 
@@ -110,8 +159,10 @@ def unit_update(*, actor: User | None, unit: Unit, reason: str = "", **changes: 
     allowed = {"name", "name_en", "short_name", "sort_order", "valid_to"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationFailed(f"Không sửa được trường: {', '.join(sorted(unknown))}.",
-                               f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(
+            f"Không sửa được trường: {', '.join(sorted(unknown))}.",
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}.",
+        )
     before = snapshot(unit, UNIT_FIELDS)
     for name, value in changes.items():
         setattr(unit, name, clean_text(value) if isinstance(value, str) else value)
@@ -119,8 +170,15 @@ def unit_update(*, actor: User | None, unit: Unit, reason: str = "", **changes: 
         raise ValidationFailed("Thiếu tên đơn vị.", "The unit name is missing.", field="name")
     unit.save()
     after = snapshot(unit, UNIT_FIELDS)
-    record(actor=actor, action="org.unit.update", target=unit, agency_id=unit.agency_id,
-           before=changed(after, before), after=changed(before, after), reason=reason)
+    record(
+        actor=actor,
+        action="org.unit.update",
+        target=unit,
+        agency_id=unit.agency_id,
+        before=changed(after, before),
+        after=changed(before, after),
+        reason=reason,
+    )
     return unit
 
 
@@ -148,25 +206,42 @@ def person_create(
         )
     code = _required(code, "code", "mã cán bộ", "staff code")
     if Person.objects.filter(agency=agency, code=code).exists():
-        raise Conflict(f"Đã có người mang mã “{code}”.", f"Staff code {code} is taken.",
-                       field="code")
+        raise Conflict(
+            f"Đã có người mang mã “{code}”.", f"Staff code {code} is taken.", field="code"
+        )
     name = _required(full_name, "full_name", "họ và tên", "full name")
     person = Person.objects.create(
-        agency=agency, code=code, full_name=name, search_name=fold(name), category=category,
-        gender=gender, birth_date=birth_date, email=clean_text(email), phone=clean_text(phone),
+        agency=agency,
+        code=code,
+        full_name=name,
+        search_name=fold(name),
+        category=category,
+        gender=gender,
+        birth_date=birth_date,
+        email=clean_text(email),
+        phone=clean_text(phone),
     )
-    record(actor=actor, action="org.person.create", target=person, agency_id=agency.pk,
-           after=snapshot(person, PERSON_FIELDS))
+    record(
+        actor=actor,
+        action="org.person.create",
+        target=person,
+        agency_id=agency.pk,
+        after=snapshot(person, PERSON_FIELDS),
+    )
     return person
 
 
 @transaction.atomic
-def person_update(*, actor: User | None, person: Person, reason: str = "", **changes: Any) -> Person:
+def person_update(
+    *, actor: User | None, person: Person, reason: str = "", **changes: Any
+) -> Person:
     allowed = {"full_name", "gender", "birth_date", "category", "email", "phone", "is_active"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationFailed(f"Không sửa được trường: {', '.join(sorted(unknown))}.",
-                               f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed(
+            f"Không sửa được trường: {', '.join(sorted(unknown))}.",
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}.",
+        )
     if "category" in changes and changes["category"] not in Person.Category.values:
         raise ValidationFailed("Đối tượng không hợp lệ.", "Invalid category.", field="category")
     before = snapshot(person, PERSON_FIELDS)
@@ -177,8 +252,15 @@ def person_update(*, actor: User | None, person: Person, reason: str = "", **cha
     person.search_name = fold(person.full_name)
     person.save()
     after = snapshot(person, PERSON_FIELDS)
-    record(actor=actor, action="org.person.update", target=person, agency_id=person.agency_id,
-           before=changed(after, before), after=changed(before, after), reason=reason)
+    record(
+        actor=actor,
+        action="org.person.update",
+        target=person,
+        agency_id=person.agency_id,
+        before=changed(after, before),
+        after=changed(before, after),
+        reason=reason,
+    )
     return person
 
 
@@ -191,11 +273,18 @@ def person_set_login(
     user = person.user
     if user is None:
         if User.objects.filter(username=username).exists():
-            raise Conflict(f"Tên đăng nhập “{username}” đã được dùng.",
-                           f"Username {username} is taken.", field="username")
+            raise Conflict(
+                f"Tên đăng nhập “{username}” đã được dùng.",
+                f"Username {username} is taken.",
+                field="username",
+            )
         parts = person.full_name.rsplit(" ", 1)
-        user = User(username=username, first_name=parts[-1], last_name=parts[0] if
-                    len(parts) > 1 else "", email=person.email)
+        user = User(
+            username=username,
+            first_name=parts[-1],
+            last_name=parts[0] if len(parts) > 1 else "",
+            email=person.email,
+        )
     if password:
         user.set_password(password)
     else:
@@ -203,8 +292,13 @@ def person_set_login(
     user.save()
     person.user = user
     person.save(update_fields=["user", "updated_at"])
-    record(actor=actor, action="org.person.set_login", target=person, agency_id=person.agency_id,
-           after={"username": user.username, "password_set": bool(password)})
+    record(
+        actor=actor,
+        action="org.person.set_login",
+        target=person,
+        agency_id=person.agency_id,
+        after={"username": user.username, "password_set": bool(password)},
+    )
     return user
 
 
@@ -221,19 +315,30 @@ def job_position_create(
     sort_order: int = 0,
 ) -> JobPosition:
     if unit is not None and unit.agency_id != agency.pk:
-        raise ValidationFailed("Đơn vị không thuộc cơ quan này.",
-                               "The unit is not in this agency.", field="unit")
+        raise ValidationFailed(
+            "Đơn vị không thuộc cơ quan này.", "The unit is not in this agency.", field="unit"
+        )
     code = _required(code, "code", "mã vị trí việc làm", "job position code")
     if JobPosition.objects.filter(agency=agency, code=code).exists():
-        raise Conflict(f"Đã có vị trí việc làm mã “{code}”.", f"Job position {code} exists.",
-                       field="code")
+        raise Conflict(
+            f"Đã có vị trí việc làm mã “{code}”.", f"Job position {code} exists.", field="code"
+        )
     job = JobPosition.objects.create(
-        agency=agency, unit=unit, code=code,
+        agency=agency,
+        unit=unit,
+        code=code,
         name=_required(name, "name", "tên vị trí việc làm", "job position name"),
-        description=clean_text(description), is_leadership=is_leadership, sort_order=sort_order,
+        description=clean_text(description),
+        is_leadership=is_leadership,
+        sort_order=sort_order,
     )
-    record(actor=actor, action="org.job_position.create", target=job, agency_id=agency.pk,
-           after=snapshot(job, JOB_FIELDS))
+    record(
+        actor=actor,
+        action="org.job_position.create",
+        target=job,
+        agency_id=agency.pk,
+        after=snapshot(job, JOB_FIELDS),
+    )
     return job
 
 
@@ -241,19 +346,30 @@ def job_position_create(
 
 
 def _check_assignment(
-    *, person: Person, unit: Unit, job_position: JobPosition | None, role: str,
+    *,
+    person: Person,
+    unit: Unit,
+    job_position: JobPosition | None,
+    role: str,
     assigned_fields: list[str],
 ) -> list[str]:
     if role not in Assignment.Role.values:
-        raise ValidationFailed(f"Chức vụ “{role}” không hợp lệ.", f"Role {role!r} is not valid.",
-                               field="role")
+        raise ValidationFailed(
+            f"Chức vụ “{role}” không hợp lệ.", f"Role {role!r} is not valid.", field="role"
+        )
     if job_position is not None and job_position.agency_id != unit.agency_id:
-        raise ValidationFailed("Vị trí việc làm không thuộc cơ quan của đơn vị.",
-                               "The job position belongs to another agency.", field="job_position")
+        raise ValidationFailed(
+            "Vị trí việc làm không thuộc cơ quan của đơn vị.",
+            "The job position belongs to another agency.",
+            field="job_position",
+        )
     fields = [clean_text(item) for item in assigned_fields if clean_text(item)]
     if fields and role != Assignment.Role.DEPUTY:
-        raise ValidationFailed("Chỉ cấp phó mới có lĩnh vực được phân công.",
-                               "Only a deputy has assigned fields.", field="assigned_fields")
+        raise ValidationFailed(
+            "Chỉ cấp phó mới có lĩnh vực được phân công.",
+            "Only a deputy has assigned fields.",
+            field="assigned_fields",
+        )
     return fields
 
 
@@ -271,34 +387,66 @@ def assignment_start(
     is_concurrent: bool = False,
     reason: str = "",
 ) -> Assignment:
-    fields = _check_assignment(person=person, unit=unit, job_position=job_position, role=role,
-                               assigned_fields=assigned_fields or [])
+    fields = _check_assignment(
+        person=person,
+        unit=unit,
+        job_position=job_position,
+        role=role,
+        assigned_fields=assigned_fields or [],
+    )
     if unit.agency_id != person.agency_id:
-        raise ValidationFailed("Đơn vị thuộc cơ quan khác; hãy dùng chuyển công tác.",
-                               "The unit is in another agency; use a transfer.", field="unit")
+        raise ValidationFailed(
+            "Đơn vị thuộc cơ quan khác; hãy dùng chuyển công tác.",
+            "The unit is in another agency; use a transfer.",
+            field="unit",
+        )
     open_assignments = Assignment.objects.select_for_update().filter(
-        person=person, end_date__isnull=True)
+        person=person, end_date__isnull=True
+    )
     if not is_concurrent and open_assignments.filter(is_concurrent=False).exists():
         raise Conflict(
             f"{person.full_name} đang có phân công chính; hãy dùng chuyển công tác.",
-            f"{person.full_name} already has a main assignment; use a move.", field="person")
-    if role in (Assignment.Role.HEAD, Assignment.Role.ACTING_HEAD) and Assignment.objects.filter(
-        unit=unit, end_date__isnull=True, role__in=[Assignment.Role.HEAD, Assignment.Role.ACTING_HEAD]
-    ).exists():
-        raise Conflict(f"{unit.name} đã có cấp trưởng (hoặc quyền cấp trưởng).",
-                       f"{unit.name} already has a head or acting head.", field="role")
+            f"{person.full_name} already has a main assignment; use a move.",
+            field="person",
+        )
+    if (
+        role in (Assignment.Role.HEAD, Assignment.Role.ACTING_HEAD)
+        and Assignment.objects.filter(
+            unit=unit,
+            end_date__isnull=True,
+            role__in=[Assignment.Role.HEAD, Assignment.Role.ACTING_HEAD],
+        ).exists()
+    ):
+        raise Conflict(
+            f"{unit.name} đã có cấp trưởng (hoặc quyền cấp trưởng).",
+            f"{unit.name} already has a head or acting head.",
+            field="role",
+        )
     try:
         with transaction.atomic():
             assignment = Assignment.objects.create(
-                person=person, unit=unit, job_position=job_position, role=role,
-                title=clean_text(title), assigned_fields=fields, is_concurrent=is_concurrent,
+                person=person,
+                unit=unit,
+                job_position=job_position,
+                role=role,
+                title=clean_text(title),
+                assigned_fields=fields,
+                is_concurrent=is_concurrent,
                 start_date=start_date,
             )
     except IntegrityError as error:  # a concurrent writer won the race
-        raise Conflict("Phân công vừa bị thay đổi bởi người khác; hãy tải lại.",
-                       "The assignment changed meanwhile; reload and try again.") from error
-    record(actor=actor, action="org.assignment.start", target=assignment,
-           agency_id=unit.agency_id, after=snapshot(assignment, ASSIGNMENT_FIELDS), reason=reason)
+        raise Conflict(
+            "Phân công vừa bị thay đổi bởi người khác; hãy tải lại.",
+            "The assignment changed meanwhile; reload and try again.",
+        ) from error
+    record(
+        actor=actor,
+        action="org.assignment.start",
+        target=assignment,
+        agency_id=unit.agency_id,
+        after=snapshot(assignment, ASSIGNMENT_FIELDS),
+        reason=reason,
+    )
     return assignment
 
 
@@ -310,14 +458,23 @@ def assignment_end(
     if assignment.end_date is not None:
         raise Conflict("Phân công này đã kết thúc.", "This assignment has already ended.")
     if end_date < assignment.start_date:
-        raise ValidationFailed("Ngày kết thúc trước ngày bắt đầu.",
-                               "The end date is before the start date.", field="end_date")
+        raise ValidationFailed(
+            "Ngày kết thúc trước ngày bắt đầu.",
+            "The end date is before the start date.",
+            field="end_date",
+        )
     before = snapshot(assignment, ASSIGNMENT_FIELDS)
     assignment.end_date = end_date
     assignment.save(update_fields=["end_date"])
-    record(actor=actor, action="org.assignment.end", target=assignment,
-           agency_id=assignment.unit.agency_id, before={"end_date": before["end_date"]},
-           after={"end_date": end_date.isoformat()}, reason=reason)
+    record(
+        actor=actor,
+        action="org.assignment.end",
+        target=assignment,
+        agency_id=assignment.unit.agency_id,
+        before={"end_date": before["end_date"]},
+        after={"end_date": end_date.isoformat()},
+        reason=reason,
+    )
     return assignment
 
 
@@ -341,26 +498,48 @@ def person_move(
     """
     person = Person.objects.select_for_update().get(pk=person.pk)
     current = Assignment.objects.filter(
-        person=person, end_date__isnull=True, is_concurrent=False).first()
+        person=person, end_date__isnull=True, is_concurrent=False
+    ).first()
     if current is not None:
         if start_date <= current.start_date:
             raise ValidationFailed(
                 "Ngày nhận công tác mới phải sau ngày bắt đầu phân công hiện tại "
                 f"({current.start_date:%d/%m/%Y}).",
                 f"The new start must be after the current assignment's start "
-                f"({current.start_date.isoformat()}).", field="start_date")
-        assignment_end(actor=actor, assignment=current,
-                       end_date=start_date - dt.timedelta(days=1), reason=reason)
-    if unit.agency_id != person.agency_id:
+                f"({current.start_date.isoformat()}).",
+                field="start_date",
+            )
+        assignment_end(
+            actor=actor,
+            assignment=current,
+            end_date=start_date - dt.timedelta(days=1),
+            reason=reason,
+        )
+    new_agency_id = unit.agency_id
+    assert new_agency_id is not None  # set when the unit was created
+    if new_agency_id != person.agency_id:
         before = {"agency": person.agency_id}
-        person.agency_id = unit.agency_id
+        person.agency_id = new_agency_id
         person.save(update_fields=["agency", "updated_at"])
-        record(actor=actor, action="org.person.transfer", target=person,
-               agency_id=unit.agency_id, before=before, after={"agency": unit.agency_id},
-               reason=reason)
+        record(
+            actor=actor,
+            action="org.person.transfer",
+            target=person,
+            agency_id=unit.agency_id,
+            before=before,
+            after={"agency": unit.agency_id},
+            reason=reason,
+        )
     return assignment_start(
-        actor=actor, person=person, unit=unit, start_date=start_date, role=role,
-        job_position=job_position, title=title, assigned_fields=assigned_fields, reason=reason,
+        actor=actor,
+        person=person,
+        unit=unit,
+        start_date=start_date,
+        role=role,
+        job_position=job_position,
+        title=title,
+        assigned_fields=assigned_fields,
+        reason=reason,
     )
 
 
@@ -369,30 +548,53 @@ def person_move(
 
 @transaction.atomic
 def role_grant(
-    *, actor: User | None, user: User, agency: Unit, role: str, start_date: dt.date,
+    *,
+    actor: User | None,
+    user: User,
+    agency: Unit,
+    role: str,
+    start_date: dt.date,
     reason: str = "",
 ) -> RoleGrant:
     if role not in RoleGrant.Role.values:
-        raise ValidationFailed(f"Vai trò “{role}” không hợp lệ.", f"Role {role!r} is not valid.",
-                               field="role")
+        raise ValidationFailed(
+            f"Vai trò “{role}” không hợp lệ.", f"Role {role!r} is not valid.", field="role"
+        )
     if not agency.is_agency:
-        raise ValidationFailed("Vai trò được giao theo cơ quan, không theo đơn vị.",
-                               "Roles are granted per agency, not per unit.", field="agency")
-    if RoleGrant.objects.filter(user=user, agency=agency, role=role,
-                                end_date__isnull=True).exists():
+        raise ValidationFailed(
+            "Vai trò được giao theo cơ quan, không theo đơn vị.",
+            "Roles are granted per agency, not per unit.",
+            field="agency",
+        )
+    if RoleGrant.objects.filter(
+        user=user, agency=agency, role=role, end_date__isnull=True
+    ).exists():
         raise Conflict("Tài khoản đã có vai trò này.", "The login already has this role.")
     grant = RoleGrant.objects.create(user=user, agency=agency, role=role, start_date=start_date)
-    record(actor=actor, action="org.role.grant", target=grant, agency_id=agency.pk,
-           after={"user": user.pk, "role": role, "start_date": start_date.isoformat()},
-           reason=reason)
+    record(
+        actor=actor,
+        action="org.role.grant",
+        target=grant,
+        agency_id=agency.pk,
+        after={"user": user.pk, "role": role, "start_date": start_date.isoformat()},
+        reason=reason,
+    )
     return grant
 
 
 @transaction.atomic
-def role_revoke(*, actor: User | None, grant: RoleGrant, end_date: dt.date, reason: str = "") -> None:
+def role_revoke(
+    *, actor: User | None, grant: RoleGrant, end_date: dt.date, reason: str = ""
+) -> None:
     if grant.end_date is not None:
         raise Conflict("Vai trò này đã được thu hồi.", "This role was already revoked.")
     grant.end_date = end_date
     grant.save(update_fields=["end_date"])
-    record(actor=actor, action="org.role.revoke", target=grant, agency_id=grant.agency_id,
-           after={"end_date": end_date.isoformat()}, reason=reason)
+    record(
+        actor=actor,
+        action="org.role.revoke",
+        target=grant,
+        agency_id=grant.agency_id,
+        after={"end_date": end_date.isoformat()},
+        reason=reason,
+    )

@@ -42,15 +42,17 @@ class BreakdownNode:
             "label_vi": self.label_vi,
             "label_en": self.label_en,
             "applicable": self.applicable,
-            "rule": {"code": self.rule.code, "formula": self.rule.formula,
-                     "detail": self.rule.detail},
+            "rule": {
+                "code": self.rule.code,
+                "formula": self.rule.formula,
+                "detail": self.rule.detail,
+            },
             "inputs": dict(self.inputs),
         }
         if self.ratio is not None:
             out["ratio"] = {"exact": fmt_fraction(self.ratio), "display": fmt_percent(self.ratio)}
         if self.points is not None:
-            out["points"] = {"exact": fmt_fraction(self.points),
-                             "display": fmt_points(self.points)}
+            out["points"] = {"exact": fmt_fraction(self.points), "display": fmt_points(self.points)}
         if self.max_points is not None:
             out["max_points"] = fmt_fraction(self.max_points)
         if self.note_vi or self.note_en:
@@ -75,34 +77,50 @@ def _vn(text: str) -> str:
     return text.replace(".", ",")
 
 
-def render_text(node: BreakdownNode, *, lang: str = "vi") -> str:
-    """A person-readable tree (Vietnamese by default; ``lang="en"`` for English)."""
+def render_text(node: BreakdownNode | dict[str, Any], *, lang: str = "vi") -> str:
+    """A person-readable tree (Vietnamese by default; ``lang="en"`` for English).
+
+    Accepts a node or its JSON form (``as_dict()``), so stored breakdowns render too.
+    """
+    data = node.as_dict() if isinstance(node, BreakdownNode) else node
     lines: list[str] = []
-    _render(node, lines, "", True, lang, root=True)
+    _render(data, lines, "", True, lang, root=True)
     return "\n".join(lines)
 
 
-def _render(node: BreakdownNode, lines: list[str], prefix: str, last: bool, lang: str,
-            *, root: bool = False) -> None:
+def _render(
+    node: dict[str, Any],
+    lines: list[str],
+    prefix: str,
+    last: bool,
+    lang: str,
+    *,
+    root: bool = False,
+) -> None:
     vi = lang == "vi"
-    label = node.label_vi if vi else node.label_en
+    label = node["label_vi"] if vi else node["label_en"]
     parts: list[str] = []
-    if not node.applicable:
+    rule = node.get("rule", {})
+    if not node.get("applicable", True):
         parts.append("không áp dụng" if vi else "not applicable")
     else:
-        if node.points is not None:
-            text = fmt_points(node.points)
-            if node.max_points is not None:
-                text += " / " + fmt_points(node.max_points).rstrip("0").rstrip(".")
+        points = node.get("points")
+        if points is not None:
+            text = points["display"]
+            if node.get("max_points") is not None:
+                top = fmt_points(Fraction(node["max_points"]))
+                text += " / " + top.rstrip("0").rstrip(".")
             parts.append((_vn(text) + " điểm") if vi else (text + " points"))
-        if node.ratio is not None:
-            pct = fmt_percent(node.ratio)
-            parts.append(_vn(pct) if vi else pct)
-    head = f"{label}: {', '.join(parts) if vi else ', '.join(parts)}"
-    detail = node.rule.detail or node.rule.formula
+        ratio = node.get("ratio")
+        if ratio is not None and rule.get("code") not in ("sum", "manual_score", "given_points"):
+            parts.append(_vn(ratio["display"]) if vi else ratio["display"])
+    head = f"{label}: {', '.join(parts)}"
+    detail = rule.get("detail") or rule.get("formula") or ""
+    if detail and vi:
+        detail = _vn(detail)
     if detail:
         head += f"  [{detail}]"
-    note = node.note_vi if vi else node.note_en
+    note = node.get("note_vi" if vi else "note_en", "")
     if note:
         head += f" — {note}"
     if root:
@@ -111,5 +129,6 @@ def _render(node: BreakdownNode, lines: list[str], prefix: str, last: bool, lang
     else:
         lines.append(prefix + ("└─ " if last else "├─ ") + head)
         child_prefix = prefix + ("   " if last else "│  ")
-    for i, child in enumerate(node.children):
-        _render(child, lines, child_prefix, i == len(node.children) - 1, lang)
+    children = node.get("children", [])
+    for i, child in enumerate(children):
+        _render(child, lines, child_prefix, i == len(children) - 1, lang)

@@ -21,7 +21,6 @@ from .inputs import (
 )
 from .model import (
     DISCIPLINE_LEVELS,
-    MEASURE_LETTER,
     RATING_LABELS,
     RATINGS,
     Framework,
@@ -52,8 +51,13 @@ class RatingChange:
     reason_en: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "from": self.from_rating, "to": self.to_rating,
-                "reason_vi": self.reason_vi, "reason_en": self.reason_en}
+        return {
+            "rule": self.rule,
+            "from": self.from_rating,
+            "to": self.to_rating,
+            "reason_vi": self.reason_vi,
+            "reason_en": self.reason_en,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +87,11 @@ class PersonResult:
             "rating": self.rating,
             "rating_label_vi": RATING_LABELS[self.rating][0] if self.rating else None,
             "rating_changes": [c.as_dict() for c in self.changes],
-            "framework": {"id": self.framework[0], "version": self.framework[1],
-                          "content_hash": self.framework[2]},
+            "framework": {
+                "id": self.framework[0],
+                "version": self.framework[1],
+                "content_hash": self.framework[2],
+            },
         }
         if self.status != "scored":
             out["reason_vi"] = self.reason_vi
@@ -115,8 +122,11 @@ class UnitResult:
             "points": str(self.points) if self.points is not None else None,
             "exact": fmt_fraction(self.exact) if self.exact is not None else None,
             "rating": self.rating,
-            "framework": {"id": self.framework[0], "version": self.framework[1],
-                          "content_hash": self.framework[2]},
+            "framework": {
+                "id": self.framework[0],
+                "version": self.framework[1],
+                "content_hash": self.framework[2],
+            },
         }
         if self.status != "scored":
             out["reason_vi"] = self.reason_vi
@@ -129,13 +139,21 @@ class UnitResult:
 def _task_dict(c: TaskContribution) -> dict[str, Any]:
     ln = c.line
     return {
-        "key": ln.key, "title": ln.title, "kind": ln.kind, "extra": ln.extra,
-        "quantity": fmt_decimal(ln.quantity), "coefficient": fmt_decimal(ln.coefficient),
+        "key": ln.key,
+        "title": ln.title,
+        "kind": ln.kind,
+        "extra": ln.extra,
+        "quantity": fmt_decimal(ln.quantity),
+        "coefficient": fmt_decimal(ln.coefficient),
         "done_quantity": fmt_decimal(ln.done),
-        "w": fmt_decimal(c.w), "done": fmt_decimal(c.done),
-        "failures": ln.failures, "exempt_failures": ln.exempt_failures,
-        "delays": ln.delays, "exempt_delays": ln.exempt_delays,
-        "q": fmt_decimal(c.q), "t": fmt_decimal(c.t),
+        "w": fmt_decimal(c.w),
+        "done": fmt_decimal(c.done),
+        "failures": ln.failures,
+        "exempt_failures": ln.exempt_failures,
+        "delays": ln.delays,
+        "exempt_delays": ln.exempt_delays,
+        "q": fmt_decimal(c.q),
+        "t": fmt_decimal(c.t),
     }
 
 
@@ -150,12 +168,31 @@ def rate_points(framework: Framework, points: Decimal | Fraction) -> str:
 
 # ----------------------------------------------------------------------------------------
 class _Ctx:
-    __slots__ = ("explain", "facts", "fw", "given", "issues", "leader", "manual", "role",
-                 "sums", "targets", "total_w")
+    __slots__ = (
+        "explain",
+        "facts",
+        "fw",
+        "given",
+        "issues",
+        "leader",
+        "manual",
+        "role",
+        "sums",
+        "targets",
+        "total_w",
+    )
 
-    def __init__(self, fw: Framework, role: str, facts: Mapping[str, KindFacts],
-                 manual: Mapping[str, Any], given: Mapping[str, Fraction],
-                 targets: Mapping[str, Any], leader: Any, explain: bool) -> None:
+    def __init__(
+        self,
+        fw: Framework,
+        role: str,
+        facts: Mapping[str, KindFacts],
+        manual: Mapping[str, Any],
+        given: Mapping[str, Fraction],
+        targets: Mapping[str, Any],
+        leader: Any,
+        explain: bool,
+    ) -> None:
         self.fw = fw
         self.role = role
         self.facts = facts
@@ -165,21 +202,28 @@ class _Ctx:
         self.leader = leader
         self.explain = explain
         self.issues: list[Issue] = []
-        self.sums: dict[tuple[str, ...] | None, KindFacts] = {}
+        self.sums: dict[tuple[tuple[str, ...] | None, str], Fraction] = {}
         self.total_w = ZERO
 
     def err(self, path: str, rule: str, vi: str, en: str) -> None:
         self.issues.append(Issue(path, rule, vi, en))
 
-    def kind_sum(self, kinds: tuple[str, ...] | None) -> KindFacts:
-        hit = self.sums.get(kinds)
+    def kind_sum(self, kinds: tuple[str, ...] | None, name: str) -> Fraction:
+        """Σ of one fact (w, done, done_q, done_t, extra_done) over the kinds (None = all)."""
+        key = (kinds, name)
+        hit = self.sums.get(key)
         if hit is not None:
             return hit
-        total = KindFacts()
+        total = ZERO
+        first = True
         for code, f in self.facts.items():
             if kinds is None or code in kinds:
-                total = total + f
-        self.sums[kinds] = total
+                v = getattr(f, name)
+                if first:
+                    total, first = v, False
+                elif v:
+                    total = total + v
+        self.sums[key] = total
         return total
 
 
@@ -187,14 +231,34 @@ _Eval = tuple[Fraction | None, Fraction | None, BreakdownNode | None]
 _NA = Rule("not_applicable", "")
 
 
-def _leaf(ctx: _Ctx, node: Node, ratio: Fraction | None, points: Fraction | None, rule: Rule,
-          inputs: tuple[tuple[str, str], ...] = (), note: tuple[str, str] = ("", "")) -> _Eval:
+def _leaf(
+    ctx: _Ctx,
+    node: Node,
+    ratio: Fraction | None,
+    points: Fraction | None,
+    rule: Rule,
+    inputs: tuple[tuple[str, str], ...] = (),
+    note: tuple[str, str] = ("", ""),
+) -> _Eval:
     if not ctx.explain:
         return ratio, points, None
-    return ratio, points, BreakdownNode(
-        key=node.key, label_vi=node.label_vi, label_en=node.label_en, rule=rule, inputs=inputs,
-        ratio=ratio, points=points, max_points=node.points_max,
-        applicable=ratio is not None, note_vi=note[0], note_en=note[1])
+    return (
+        ratio,
+        points,
+        BreakdownNode(
+            key=node.key,
+            label_vi=node.label_vi,
+            label_en=node.label_en,
+            rule=rule,
+            inputs=inputs,
+            ratio=ratio,
+            points=points,
+            max_points=node.points_max,
+            applicable=ratio is not None,
+            note_vi=note[0],
+            note_en=note[1],
+        ),
+    )
 
 
 def _size(node: Node, ratio: Fraction | None) -> Fraction | None:
@@ -207,10 +271,20 @@ def _eval(ctx: _Ctx, node: Node) -> _Eval:
     if not node.applies(ctx.role):
         if not ctx.explain:
             return None, None, None
-        return None, None, BreakdownNode(
-            key=node.key, label_vi=node.label_vi, label_en=node.label_en, rule=_NA,
-            max_points=node.points_max, applicable=False,
-            note_vi="không áp dụng cho vai trò này", note_en="not applicable to this role")
+        return (
+            None,
+            None,
+            BreakdownNode(
+                key=node.key,
+                label_vi=node.label_vi,
+                label_en=node.label_en,
+                rule=_NA,
+                max_points=node.points_max,
+                applicable=False,
+                note_vi="không áp dụng cho vai trò này",
+                note_en="not applicable to this role",
+            ),
+        )
     t = node.type
     if t == "group":
         return _group(ctx, node)
@@ -228,14 +302,27 @@ def _group(ctx: _Ctx, node: Node) -> _Eval:
     if given is not None:
         top = node.points_max
         if top is None or given < 0 or given > top:
-            ctx.err(f"given_points.{node.key}", "range",
-                    "Điểm nhập cho nhóm vượt khoảng cho phép.",
-                    "Given points for the group are out of range.")
+            ctx.err(
+                f"given_points.{node.key}",
+                "range",
+                "Điểm nhập cho nhóm vượt khoảng cho phép.",
+                "Given points for the group are out of range.",
+            )
             return None, None, None
-        ratio = given / top
-        return _leaf(ctx, node, ratio, given,
-                     Rule("given_points", f"{node.key} = điểm đã chấm / points as reviewed",
-                          f"{fmt_decimal(given)}"), (("given_points", fmt_decimal(given)),))
+        if not ctx.explain:
+            return given / top, given, None
+        return _leaf(
+            ctx,
+            node,
+            given / top,
+            given,
+            Rule(
+                "given_points",
+                f"{node.key} = điểm đã chấm / points as reviewed",
+                f"{fmt_decimal(given)}",
+            ),
+            (("given_points", fmt_decimal(given)),),
+        )
     results = [_eval(ctx, c) for c in node.children]
     combine = node.combine
     ratio: Fraction | None
@@ -274,14 +361,18 @@ def _group(ctx: _Ctx, node: Node) -> _Eval:
         points = _size(node, ratio)
         if ctx.explain and used:
             tail = f" × {fmt_decimal(node.max_points)}" if node.max_points is not None else ""
-            formula = (f"Σ(weight × ratio) ÷ Σ weight{tail} over "
-                       + ", ".join(k for k, _, _ in used))
-            detail = ("(" + " + ".join(f"{fmt_decimal(w)}×{fmt_decimal(r)}" for _, w, r in used)
-                      + f") ÷ {fmt_decimal(den)}{tail}")
+            formula = f"Σ(weight × ratio) ÷ Σ weight{tail} over " + ", ".join(k for k, _, _ in used)
+            detail = (
+                "("
+                + " + ".join(f"{fmt_decimal(w)}×{fmt_decimal(r)}" for _, w, r in used)
+                + f") ÷ {fmt_decimal(den)}{tail}"
+            )
     note = ("", "")
     if points is not None and node.cap_points is not None and points > node.cap_points:
-        note = (f"giới hạn tối đa {fmt_decimal(node.cap_points)} điểm (từ {fmt_decimal(points)})",
-                f"capped at {fmt_decimal(node.cap_points)} points (from {fmt_decimal(points)})")
+        note = (
+            f"giới hạn tối đa {fmt_decimal(node.cap_points)} điểm (từ {fmt_decimal(points)})",
+            f"capped at {fmt_decimal(node.cap_points)} points (from {fmt_decimal(points)})",
+        )
         points = node.cap_points
         if node.max_points is not None:
             ratio_eff: Fraction | None = points / node.max_points
@@ -292,49 +383,72 @@ def _group(ctx: _Ctx, node: Node) -> _Eval:
     if not ctx.explain:
         return ratio_eff, points, None
     children = tuple(r[2] for r in results if r[2] is not None)
-    return ratio_eff, points, BreakdownNode(
-        key=node.key, label_vi=node.label_vi, label_en=node.label_en,
-        rule=Rule(combine or "", formula, detail), ratio=ratio, points=points,
-        max_points=node.points_max, applicable=ratio is not None or points is not None,
-        note_vi=note[0], note_en=note[1], children=children)
+    return (
+        ratio_eff,
+        points,
+        BreakdownNode(
+            key=node.key,
+            label_vi=node.label_vi,
+            label_en=node.label_en,
+            rule=Rule(combine or "", formula, detail),
+            ratio=ratio,
+            points=points,
+            max_points=node.points_max,
+            applicable=ratio is not None or points is not None,
+            note_vi=note[0],
+            note_en=note[1],
+            children=children,
+        ),
+    )
 
 
 _MEASURE_FIELD = {"quantity": "done", "quality": "done_q", "timeliness": "done_t"}
-_MEASURE_FORMULA = {"quantity": "Σ done ÷ Σ w", "quality": "Σ done×q ÷ Σ w",
-                    "timeliness": "Σ done×t ÷ Σ w"}
+_MEASURE_FORMULA = {
+    "quantity": "Σ done ÷ Σ w",
+    "quality": "Σ done×q ÷ Σ w",
+    "timeliness": "Σ done×t ÷ Σ w",
+}
 
 
 def _task_ratio(ctx: _Ctx, node: Node) -> _Eval:
-    facts = ctx.kind_sum(node.kinds)
     measure = node.measure or "quantity"
-    numerator: Fraction = getattr(facts, _MEASURE_FIELD[measure])
-    if facts.w == 0:
+    numerator = ctx.kind_sum(node.kinds, _MEASURE_FIELD[measure])
+    w = ctx.kind_sum(node.kinds, "w")
+    if w == 0:
         if ctx.total_w == 0 and ctx.fw.settings.no_assigned_work == "zero":
             ratio: Fraction | None = ZERO
             note = ("không được giao việc: tính 0", "nothing assigned: counted as 0")
         else:
             ratio = None
             note = ("không có việc được giao thuộc loại này", "no assigned work of this kind")
-            if facts.extra_done:
-                note = (note[0] + "; khối lượng làm thêm không tạo thành tỷ lệ",
-                        note[1] + "; extra work alone cannot form a ratio")
+            if ctx.kind_sum(node.kinds, "extra_done"):
+                note = (
+                    note[0] + "; khối lượng làm thêm không tạo thành tỷ lệ",
+                    note[1] + "; extra work alone cannot form a ratio",
+                )
     else:
-        ratio = numerator / facts.w
+        ratio = numerator / w
         note = ("", "")
     if not ctx.explain:
         return ratio, _size(node, ratio), None
     letter = node.key
     kinds = "all" if node.kinds is None else ", ".join(node.kinds)
-    inputs = (("kinds", kinds), ("sum_w", fmt_decimal(facts.w)),
-              (f"sum_{_MEASURE_FIELD[measure]}", fmt_decimal(numerator)))
-    if facts.extra_done:
-        inputs += (("extra_done", fmt_decimal(facts.extra_done)),)
+    extra_done = ctx.kind_sum(node.kinds, "extra_done")
+    inputs: tuple[tuple[str, str], ...] = (
+        ("kinds", kinds),
+        ("sum_w", fmt_decimal(w)),
+        (f"sum_{_MEASURE_FIELD[measure]}", fmt_decimal(numerator)),
+    )
+    if extra_done:
+        inputs += (("extra_done", fmt_decimal(extra_done)),)
         if ratio is not None:
             note = ("gồm việc làm thêm (chỉ tính ở tử số)", "includes extra work (numerator only)")
-    detail = (f"{fmt_decimal(numerator)} ÷ {fmt_decimal(facts.w)} = {fmt_percent(ratio)}"
-              if ratio is not None and facts.w else "")
+    detail = (
+        f"{fmt_decimal(numerator)} ÷ {fmt_decimal(w)} = {fmt_percent(ratio)}"
+        if ratio is not None and w
+        else ""
+    )
     rule = Rule(f"{measure}_ratio", f"{letter} = {_MEASURE_FORMULA[measure]}", detail)
-    _ = MEASURE_LETTER
     return _leaf(ctx, node, ratio, _size(node, ratio), rule, inputs, note)
 
 
@@ -343,25 +457,38 @@ def _manual(ctx: _Ctx, node: Node) -> _Eval:
     scale = node.scale
     assert scale is not None
     if score is None:
-        ctx.err(f"manual.{node.key}", "required",
-                f"Thiếu điểm tiêu chí “{node.label_vi}”.",
-                f"Missing the score for “{node.label_en}”.")
+        ctx.err(
+            f"manual.{node.key}",
+            "required",
+            f"Thiếu điểm tiêu chí “{node.label_vi}”.",
+            f"Missing the score for “{node.label_en}”.",
+        )
         return None, None, None
     value = score.value
     path = f"manual.{node.key}"
     if value < 0 or value > scale.max or (value / scale.step).denominator != 1:
-        ctx.err(path, "scale",
-                f"Điểm {fmt_decimal(value)} không nằm trên thang 0–{fmt_decimal(scale.max)} "
-                f"bước {fmt_decimal(scale.step)}.",
-                f"Score {fmt_decimal(value)} is not on the scale 0–{fmt_decimal(scale.max)} "
-                f"step {fmt_decimal(scale.step)}.")
+        ctx.err(
+            path,
+            "scale",
+            f"Điểm {fmt_decimal(value)} không nằm trên thang 0–{fmt_decimal(scale.max)} "
+            f"bước {fmt_decimal(scale.step)}.",
+            f"Score {fmt_decimal(value)} is not on the scale 0–{fmt_decimal(scale.max)} "
+            f"step {fmt_decimal(scale.step)}.",
+        )
         return None, None, None
-    if (score.self_score is not None and score.self_score != value
-            and ctx.fw.settings.manual_change_needs_reason and node.reason_required_on_change
-            and not score.reason.strip()):
-        ctx.err(f"{path}.reason", "reason_required",
-                "Cấp trên thay đổi điểm tự đánh giá thì phải nêu lý do.",
-                "A reviewer's change to the self-assessed score needs a reason.")
+    if (
+        score.self_score is not None
+        and score.self_score != value
+        and ctx.fw.settings.manual_change_needs_reason
+        and node.reason_required_on_change
+        and not score.reason.strip()
+    ):
+        ctx.err(
+            f"{path}.reason",
+            "reason_required",
+            "Cấp trên thay đổi điểm tự đánh giá thì phải nêu lý do.",
+            "A reviewer's change to the self-assessed score needs a reason.",
+        )
     if not ctx.explain:
         return value / scale.max, value, None
     inputs: tuple[tuple[str, str], ...] = (("score", fmt_decimal(value)),)
@@ -370,9 +497,17 @@ def _manual(ctx: _Ctx, node: Node) -> _Eval:
         inputs += (("self_score", fmt_decimal(score.self_score)),)
         if score.self_score != value:
             note = (f"cấp trên điều chỉnh: {score.reason}", f"changed by reviewer: {score.reason}")
-    return _leaf(ctx, node, value / scale.max, value,
-                 Rule("manual_score", f"điểm chấm trên thang 0–{fmt_decimal(scale.max)}",
-                      fmt_decimal(value)), inputs, note)
+    return _leaf(
+        ctx,
+        node,
+        value / scale.max,
+        value,
+        Rule(
+            "manual_score", f"điểm chấm trên thang 0–{fmt_decimal(scale.max)}", fmt_decimal(value)
+        ),
+        inputs,
+        note,
+    )
 
 
 def _leader(ctx: _Ctx, node: Node) -> _Eval:
@@ -386,11 +521,16 @@ def _leader(ctx: _Ctx, node: Node) -> _Eval:
     how = ""
     if given is not None:
         if given not in levels:
-            ctx.err(path, "leader_level",
-                    "Thành phần d, đ, e chỉ nhận các mức: "
-                    + ", ".join(fmt_percent(x) for x in levels) + ".",
-                    "Components d, đ, e take only the levels: "
-                    + ", ".join(fmt_percent(x) for x in levels) + ".")
+            ctx.err(
+                path,
+                "leader_level",
+                "Thành phần d, đ, e chỉ nhận các mức: "
+                + ", ".join(fmt_percent(x) for x in levels)
+                + ".",
+                "Components d, đ, e take only the levels: "
+                + ", ".join(fmt_percent(x) for x in levels)
+                + ".",
+            )
             return None, None, None
         value = given
         how = "given"
@@ -398,8 +538,11 @@ def _leader(ctx: _Ctx, node: Node) -> _Eval:
         completed_min = next(b.min for b in ctx.fw.rating.bands if b.rating == "completed")
         below = [p for p in lf.staff_points if Fraction(p) < completed_min]
         value = low if below else high
-        inputs = (("staff_count", str(len(lf.staff_points))), ("below_completed", str(len(below))),
-                  ("completed_min", fmt_decimal(completed_min)))
+        inputs = (
+            ("staff_count", str(len(lf.staff_points))),
+            ("below_completed", str(len(below))),
+            ("completed_min", fmt_decimal(completed_min)),
+        )
         how = "derived"
     elif comp == "dd" and lf is not None and lf.organisation_shortcomings is not None:
         value = low if lf.organisation_shortcomings else high
@@ -410,24 +553,32 @@ def _leader(ctx: _Ctx, node: Node) -> _Eval:
         inputs = (("internal_conflict", str(lf.internal_conflict).lower()),)
         how = "derived"
     else:
-        ctx.err(path, "required",
-                f"Thiếu thành phần {node.label_vi} (nhập mức hoặc dữ liệu để suy ra).",
-                f"Missing component {node.label_en} (give the level or the facts it derives "
-                "from).")
+        ctx.err(
+            path,
+            "required",
+            f"Thiếu thành phần {node.label_vi} (nhập mức hoặc dữ liệu để suy ra).",
+            f"Missing component {node.label_en} (give the level or the facts it derives from).",
+        )
         return None, None, None
     if not ctx.explain:
         return value, _size(node, value), None
     formulas = {
         "d": "100% khi mọi công chức phụ trách đạt từ Hoàn thành nhiệm vụ; 50% khi có người "
-             "dưới 50 điểm / 100% if all in charge ≥ completed; 50% if any < 50 points",
+        "dưới 50 điểm / 100% if all in charge ≥ completed; 50% if any < 50 points",
         "dd": "100% khi nhiệm vụ kế hoạch đúng hạn, chất lượng; 50% khi có hạn chế, chậm kéo "
-              "dài / 100% if plan done on time with quality; 50% if shortcomings",
+        "dài / 100% if plan done on time with quality; 50% if shortcomings",
         "e": "100% khi đơn vị đoàn kết; 50% khi có đơn thư kéo dài về mất đoàn kết / 100% if "
-             "united; 50% if prolonged complaints about internal conflict",
+        "united; 50% if prolonged complaints about internal conflict",
     }
     inputs = (("source", how), *inputs)
-    return _leaf(ctx, node, value, _size(node, value),
-                 Rule(f"leader_{comp}", formulas[comp], fmt_percent(value)), inputs)
+    return _leaf(
+        ctx,
+        node,
+        value,
+        _size(node, value),
+        Rule(f"leader_{comp}", formulas[comp], fmt_percent(value)),
+        inputs,
+    )
 
 
 def _target(ctx: _Ctx, node: Node) -> _Eval:
@@ -436,16 +587,23 @@ def _target(ctx: _Ctx, node: Node) -> _Eval:
     facts = ctx.targets.get(node.key)
     path = f"targets.{node.key}"
     if facts is None:
-        ctx.err(path, "required", f"Thiếu số liệu chỉ tiêu “{node.label_vi}”.",
-                f"Missing the target figures for “{node.label_en}”.")
+        ctx.err(
+            path,
+            "required",
+            f"Thiếu số liệu chỉ tiêu “{node.label_vi}”.",
+            f"Missing the target figures for “{node.label_en}”.",
+        )
         return None, None, None
     actual = facts.actual
     target = facts.target
     if rule.basis == "ratio_to_target":
         if target is None or (rule.direction == "higher_is_better" and target <= 0):
-            ctx.err(f"{path}.target", "required",
-                    "Cần chỉ tiêu (target) > 0 để tính tỷ lệ đạt.",
-                    "A target > 0 is needed to compute achievement.")
+            ctx.err(
+                f"{path}.target",
+                "required",
+                "Cần chỉ tiêu (target) > 0 để tính tỷ lệ đạt.",
+                "A target > 0 is needed to compute achievement.",
+            )
             return None, None, None
         if rule.direction == "higher_is_better":
             achieved = actual / target
@@ -458,8 +616,11 @@ def _target(ctx: _Ctx, node: Node) -> _Eval:
     if rule.scoring == "ratio":
         score = min(max(achieved, ZERO), rule.cap)
         code = "target_ratio"
-        formula = ("thực hiện ÷ chỉ tiêu / actual ÷ target" if rule.direction == "higher_is_better"
-                   else "chỉ tiêu ÷ thực hiện / target ÷ actual")
+        formula = (
+            "thực hiện ÷ chỉ tiêu / actual ÷ target"
+            if rule.direction == "higher_is_better"
+            else "chỉ tiêu ÷ thực hiện / target ÷ actual"
+        )
         formula += f", tối đa / at most {fmt_percent(rule.cap)}"
     else:
         score = ZERO
@@ -471,20 +632,28 @@ def _target(ctx: _Ctx, node: Node) -> _Eval:
         code = "target_thresholds"
         formula = "ngưỡng / thresholds: " + "; ".join(
             f"{'≤' if lower_actual else '≥'} {fmt_decimal(a)} → {fmt_percent(s)}"
-            for a, s in rule.thresholds)
+            for a, s in rule.thresholds
+        )
     if not ctx.explain:
         return score, _size(node, score), None
     inputs: tuple[tuple[str, str], ...] = (("actual", fmt_decimal(actual)),)
     if target is not None:
         inputs += (("target", fmt_decimal(target)),)
     inputs += (("direction", rule.direction),)
-    return _leaf(ctx, node, score, _size(node, score),
-                 Rule(code, formula, f"{fmt_decimal(measure)} → {fmt_percent(score)}"), inputs)
+    return _leaf(
+        ctx,
+        node,
+        score,
+        _size(node, score),
+        Rule(code, formula, f"{fmt_decimal(measure)} → {fmt_percent(score)}"),
+        inputs,
+    )
 
 
-def _finish(fw: Framework, part: Part, ctx: _Ctx, bonus: tuple[Any, ...],
-            penalty: tuple[Any, ...]) -> tuple[Fraction | None, BreakdownNode | None]:
-    ratio, points, root_node = _eval(ctx, part.root)
+def _finish(
+    fw: Framework, part: Part, ctx: _Ctx, bonus: tuple[Any, ...], penalty: tuple[Any, ...]
+) -> tuple[Fraction | None, BreakdownNode | None]:
+    _ratio, points, root_node = _eval(ctx, part.root)
     if ctx.issues:
         raise InputError(ctx.issues)
     if points is None:
@@ -501,31 +670,60 @@ def _finish(fw: Framework, part: Part, ctx: _Ctx, bonus: tuple[Any, ...],
     if ctx.explain and (bonus or penalty or clamped != total) and root_node is not None:
         adj_children = []
         if bonus:
-            adj_children.append(BreakdownNode(
-                key="bonus", label_vi="Điểm thưởng", label_en="Bonus points",
-                rule=Rule("bonus", f"min(Σ thưởng, {fmt_decimal(part.adjustments.bonus_cap)})",
-                          fmt_decimal(b)),
-                inputs=tuple((a.reason or f"#{i + 1}", fmt_decimal(a.points))
-                             for i, a in enumerate(bonus)), points=b))
+            adj_children.append(
+                BreakdownNode(
+                    key="bonus",
+                    label_vi="Điểm thưởng",
+                    label_en="Bonus points",
+                    rule=Rule(
+                        "bonus",
+                        f"min(Σ thưởng, {fmt_decimal(part.adjustments.bonus_cap)})",
+                        fmt_decimal(b),
+                    ),
+                    inputs=tuple(
+                        (a.reason or f"#{i + 1}", fmt_decimal(a.points))
+                        for i, a in enumerate(bonus)
+                    ),
+                    points=b,
+                )
+            )
         if penalty:
-            adj_children.append(BreakdownNode(
-                key="penalty", label_vi="Điểm trừ", label_en="Penalty points",
-                rule=Rule("penalty", f"min(Σ trừ, {fmt_decimal(part.adjustments.penalty_cap)})",
-                          fmt_decimal(p)),
-                inputs=tuple((a.reason or f"#{i + 1}", fmt_decimal(a.points))
-                             for i, a in enumerate(penalty)), points=-p))
+            adj_children.append(
+                BreakdownNode(
+                    key="penalty",
+                    label_vi="Điểm trừ",
+                    label_en="Penalty points",
+                    rule=Rule(
+                        "penalty",
+                        f"min(Σ trừ, {fmt_decimal(part.adjustments.penalty_cap)})",
+                        fmt_decimal(p),
+                    ),
+                    inputs=tuple(
+                        (a.reason or f"#{i + 1}", fmt_decimal(a.points))
+                        for i, a in enumerate(penalty)
+                    ),
+                    points=-p,
+                )
+            )
         root_node = BreakdownNode(
-            key="final", label_vi="Điểm cuối cùng", label_en="Final points",
-            rule=Rule("adjusted_total", f"min(max({part.root.key} + thưởng − trừ, 0), "
-                      f"{fmt_decimal(part.max_points)})",
-                      f"{fmt_decimal(points)} + {fmt_decimal(b)} − {fmt_decimal(p)}"),
-            points=clamped, max_points=part.max_points, children=(root_node, *adj_children))
+            key="final",
+            label_vi="Điểm cuối cùng",
+            label_en="Final points",
+            rule=Rule(
+                "adjusted_total",
+                f"min(max({part.root.key} + thưởng − trừ, 0), {fmt_decimal(part.max_points)})",
+                f"{fmt_decimal(points)} + {fmt_decimal(b)} − {fmt_decimal(p)}",
+            ),
+            points=clamped,
+            max_points=part.max_points,
+            children=(root_node, *adj_children),
+        )
     return clamped, root_node
 
 
-def _facts_and_lines(fw: Framework, tasks: Mapping[str, KindFacts] | None,
-                     lines: tuple[Any, ...], explain: bool
-                     ) -> tuple[Mapping[str, KindFacts], tuple[TaskContribution, ...]]:
+def _facts_and_lines(
+    fw: Framework, tasks: Mapping[str, KindFacts] | None, lines: tuple[Any, ...], explain: bool
+) -> tuple[Mapping[str, KindFacts], tuple[TaskContribution, ...]]:
     if tasks is not None:
         return tasks, ()
     issues = check_task_lines(fw, lines, "task_lines")
@@ -540,8 +738,9 @@ def _uses_tasks(part: Part) -> bool:
     return any(n.type == "task_ratio" for n in part.root.walk())
 
 
-def score_person(framework: Framework, inputs: PersonInputs, *,
-                 explain: bool = True) -> PersonResult:
+def score_person(
+    framework: Framework, inputs: PersonInputs, *, explain: bool = True
+) -> PersonResult:
     """Score one person for one period.
 
     Raises :class:`InputError` when the inputs break a rule (missing score, off-scale, a
@@ -550,28 +749,51 @@ def score_person(framework: Framework, inputs: PersonInputs, *,
     fw = framework
     ref = (fw.id, fw.version, fw.content_hash)
     facts, contributions = _facts_and_lines(fw, inputs.tasks, inputs.task_lines, explain)
-    ctx = _Ctx(fw, inputs.role, facts, inputs.manual, inputs.given_points, inputs.targets,
-               inputs.leader, explain)
-    total_w = ZERO
-    for f in facts.values():
-        total_w += f.w
+    ctx = _Ctx(
+        fw,
+        inputs.role,
+        facts,
+        inputs.manual,
+        inputs.given_points,
+        inputs.targets,
+        inputs.leader,
+        explain,
+    )
+    total_w = ctx.kind_sum(None, "w")
     ctx.total_w = total_w
-    if total_w == 0 and fw.settings.no_assigned_work == "not_scored" and _uses_tasks(
-            fw.individual):
+    if total_w == 0 and fw.settings.no_assigned_work == "not_scored" and _uses_tasks(fw.individual):
         return PersonResult(
-            person_id=inputs.person_id, role=inputs.role, status="not_scored", exact=None,
-            points=None, rating_by_points=None, rating=None, changes=(), breakdown=None,
-            tasks=contributions, framework=ref,
+            person_id=inputs.person_id,
+            role=inputs.role,
+            status="not_scored",
+            exact=None,
+            points=None,
+            rating_by_points=None,
+            rating=None,
+            changes=(),
+            breakdown=None,
+            tasks=contributions,
+            framework=ref,
             reason_vi="Không được giao nhiệm vụ trong kỳ: kỳ này không chấm điểm.",
-            reason_en="Nothing was assigned in the period: the period is not scored.")
+            reason_en="Nothing was assigned in the period: the period is not scored.",
+        )
     exact, node = _finish(fw, fw.individual, ctx, inputs.bonus, inputs.penalty)
     if exact is None:
         return PersonResult(
-            person_id=inputs.person_id, role=inputs.role, status="not_scored", exact=None,
-            points=None, rating_by_points=None, rating=None, changes=(), breakdown=node,
-            tasks=contributions, framework=ref,
+            person_id=inputs.person_id,
+            role=inputs.role,
+            status="not_scored",
+            exact=None,
+            points=None,
+            rating_by_points=None,
+            rating=None,
+            changes=(),
+            breakdown=node,
+            tasks=contributions,
+            framework=ref,
             reason_vi="Không có tiêu chí nào áp dụng được.",
-            reason_en="No criterion applies.")
+            reason_en="No criterion applies.",
+        )
     points = round_half_up(exact, fw.settings.rounding_places)
     by_points = rate_points(fw, points)
     rating = by_points
@@ -584,19 +806,34 @@ def score_person(framework: Framework, inputs: PersonInputs, *,
             hit = ov.value in inputs.flags
         elif inputs.discipline:
             floor = DISCIPLINE_LEVELS.index(ov.value)
-            hit = any(lv in DISCIPLINE_LEVELS and DISCIPLINE_LEVELS.index(lv) >= floor
-                      for lv in inputs.discipline)
+            hit = any(
+                lv in DISCIPLINE_LEVELS and DISCIPLINE_LEVELS.index(lv) >= floor
+                for lv in inputs.discipline
+            )
         if hit and RATINGS.index(ov.rating) > RATINGS.index(rating):
-            changes.append(RatingChange(f"override:{ov.key}", rating, ov.rating, ov.label_vi,
-                                        ov.label_en))
+            changes.append(
+                RatingChange(f"override:{ov.key}", rating, ov.rating, ov.label_vi, ov.label_en)
+            )
             rating = ov.rating
     if explain and node is not None:
-        node = replace(node, note_vi=node.note_vi or RATING_LABELS[by_points][0],
-                       note_en=node.note_en or RATING_LABELS[by_points][1])
+        node = replace(
+            node,
+            note_vi=node.note_vi or RATING_LABELS[by_points][0],
+            note_en=node.note_en or RATING_LABELS[by_points][1],
+        )
     return PersonResult(
-        person_id=inputs.person_id, role=inputs.role, status="scored", exact=exact,
-        points=points, rating_by_points=by_points, rating=rating, changes=tuple(changes),
-        breakdown=node, tasks=contributions, framework=ref)
+        person_id=inputs.person_id,
+        role=inputs.role,
+        status="scored",
+        exact=exact,
+        points=points,
+        rating_by_points=by_points,
+        rating=rating,
+        changes=tuple(changes),
+        breakdown=node,
+        tasks=contributions,
+        framework=ref,
+    )
 
 
 def score_unit(framework: Framework, inputs: UnitInputs, *, explain: bool = True) -> UnitResult:
@@ -604,32 +841,55 @@ def score_unit(framework: Framework, inputs: UnitInputs, *, explain: bool = True
     fw = framework
     ref = (fw.id, fw.version, fw.content_hash)
     if fw.unit is None:
-        raise InputError([Issue("unit", "no_unit_framework",
-                                "Khung này không có khung tiêu chí đơn vị.",
-                                "This framework has no unit part.")])
+        raise InputError(
+            [
+                Issue(
+                    "unit",
+                    "no_unit_framework",
+                    "Khung này không có khung tiêu chí đơn vị.",
+                    "This framework has no unit part.",
+                )
+            ]
+        )
     facts, _ = _facts_and_lines(fw, inputs.tasks, inputs.task_lines, False)
-    ctx = _Ctx(fw, "unit", facts, inputs.manual, inputs.given_points, inputs.targets, None,
-               explain)
-    ctx.total_w = sum((f.w for f in facts.values()), ZERO)
+    ctx = _Ctx(fw, "unit", facts, inputs.manual, inputs.given_points, inputs.targets, None, explain)
+    ctx.total_w = ctx.kind_sum(None, "w")
     exact, node = _finish(fw, fw.unit, ctx, inputs.bonus, inputs.penalty)
     if exact is None:
-        return UnitResult(inputs.unit_id, "not_scored", None, None, None, node, ref,
-                          "Không có chỉ số nào áp dụng được.", "No KPI applies.")
+        return UnitResult(
+            inputs.unit_id,
+            "not_scored",
+            None,
+            None,
+            None,
+            node,
+            ref,
+            "Không có chỉ số nào áp dụng được.",
+            "No KPI applies.",
+        )
     points = round_half_up(exact, fw.settings.rounding_places)
     return UnitResult(inputs.unit_id, "scored", exact, points, rate_points(fw, points), node, ref)
 
 
-def apply_head_rule(framework: Framework, result: PersonResult,
-                    unit_rating: str | None) -> PersonResult:
+def apply_head_rule(
+    framework: Framework, result: PersonResult, unit_rating: str | None
+) -> PersonResult:
     """Art. 20(6): the head's rating is not higher than the rating of the unit they head."""
-    if (not framework.rating.head_not_above_unit or result.rating is None
-            or unit_rating is None or result.role not in framework.rating.head_roles):
+    if (
+        not framework.rating.head_not_above_unit
+        or result.rating is None
+        or unit_rating is None
+        or result.role not in framework.rating.head_roles
+    ):
         return result
     if RATINGS.index(result.rating) >= RATINGS.index(unit_rating):
         return result
     change = RatingChange(
-        "head_not_above_unit", result.rating, unit_rating,
+        "head_not_above_unit",
+        result.rating,
+        unit_rating,
         f"Xếp loại của người đứng đầu không cao hơn xếp loại của đơn vị "
         f"({RATING_LABELS[unit_rating][0]}).",
-        f"The head's rating is not above the unit's rating ({RATING_LABELS[unit_rating][1]}).")
+        f"The head's rating is not above the unit's rating ({RATING_LABELS[unit_rating][1]}).",
+    )
     return replace(result, rating=unit_rating, changes=(*result.changes, change))

@@ -49,16 +49,34 @@ class KindFacts:
     count: int = 0
 
     @classmethod
-    def of(cls, w: object = 0, done: object = 0, done_q: object = 0, done_t: object = 0,
-           extra_done: object = 0, count: int = 0) -> KindFacts:
+    def of(
+        cls,
+        w: object = 0,
+        done: object = 0,
+        done_q: object = 0,
+        done_t: object = 0,
+        extra_done: object = 0,
+        count: int = 0,
+    ) -> KindFacts:
         """Build from ints, Decimals or decimal strings (e.g. straight from SQL)."""
-        return cls(parse_exact(w), parse_exact(done), parse_exact(done_q), parse_exact(done_t),
-                   parse_exact(extra_done), count)
+        return cls(
+            parse_exact(w),
+            parse_exact(done),
+            parse_exact(done_q),
+            parse_exact(done_t),
+            parse_exact(extra_done),
+            count,
+        )
 
     def __add__(self, other: KindFacts) -> KindFacts:
-        return KindFacts(self.w + other.w, self.done + other.done, self.done_q + other.done_q,
-                         self.done_t + other.done_t, self.extra_done + other.extra_done,
-                         self.count + other.count)
+        return KindFacts(
+            self.w + other.w,
+            self.done + other.done,
+            self.done_q + other.done_q,
+            self.done_t + other.done_t,
+            self.extra_done + other.extra_done,
+            self.count + other.count,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,27 +213,53 @@ def check_task_lines(framework: Framework, lines: Iterable[TaskLine], path: str)
     for i, line in enumerate(lines):
         p = f"{path}[{i}]"
         if line.kind not in kinds:
-            issues.append(Issue(f"{p}.kind", "enum",
-                                f"Loại nhiệm vụ “{line.kind}” không có trong khung.",
-                                f"Task kind “{line.kind}” is not in the framework."))
+            issues.append(
+                Issue(
+                    f"{p}.kind",
+                    "enum",
+                    f"Loại nhiệm vụ “{line.kind}” không có trong khung.",
+                    f"Task kind “{line.kind}” is not in the framework.",
+                )
+            )
         if line.quantity < 0 or line.coefficient < 0 or line.done < 0:
-            issues.append(Issue(p, "range", "Số lượng, hệ số và khối lượng hoàn thành phải ≥ 0.",
-                                "Quantity, coefficient and done must be ≥ 0."))
+            issues.append(
+                Issue(
+                    p,
+                    "range",
+                    "Số lượng, hệ số và khối lượng hoàn thành phải ≥ 0.",
+                    "Quantity, coefficient and done must be ≥ 0.",
+                )
+            )
         if line.done > line.quantity:
-            issues.append(Issue(f"{p}.done", "done_above_quantity",
-                                "Khối lượng hoàn thành vượt khối lượng được giao; phần làm thêm "
-                                "ghi thành một nhiệm vụ làm thêm (extra).",
-                                "Done exceeds the assigned quantity; record additional output "
-                                "as extra work."))
+            issues.append(
+                Issue(
+                    f"{p}.done",
+                    "done_above_quantity",
+                    "Khối lượng hoàn thành vượt khối lượng được giao; phần làm thêm "
+                    "ghi thành một nhiệm vụ làm thêm (extra).",
+                    "Done exceeds the assigned quantity; record additional output as extra work.",
+                )
+            )
         if line.exempt_failures > line.failures or line.exempt_delays > line.delays:
-            issues.append(Issue(p, "exemption_above_count",
-                                "Số lần được miễn trừ vượt số lần không đạt/chậm.",
-                                "More exemptions than failures or delays."))
+            issues.append(
+                Issue(
+                    p,
+                    "exemption_above_count",
+                    "Số lần được miễn trừ vượt số lần không đạt/chậm.",
+                    "More exemptions than failures or delays.",
+                )
+            )
         if min(line.failures, line.delays, line.exempt_failures, line.exempt_delays) < 0:
             issues.append(Issue(p, "range", "Số lần phải ≥ 0.", "Counts must be ≥ 0."))
         if line.extra not in (None, "taken_over", "outside_plan"):
-            issues.append(Issue(f"{p}.extra", "enum", "extra: taken_over hoặc outside_plan.",
-                                "extra: taken_over or outside_plan."))
+            issues.append(
+                Issue(
+                    f"{p}.extra",
+                    "enum",
+                    "extra: taken_over hoặc outside_plan.",
+                    "extra: taken_over or outside_plan.",
+                )
+            )
     return issues
 
 

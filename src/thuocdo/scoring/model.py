@@ -105,6 +105,7 @@ class Node:
     component: str | None = None
     description_vi: str = ""
     description_en: str = ""
+    size: Fraction | None = None  # points_max, computed once by the validator
 
     def applies(self, role: str) -> bool:
         return self.applies_to is None or role in self.applies_to
@@ -112,6 +113,11 @@ class Node:
     @property
     def points_max(self) -> Fraction | None:
         """The points this node is worth, if sized (explicit, a manual scale, or a sum)."""
+        if self.size is not None:
+            return self.size
+        return self.compute_size()
+
+    def compute_size(self) -> Fraction | None:
         if self.max_points is not None:
             return self.max_points
         if self.type == "manual" and self.scale is not None:

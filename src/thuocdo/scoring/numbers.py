@@ -62,10 +62,7 @@ def round_half_up(value: Fraction, places: int = 2) -> Decimal:
     scale = 10**places
     scaled = value * scale
     num, den = scaled.numerator, scaled.denominator
-    if num >= 0:
-        q = (2 * num + den) // (2 * den)
-    else:
-        q = -((-2 * num + den) // (2 * den))
+    q = (2 * num + den) // (2 * den) if num >= 0 else -((-2 * num + den) // (2 * den))
     return Decimal(q).scaleb(-places).quantize(Decimal(1).scaleb(-places))
 
 

@@ -23,7 +23,12 @@ class ThuocDoErrorMiddleware:
             return None
         message = exception.message(get_language())
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message, "field": exception.field},
-                                status=exception.status)
-        return render(request, "web/error.html", {"message": message, "status": exception.status},
-                      status=exception.status)
+            return JsonResponse(
+                {"detail": message, "field": exception.field}, status=exception.status
+            )
+        return render(
+            request,
+            "web/error.html",
+            {"message": message, "status": exception.status},
+            status=exception.status,
+        )

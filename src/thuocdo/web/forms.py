@@ -3,19 +3,33 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.org.models import Assignment, JobPosition, Unit
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Tên đăng nhập hoặc mật khẩu không đúng. Lưu ý: mật khẩu phân biệt chữ hoa, "
+            "chữ thường; nhập sai nhiều lần liên tiếp, tài khoản sẽ bị tạm khoá."
+        ),
+        "inactive": _("Tài khoản này đã bị khoá. Vui lòng liên hệ Văn phòng."),
+    }
 
 
 class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("Tìm"), required=False)
     action = forms.CharField(label=_("Thao tác"), required=False)
     actor = forms.CharField(label=_("Người thực hiện"), required=False)
-    date_from = forms.DateField(label=_("Từ ngày"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Đến ngày"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("Từ ngày"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Đến ngày"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -32,8 +46,9 @@ class MoveForm(forms.Form):
     )
     role = forms.ChoiceField(label=_("Chức vụ"), choices=Assignment.Role.choices)
     title = forms.CharField(label=_("Chức danh"), required=False, max_length=150)
-    start_date = forms.DateField(label=_("Ngày nhận công tác"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("Ngày nhận công tác"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     reason = forms.CharField(label=_("Căn cứ, lý do"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: object, agency: Unit, **kwargs: object) -> None:

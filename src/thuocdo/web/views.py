@@ -28,11 +28,12 @@ from thuocdo.access import (
 from thuocdo.core.errors import AccessDenied, ThuocDoError
 from thuocdo.org import selectors as org
 from thuocdo.org.services import person_move
-from thuocdo.web.forms import AuditFilterForm, MoveForm
+from thuocdo.web.forms import AuditFilterForm, LoginForm, MoveForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
@@ -99,9 +100,16 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     )
     children = visible_units(request.user).filter(parent=unit).order_by("sort_order", "name")
     members_sorted = sorted(members, key=lambda a: (org.ROLE_ORDER[a.role], a.person.search_name))
-    return render(request, "web/unit_detail.html",
-                  {"unit": unit, "members": members_sorted, "children": children,
-                   "ancestors": unit_ancestors(request, unit)})
+    return render(
+        request,
+        "web/unit_detail.html",
+        {
+            "unit": unit,
+            "members": members_sorted,
+            "children": children,
+            "ancestors": unit_ancestors(request, unit),
+        },
+    )
 
 
 def unit_ancestors(request: HttpRequest, unit: Any) -> list[Any]:
@@ -120,8 +128,11 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         .order_by("-start_date", "-id")
     )
     can_move = scope_for(request.user).configures_agency(person.agency_id)
-    return render(request, "web/person_detail.html",
-                  {"person": person, "history": history, "can_move": can_move})
+    return render(
+        request,
+        "web/person_detail.html",
+        {"person": person, "history": history, "can_move": can_move},
+    )
 
 
 @login_required
@@ -134,13 +145,19 @@ def person_move_view(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             person_move(
                 actor=request.user,  # type: ignore[arg-type]
-                person=person, unit=data["unit"], start_date=data["start_date"],
-                role=data["role"], job_position=data["job_position"], title=data["title"],
+                person=person,
+                unit=data["unit"],
+                start_date=data["start_date"],
+                role=data["role"],
+                job_position=data["job_position"],
+                title=data["title"],
                 reason=data["reason"],
             )
         except ThuocDoError as error:
-            form.add_error(error.field if error.field in form.fields else None,
-                           error.message(request.LANGUAGE_CODE))
+            form.add_error(
+                error.field if error.field in form.fields else None,
+                error.message(request.LANGUAGE_CODE),
+            )
         else:
             messages.success(request, _("Đã ghi nhận chuyển công tác."))
             return redirect("web:person_detail", person_id=person.pk)
@@ -158,7 +175,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if data["q"]:
             entries = entries.filter(
-                Q(object_repr__icontains=data["q"]) | Q(reason__icontains=data["q"])
+                Q(object_repr__icontains=data["q"])
+                | Q(reason__icontains=data["q"])
                 | Q(object_id=data["q"])
             )
         if data["action"]:
@@ -175,7 +193,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     actions = sorted(set(visible_audit_entries(request.user).values_list("action", flat=True)))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "web/audit_log.html",
-                  {"form": form, "page": page, "actions": actions, "query": query.urlencode()})
-
-
+    return render(
+        request,
+        "web/audit_log.html",
+        {"form": form, "page": page, "actions": actions, "query": query.urlencode()},
+    )

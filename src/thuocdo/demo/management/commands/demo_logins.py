@@ -20,5 +20,7 @@ class Command(BaseCommand):
         out.write(f"Thước đo đang chạy tại / is serving at: {options['url']}")
         out.write(f"Tài khoản mẫu / demo logins (mật khẩu / password: {DEMO_PASSWORD}):")
         for login in demo_logins():
-            out.write(f"  {login.username:<11} {login.role_vi} — {login.person_name}, {login.where}")
+            out.write(
+                f"  {login.username:<11} {login.role_vi} — {login.person_name}, {login.where}"
+            )
         out.write("")

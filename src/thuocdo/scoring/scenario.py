@@ -1,0 +1,709 @@
+"""Scenarios: people, units, a framework and a period's facts in one document → results.
+
+Pure: takes parsed data (see :func:`documents.loads_document`) and returns a JSON-ready dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .engine import PersonResult, UnitResult, apply_head_rule, score_person, score_unit
+from .errors import FrameworkError, InputError, Issue, ScenarioError
+from .inputs import (
+    Adjustment,
+    KindFacts,
+    LeaderFacts,
+    ManualScore,
+    PersonInputs,
+    TargetFacts,
+    TaskLine,
+    UnitInputs,
+    aggregate_tasks,
+    check_task_lines,
+)
+from .model import DISCIPLINE_LEVELS, RATINGS, ROLES, Framework
+from .presets import load_preset
+from .quota import QuotaMember, QuotaResult, apply_quota, resolve_quota
+from .rollup import MONTH_STATUSES, MonthEntry, RollUpResult, roll_up
+from .validate import Checker, validate_framework
+
+__all__ = ["SCENARIO_SCHEMA_ID", "run_scenario"]
+
+SCENARIO_SCHEMA_ID = "thuocdo/scenario@1"
+_ROLE_ORDER = {"staff": 0, "deputy": 1, "acting_head": 2, "head": 2}
+_PERSON_FIELDS = {
+    "id",
+    "name",
+    "unit",
+    "role",
+    "duty_group",
+    "general",
+    "given_points",
+    "tasks",
+    "task_facts",
+    "targets",
+    "leader",
+    "bonus",
+    "penalty",
+    "flags",
+    "discipline",
+    "months",
+    "note",
+}
+_PERIOD_INPUTS = ("general", "given_points", "tasks", "task_facts", "targets", "leader")
+
+
+class _Reader(Checker):
+    def __init__(self, fw: Framework) -> None:
+        super().__init__()
+        self.fw = fw
+
+    def count(self, obj: Mapping[str, Any], key: str, path: str) -> int:
+        return self.integer(obj, key, path, 0)
+
+    def task_lines(self, raw: Any, path: str) -> tuple[TaskLine, ...]:
+        lines: list[TaskLine] = []
+        for i, item in enumerate(self.seq(raw, path) or []):
+            p = f"{path}[{i}]"
+            t = self.mapping(item, p)
+            if t is None:
+                continue
+            self.known(
+                t,
+                {
+                    "key",
+                    "title",
+                    "kind",
+                    "quantity",
+                    "coefficient",
+                    "done",
+                    "completed",
+                    "failures",
+                    "exempt_failures",
+                    "delays",
+                    "exempt_delays",
+                    "extra",
+                },
+                p,
+            )
+            quantity = self.number(self.required(t, "quantity", p), f"{p}.quantity") or Fraction(0)
+            coefficient = self.number(t.get("coefficient", 1), f"{p}.coefficient") or Fraction(0)
+            if "done" in t and t["done"] is not None:
+                done = self.number(t["done"], f"{p}.done") or Fraction(0)
+            elif "completed" in t:
+                done = quantity if self.boolean(t, "completed", p, False) else Fraction(0)
+            else:
+                self.err(
+                    f"{p}.done",
+                    "required",
+                    "Cần “done” (khối lượng hoàn thành) hoặc “completed”.",
+                    "Give “done” (quantity completed) or “completed”.",
+                )
+                done = Fraction(0)
+            extra = t.get("extra")
+            if extra is False:
+                extra = None
+            lines.append(
+                TaskLine(
+                    kind=str(self.required(t, "kind", p) or ""),
+                    quantity=quantity,
+                    coefficient=coefficient,
+                    done=done,
+                    failures=self.count(t, "failures", p),
+                    exempt_failures=self.count(t, "exempt_failures", p),
+                    delays=self.count(t, "delays", p),
+                    exempt_delays=self.count(t, "exempt_delays", p),
+                    extra=str(extra) if extra is not None else None,
+                    key=str(t.get("key", "")),
+                    title=str(t.get("title", "")),
+                )
+            )
+        self.issues.extend(check_task_lines(self.fw, lines, path))
+        return tuple(lines)
+
+    def task_facts(self, raw: Any, path: str) -> dict[str, KindFacts]:
+        out: dict[str, KindFacts] = {}
+        codes = {k.code for k in self.fw.task_kinds}
+        for kind, item in (self.mapping(raw, path) or {}).items():
+            p = f"{path}.{kind}"
+            if kind not in codes:
+                self.err(
+                    p,
+                    "enum",
+                    f"Loại nhiệm vụ “{kind}” không có trong khung.",
+                    f"Task kind “{kind}” is not in the framework.",
+                )
+                continue
+            f = self.mapping(item, p)
+            if f is None:
+                continue
+            self.known(f, {"w", "done", "done_q", "done_t", "extra_done"}, p)
+            vals = {
+                k: self.number(f.get(k, 0), f"{p}.{k}") or Fraction(0)
+                for k in ("w", "done", "done_q", "done_t", "extra_done")
+            }
+            if vals["done_q"] > vals["done"] or vals["done_t"] > vals["done"]:
+                self.err(
+                    p,
+                    "range",
+                    "done_q và done_t không vượt done.",
+                    "done_q and done_t cannot exceed done.",
+                )
+            out[str(kind)] = KindFacts(
+                vals["w"], vals["done"], vals["done_q"], vals["done_t"], vals["extra_done"]
+            )
+        return out
+
+    def manual(self, raw: Any, path: str) -> dict[str, ManualScore]:
+        out: dict[str, ManualScore] = {}
+        for key, item in (self.mapping(raw, path) or {}).items():
+            p = f"{path}.{key}"
+            if isinstance(item, Mapping):
+                self.known(item, {"score", "self_score", "reason"}, p)
+                value = self.number(self.required(item, "score", p), f"{p}.score")
+                self_score = (
+                    self.number(item["self_score"], f"{p}.self_score")
+                    if item.get("self_score") is not None
+                    else None
+                )
+                reason = item.get("reason") or ""
+            else:
+                value = self.number(item, p)
+                self_score, reason = None, ""
+            if value is not None:
+                out[str(key)] = ManualScore(value, self_score, str(reason))
+        return out
+
+    def targets(self, raw: Any, path: str) -> dict[str, TargetFacts]:
+        out: dict[str, TargetFacts] = {}
+        for key, item in (self.mapping(raw, path) or {}).items():
+            p = f"{path}.{key}"
+            t = self.mapping(item, p)
+            if t is None:
+                continue
+            self.known(t, {"target", "actual"}, p)
+            actual = self.number(self.required(t, "actual", p), f"{p}.actual")
+            target = (
+                self.number(t["target"], f"{p}.target") if t.get("target") is not None else None
+            )
+            if actual is not None:
+                out[str(key)] = TargetFacts(actual, target)
+        return out
+
+    def adjustments(self, raw: Any, path: str) -> tuple[Adjustment, ...]:
+        out: list[Adjustment] = []
+        for i, item in enumerate(self.seq(raw, path) or []):
+            p = f"{path}[{i}]"
+            a = self.mapping(item, p)
+            if a is None:
+                continue
+            self.known(a, {"points", "reason"}, p)
+            pts = self.number(self.required(a, "points", p), f"{p}.points")
+            reason = self.text(a, "reason", p)
+            if pts is not None:
+                out.append(Adjustment(pts, reason))
+        return tuple(out)
+
+    def given(self, raw: Any, path: str) -> dict[str, Fraction]:
+        out: dict[str, Fraction] = {}
+        for key, item in (self.mapping(raw, path) or {}).items():
+            x = self.number(item, f"{path}.{key}")
+            if x is not None:
+                out[str(key)] = x
+        return out
+
+
+def _prefix(issues: list[Issue], prefix: str) -> list[Issue]:
+    return [replace(i, path=f"{prefix}.{i.path}" if i.path else prefix) for i in issues]
+
+
+def _framework(raw: Any) -> Framework:
+    if isinstance(raw, str):
+        return load_preset(raw)
+    if isinstance(raw, Mapping):
+        if "preset" in raw and len(raw) == 1:
+            return load_preset(str(raw["preset"]))
+        return validate_framework(raw)
+    raise ScenarioError(
+        [
+            Issue(
+                "framework",
+                "required",
+                "Cần tên khung mẫu hoặc khung đầy đủ.",
+                "Give a preset name or an inline framework.",
+            )
+        ]
+    )
+
+
+def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
+    """Score everything in a scenario. Raises :class:`ScenarioError` on a bad scenario."""
+    c0 = Checker()
+    doc = c0.mapping(data, "")
+    if doc is None:
+        raise ScenarioError(c0.issues)
+    c0.known(
+        doc,
+        {
+            "scenario",
+            "title",
+            "description",
+            "framework",
+            "period",
+            "units",
+            "people",
+            "quota_groups",
+            "options",
+        },
+        "",
+    )
+    if doc.get("scenario", SCENARIO_SCHEMA_ID) != SCENARIO_SCHEMA_ID:
+        c0.err(
+            "scenario",
+            "schema_version",
+            f"Cần “{SCENARIO_SCHEMA_ID}”.",
+            f"Expected “{SCENARIO_SCHEMA_ID}”.",
+        )
+    if c0.issues:
+        raise ScenarioError(c0.issues)
+    try:
+        fw = _framework(c0.required(doc, "framework", ""))
+    except FrameworkError as exc:
+        raise ScenarioError(_prefix(list(exc.issues), "framework")) from exc
+    r = _Reader(fw)
+    options = r.mapping(doc.get("options", {}), "options") or {}
+    r.known(options, {"quota_by_unit", "explain"}, "options")
+    quota_by_unit = r.boolean(options, "quota_by_unit", "options", "unit" in fw.quota.scopes)
+
+    # -- units --------------------------------------------------------------------
+    units_raw = r.seq(doc.get("units", []), "units") or []
+    unit_ids: list[str] = []
+    unit_objs: dict[str, Mapping[str, Any]] = {}
+    for i, u in enumerate(units_raw):
+        p = f"units[{i}]"
+        uo = r.mapping(u, p)
+        if uo is None:
+            continue
+        r.known(
+            uo,
+            {
+                "id",
+                "name",
+                "rating",
+                "tasks",
+                "task_facts",
+                "targets",
+                "kpis",
+                "manual",
+                "given_points",
+                "note",
+            },
+            p,
+        )
+        uid = str(r.required(uo, "id", p))
+        if uid in unit_objs:
+            r.err(
+                f"{p}.id", "duplicate_key", f"Đơn vị “{uid}” bị trùng.", f"Duplicate unit “{uid}”."
+            )
+        unit_ids.append(uid)
+        unit_objs[uid] = uo
+        if uo.get("rating") is not None:
+            r.choice(uo, "rating", p, RATINGS)
+
+    # -- people: read inputs ----------------------------------------------------------
+    people_raw = r.seq(r.required(doc, "people", ""), "people") or []
+    people: list[dict[str, Any]] = []
+    seen_ids: set[str] = set()
+    for i, item in enumerate(people_raw):
+        p = f"people[{i}]"
+        po = r.mapping(item, p)
+        if po is None:
+            continue
+        r.known(po, _PERSON_FIELDS, p)
+        pid = str(r.required(po, "id", p))
+        if pid in seen_ids:
+            r.err(
+                f"{p}.id", "duplicate_key", f"Người “{pid}” bị trùng.", f"Duplicate person “{pid}”."
+            )
+        seen_ids.add(pid)
+        role = r.choice(po, "role", p, ROLES, "staff")
+        unit = po.get("unit")
+        if unit is not None and unit not in unit_objs:
+            r.err(
+                f"{p}.unit",
+                "unknown_unit",
+                f"Không có đơn vị “{unit}” trong units.",
+                f"No unit “{unit}” in units.",
+            )
+        entry: dict[str, Any] = {
+            "index": i,
+            "path": p,
+            "id": pid,
+            "name": po.get("name", ""),
+            "unit": unit,
+            "role": role,
+            "duty_group": po.get("duty_group"),
+            "in_charge_of": None,
+            "inputs": None,
+            "months": None,
+        }
+        if any(po.get(k) is not None for k in _PERIOD_INPUTS):
+            entry["inputs"] = _person_inputs(r, po, p, pid, role, entry)
+        if po.get("months") is not None:
+            entry["months"] = _months(r, po["months"], f"{p}.months", pid, role, po)
+        people.append(entry)
+    for e in people:
+        for j, other in enumerate(e["in_charge_of"] or []):
+            if other not in seen_ids:
+                r.err(
+                    f"{e['path']}.leader.in_charge_of[{j}]",
+                    "unknown_person",
+                    f"Không có người “{other}”.",
+                    f"No person “{other}”.",
+                )
+    groups_raw = r.seq(doc.get("quota_groups", []), "quota_groups") or []
+    groups: list[tuple[str, list[str], Fraction | None]] = []
+    for i, g in enumerate(groups_raw):
+        p = f"quota_groups[{i}]"
+        go = r.mapping(g, p)
+        if go is None:
+            continue
+        r.known(go, {"key", "label", "members", "exception_ratio", "reason"}, p)
+        members = [str(m) for m in (r.seq(r.required(go, "members", p), f"{p}.members") or [])]
+        for j, m in enumerate(members):
+            if m not in seen_ids:
+                r.err(
+                    f"{p}.members[{j}]",
+                    "unknown_person",
+                    f"Không có người “{m}”.",
+                    f"No person “{m}”.",
+                )
+        allowed = (
+            r.number(go["exception_ratio"], f"{p}.exception_ratio")
+            if go.get("exception_ratio") is not None
+            else None
+        )
+        if allowed is not None and not fw.quota.ratio <= allowed <= fw.quota.max_exception_ratio:
+            r.err(
+                f"{p}.exception_ratio",
+                "quota_exception",
+                "Tỷ lệ ngoại lệ phải trong khoảng tỷ lệ thường – tỷ lệ tối đa của khung.",
+                "The exception ratio must lie between the framework's ratio and its ceiling.",
+            )
+        groups.append((str(go.get("key", f"group-{i + 1}")), members, allowed))
+    if r.issues:
+        raise ScenarioError(r.issues)
+
+    # -- units: score or take the given rating ---------------------------------------------
+    issues: list[Issue] = []
+    unit_results: dict[str, UnitResult] = {}
+    unit_rating: dict[str, str] = {}
+    for i, uid in enumerate(unit_ids):
+        uo = unit_objs[uid]
+        p = f"units[{i}]"
+        if uo.get("rating") is not None:
+            unit_rating[uid] = str(uo["rating"])
+        has_inputs = any(
+            uo.get(k) is not None
+            for k in ("tasks", "task_facts", "targets", "kpis", "manual", "given_points")
+        )
+        if fw.unit is None or not has_inputs:
+            continue
+        ur = _Reader(fw)
+        if uo.get("task_facts") is not None:
+            facts: dict[str, KindFacts] | None = ur.task_facts(uo["task_facts"], f"{p}.task_facts")
+            lines: tuple[TaskLine, ...] = ()
+        elif uo.get("tasks") is not None:
+            lines = ur.task_lines(uo["tasks"], f"{p}.tasks")
+            facts = None
+        else:  # the unit's work = the work of its people
+            facts = _unit_facts(fw, [e for e in people if e["unit"] == uid and e["inputs"]])
+            lines = ()
+        uin = UnitInputs(
+            unit_id=uid,
+            tasks=facts,
+            task_lines=lines,
+            manual=ur.manual(uo.get("manual", {}), f"{p}.manual"),
+            given_points=ur.given(uo.get("given_points", {}), f"{p}.given_points"),
+            targets=ur.targets(uo.get("targets", uo.get("kpis", {})), f"{p}.targets"),
+        )
+        if ur.issues:
+            issues.extend(ur.issues)
+            continue
+        try:
+            res = score_unit(fw, uin, explain=explain)
+        except InputError as exc:
+            issues.extend(_prefix(list(exc.issues), p))
+            continue
+        unit_results[uid] = res
+        if res.rating is not None and uid not in unit_rating:
+            unit_rating[uid] = res.rating
+
+    # -- people: staff, then deputies, then heads (d derives from those in charge) -----------
+    results: dict[str, PersonResult] = {}
+    for e in sorted(
+        (e for e in people if e["inputs"] is not None),
+        key=lambda e: (_ROLE_ORDER[e["role"]], e["index"]),
+    ):
+        inp: PersonInputs = e["inputs"]
+        if e["role"] in fw.settings.leader_roles:
+            inp = _with_staff_points(fw, e, people, results, inp)
+        try:
+            pres = score_person(fw, inp, explain=explain)
+        except InputError as exc:
+            issues.extend(_prefix(list(exc.issues), e["path"]))
+            continue
+        if e["unit"] is not None:
+            pres = apply_head_rule(fw, pres, unit_rating.get(e["unit"]))
+        results[e["id"]] = pres
+    if issues:
+        raise ScenarioError(issues)
+
+    # -- quota ----------------------------------------------------------------------
+    all_groups: list[tuple[str, list[str], Fraction | None]] = []
+    if quota_by_unit:
+        for uid in unit_ids:
+            members = [e["id"] for e in people if e["unit"] == uid]
+            if members:
+                all_groups.append((f"unit:{uid}", members, None))
+    all_groups.extend(groups)
+    quota_results: list[QuotaResult] = []
+    for key, members, exception in all_groups:
+        scored = [results[m] for m in members if m in results and results[m].rating is not None]
+        qm = [QuotaMember(s.person_id, s.points or Decimal(0), s.rating or "") for s in scored]
+        try:
+            qr = resolve_quota(fw, qm, group=key, exception_ratio=exception)
+        except InputError as exc:
+            raise ScenarioError(exc.issues) from exc
+        quota_results.append(qr)
+        for demoted in apply_quota(scored, qr):
+            results[demoted.person_id] = demoted
+
+    # -- roll-ups ----------------------------------------------------------------------
+    roll_ups: list[dict[str, Any]] = []
+    for e in people:
+        if e["months"] is None:
+            continue
+        entries: list[MonthEntry] = []
+        for mo in e["months"]:
+            pts = mo["points"]
+            if mo.get("inputs") is not None:
+                try:
+                    mres = score_person(fw, mo["inputs"], explain=False)
+                except InputError as exc:
+                    issues.extend(_prefix(list(exc.issues), mo["path"]))
+                    continue
+                pts = mres.points
+            entries.append(MonthEntry(mo["month"], pts, mo["status"], mo["days_worked"]))
+        if issues:
+            continue
+        try:
+            ru: RollUpResult = roll_up(fw, entries)
+        except InputError as exc:
+            issues.extend(_prefix(list(exc.issues), f"{e['path']}"))
+            continue
+        roll_ups.append({"person_id": e["id"], **ru.as_dict()})
+    if issues:
+        raise ScenarioError(issues)
+
+    out_people = []
+    for e in people:
+        if e["id"] in results:
+            d = results[e["id"]].as_dict()
+            d["name"] = e["name"]
+            d["unit"] = e["unit"]
+            out_people.append(d)
+    out_units = []
+    for uid in unit_ids:
+        if uid in unit_results:
+            ud = unit_results[uid].as_dict()
+        else:
+            ud = {
+                "unit_id": uid,
+                "status": "given" if uid in unit_rating else "not_scored",
+                "rating": unit_rating.get(uid),
+            }
+        ud["name"] = unit_objs[uid].get("name", "")
+        out_units.append(ud)
+    return {
+        "scenario": SCENARIO_SCHEMA_ID,
+        "title": doc.get("title", ""),
+        "period": _plain(doc.get("period")),
+        "framework": fw.ref,
+        "units": out_units,
+        "people": out_people,
+        "quota": [q.as_dict() for q in quota_results],
+        "roll_ups": roll_ups,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _person_inputs(
+    r: _Reader, po: Mapping[str, Any], p: str, pid: str, role: str, entry: dict[str, Any]
+) -> PersonInputs:
+    facts = r.task_facts(po["task_facts"], f"{p}.task_facts") if po.get("task_facts") else None
+    lines = r.task_lines(po.get("tasks", []), f"{p}.tasks") if po.get("tasks") else ()
+    if facts is not None and lines:
+        r.err(
+            f"{p}.tasks",
+            "one_task_form",
+            "Chỉ dùng một trong “tasks” hoặc “task_facts”.",
+            "Use either “tasks” or “task_facts”, not both.",
+        )
+    if facts is None and not lines:
+        facts = {}
+    leader = None
+    if po.get("leader") is not None:
+        lp = f"{p}.leader"
+        lo = r.mapping(po["leader"], lp) or {}
+        r.known(
+            lo,
+            {
+                "d",
+                "dd",
+                "e",
+                "staff_points",
+                "in_charge_of",
+                "organisation_shortcomings",
+                "internal_conflict",
+            },
+            lp,
+        )
+        comps = {
+            k: (r.number(lo[k], f"{lp}.{k}") if lo.get(k) is not None else None)
+            for k in ("d", "dd", "e")
+        }
+        staff_points = None
+        if lo.get("staff_points") is not None:
+            staff_points = tuple(
+                Decimal(str(r.number(x, f"{lp}.staff_points[{j}]") or 0))
+                for j, x in enumerate(r.seq(lo["staff_points"], f"{lp}.staff_points") or [])
+            )
+        if lo.get("in_charge_of") is not None:
+            entry["in_charge_of"] = [
+                str(x) for x in r.seq(lo["in_charge_of"], f"{lp}.in_charge_of") or []
+            ]
+        leader = LeaderFacts(
+            d=comps["d"],
+            dd=comps["dd"],
+            e=comps["e"],
+            staff_points=staff_points,
+            organisation_shortcomings=(
+                r.boolean(lo, "organisation_shortcomings", lp, False)
+                if "organisation_shortcomings" in lo
+                else None
+            ),
+            internal_conflict=(
+                r.boolean(lo, "internal_conflict", lp, False) if "internal_conflict" in lo else None
+            ),
+        )
+    discipline: list[str] = []
+    for j, d in enumerate(r.seq(po.get("discipline", []), f"{p}.discipline") or []):
+        level = d.get("level") if isinstance(d, Mapping) else d
+        if level not in DISCIPLINE_LEVELS:
+            r.err(
+                f"{p}.discipline[{j}]",
+                "enum",
+                "Mức kỷ luật: " + ", ".join(DISCIPLINE_LEVELS) + ".",
+                "Discipline level: " + ", ".join(DISCIPLINE_LEVELS) + ".",
+            )
+        else:
+            discipline.append(str(level))
+    flags = frozenset(str(f) for f in (r.seq(po.get("flags", []), f"{p}.flags") or []))
+    return PersonInputs(
+        person_id=pid,
+        role=role,
+        tasks=facts,
+        task_lines=lines,
+        manual=r.manual(po.get("general", {}), f"{p}.general"),
+        given_points=r.given(po.get("given_points", {}), f"{p}.given_points"),
+        targets=r.targets(po.get("targets", {}), f"{p}.targets"),
+        leader=leader,
+        bonus=r.adjustments(po.get("bonus", []), f"{p}.bonus"),
+        penalty=r.adjustments(po.get("penalty", []), f"{p}.penalty"),
+        flags=flags,
+        discipline=tuple(discipline),
+    )
+
+
+def _months(
+    r: _Reader, raw: Any, path: str, pid: str, role: str, po: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for j, item in enumerate(r.seq(raw, path) or []):
+        p = f"{path}[{j}]"
+        mo = r.mapping(item, p)
+        if mo is None:
+            continue
+        r.known(mo, {"month", "status", "days_worked", "points", *_PERIOD_INPUTS}, p)
+        month = r.integer(mo, "month", p, 0, minimum=1)
+        status = r.choice(mo, "status", p, MONTH_STATUSES, "worked")
+        days = mo.get("days_worked")
+        days_worked = r.integer(mo, "days_worked", p, 0) if days is not None else None
+        points = None
+        if mo.get("points") is not None:
+            x = r.number(mo["points"], f"{p}.points")
+            points = Decimal(x.numerator) / Decimal(x.denominator) if x is not None else None
+        inputs = None
+        if any(mo.get(k) is not None for k in _PERIOD_INPUTS):
+            inputs = _person_inputs(r, mo, p, pid, role, {"in_charge_of": None})
+        out.append(
+            {
+                "month": month,
+                "status": status,
+                "days_worked": days_worked,
+                "points": points,
+                "inputs": inputs,
+                "path": p,
+            }
+        )
+    return out
+
+
+def _unit_facts(fw: Framework, members: list[dict[str, Any]]) -> dict[str, KindFacts]:
+    total: dict[str, KindFacts] = {}
+    for e in members:
+        inp: PersonInputs = e["inputs"]
+        facts = inp.tasks if inp.tasks is not None else aggregate_tasks(fw, inp.task_lines)
+        for kind, f in facts.items():
+            total[kind] = total.get(kind, KindFacts()) + f
+    return total
+
+
+def _with_staff_points(
+    fw: Framework,
+    e: dict[str, Any],
+    people: list[dict[str, Any]],
+    results: Mapping[str, PersonResult],
+    inp: PersonInputs,
+) -> PersonInputs:
+    lf = inp.leader or LeaderFacts()
+    if lf.d is not None or lf.staff_points is not None:
+        return inp
+    if e["in_charge_of"] is not None:
+        ids = e["in_charge_of"]
+    elif e["role"] in fw.rating.head_roles and e["unit"] is not None:
+        ids = [
+            o["id"]
+            for o in people
+            if o["unit"] == e["unit"]
+            and o["id"] != e["id"]
+            and o["role"] not in fw.rating.head_roles
+        ]
+    else:
+        return inp
+    pts = tuple(results[i].points for i in ids if i in results and results[i].points is not None)
+    return replace(inp, leader=replace(lf, staff_points=tuple(p for p in pts if p is not None)))
