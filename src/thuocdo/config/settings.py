@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "thuocdo.core",
     "thuocdo.audit",
     "thuocdo.org",
+    "thuocdo.frameworks",
+    "thuocdo.work",
     "thuocdo.web",
     "thuocdo.demo",
 ]

@@ -1,0 +1,1 @@
+"""Stored KPI framework versions: validated by the scoring engine, immutable once used."""

@@ -1,0 +1,1 @@
+"""Work plans, tasks and products: the continuous data behind every KPI."""
