@@ -1,0 +1,138 @@
+"""The demo agency: realistic, deterministic, and loaded only once."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from thuocdo.access import scope_for
+from thuocdo.audit.models import AuditEntry
+from thuocdo.core.models import User
+from thuocdo.demo.build import load_demo
+from thuocdo.demo.data import AGENCY_CODE, DEMO_PASSWORD
+from thuocdo.org.models import Assignment, JobPosition, Person, RoleGrant, Unit
+
+
+def table_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Unit, Person, JobPosition, Assignment, RoleGrant, User, AuditEntry)
+    }
+
+
+@pytest.fixture
+def demo(db: None) -> Unit:
+    return load_demo().agency
+
+
+def test_a_second_load_changes_nothing(demo: Unit) -> None:
+    before = table_counts()
+    again = load_demo()
+    assert again.created is False
+    assert table_counts() == before
+
+
+class _Rollback(Exception):
+    pass
+
+
+def fresh_build() -> list[tuple[object, ...]]:
+    """Builds the demo inside a savepoint, reads it, and rolls it back."""
+    rows: list[tuple[object, ...]] = []
+    try:
+        with transaction.atomic():
+            load_demo()
+            rows = list(
+                Assignment.objects.order_by("person__code", "start_date").values_list(
+                    "person__code",
+                    "person__full_name",
+                    "person__birth_date",
+                    "unit__code",
+                    "role",
+                    "start_date",
+                    "end_date",
+                )
+            )
+            raise _Rollback
+    except _Rollback:
+        return rows
+
+
+def test_the_demo_is_the_same_every_time(db: None) -> None:
+    first, second = fresh_build(), fresh_build()
+    assert len(first) > 140
+    assert first == second
+
+
+def test_the_agency_has_the_shape_of_the_ban(demo: Unit) -> None:
+    departments = Unit.objects.filter(parent=demo)
+    assert departments.count() == 11  # Văn phòng Ban and ten vụ/đơn vị
+    assert departments.filter(name="Văn phòng Ban").exists()
+    assert Unit.objects.filter(parent__name="Văn phòng Ban", kind=Unit.Kind.OFFICE).count() == 3
+    people = Person.objects.filter(agency=demo)
+    assert 140 <= people.count() <= 160
+    titles = Counter(Assignment.objects.filter(unit=demo).values_list("title", flat=True))
+    assert titles == {"Trưởng Ban": 1, "Phó Trưởng Ban Thường trực": 1, "Phó Trưởng Ban": 2}
+    for unit in departments:
+        roles = Counter(
+            Assignment.objects.filter(unit=unit, end_date__isnull=True).values_list(
+                "role", flat=True
+            )
+        )
+        assert roles["head"] == 1, unit.name
+        assert roles["deputy"] >= 1, unit.name
+    deputies = Assignment.objects.filter(role="deputy", unit__parent=demo)
+    assert all(deputy.assigned_fields for deputy in deputies)
+    assert (
+        JobPosition.objects.filter(agency=demo, unit__isnull=False)
+        .values("unit")
+        .distinct()
+        .count()
+        == 14
+    )
+
+
+def test_names_are_vietnamese_in_nfc_and_unique(demo: Unit) -> None:
+    names = list(Person.objects.filter(agency=demo).values_list("full_name", flat=True))
+    assert len(set(names)) == len(names)
+    assert all(unicodedata.is_normalized("NFC", name) for name in names)
+    assert all(len(name.split()) == 3 for name in names)
+    assert sum(name.startswith("Nguyễn ") for name in names) >= 30  # the commonest surname
+    assert any(any(ch in name for ch in "ăâđêôơư") for name in names)
+
+
+@pytest.mark.parametrize(
+    ("username", "role"),
+    [
+        ("lanhdao", "leadership"),
+        ("truongvu", "unit_leader"),
+        ("phovu", "unit_leader"),
+        ("chuyenvien", "official"),
+        ("tochuc", "personnel"),
+        ("thanhtra", "auditor"),
+    ],
+)
+def test_one_demo_login_per_role(client: Client, demo: Unit, username: str, role: str) -> None:
+    page = client.post(reverse("web:login"), {"username": username, "password": DEMO_PASSWORD})
+    assert page.status_code == 302
+    user = User.objects.get(username=username)
+    assert role in scope_for(user).roles
+
+
+def test_every_demo_row_was_written_through_an_audited_service(demo: Unit) -> None:
+    entries = AuditEntry.objects.filter(agency=demo)
+    assert (
+        entries.filter(action="org.person.create").count()
+        == Person.objects.filter(agency=demo).count()
+    )
+    assert (
+        entries.filter(action="org.assignment.start").count()
+        == Assignment.objects.filter(unit__agency=demo).count()
+    )
+    assert set(entries.values_list("channel", flat=True)) == {"cli:load_demo"}
+    assert Unit.objects.get(parent__isnull=True, code=AGENCY_CODE) == demo
