@@ -26,7 +26,11 @@ def run_manage(
     args: list[str], env: dict[str, str], tmp_path: Path
 ) -> subprocess.CompletedProcess[str]:
     # A throw-away SQLite under tmp_path unless the test names a database itself.
-    inherited = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     full_env = {**inherited, "VAR_DIR": str(tmp_path), **env}
     return subprocess.run(
         [sys.executable, "-m", "thuocdo.manage", *args],

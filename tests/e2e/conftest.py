@@ -13,13 +13,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls made by the
-# tests (set-up and flush) are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls made by the
+    # tests (set-up and flush) are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if not CHROMIUM.exists():
         message = f"Debian's chromium is missing at {CHROMIUM}: apt-get install chromium"
         if os.environ.get("CI"):
@@ -31,6 +30,7 @@ def browser() -> Iterator[Any]:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         yield instance
         instance.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

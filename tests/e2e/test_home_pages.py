@@ -97,3 +97,17 @@ def test_pages_fit_a_phone(browser: Any, live_server: Any, demo: None) -> None:
         shoot(phone, "home-unit-head-phone-vi")
     finally:
         context.close()
+
+
+def test_the_auditor_browses_and_filters_the_audit_log(
+    page: Any, live_server: Any, demo: None
+) -> None:
+    sign_in(page, live_server.url, "thanhtra")
+    page.get_by_role("link", name="Nhật ký", exact=True).click()
+    assert page.get_by_role("heading", name="Nhật ký thao tác").is_visible()
+    page.get_by_label("Thao tác").select_option("org.role.grant")
+    page.get_by_role("button", name="Lọc").click()
+    rows = page.locator("table.audit tbody tr")
+    assert rows.count() == 2
+    assert "org.role.grant" in rows.first.inner_text()
+    shoot(page, "audit-log-auditor-vi")

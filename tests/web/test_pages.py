@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.conftest import PASSWORD, Cast
 from thuocdo.audit.models import AuditEntry
 from thuocdo.core.models import User
-from thuocdo.org.models import Assignment
+from thuocdo.org.models import Assignment, Person, Unit
 
 
 def login(client: Client, username: str) -> Client:
@@ -162,3 +162,50 @@ def test_healthz_reports_a_working_database(client: Client, db: None) -> None:
     page = client.get("/healthz")
     assert page.status_code == 200
     assert page.json() == {"status": "ok", "database": "ok"}
+
+
+def test_the_personnel_office_adds_a_person_to_a_unit(client: Client, cast: Cast) -> None:
+    login(client, "personnel_a")
+    form = {
+        "full_name": "  Vũ   Thị Hồng Nhung ",
+        "code": "N-001",
+        "category": "vien_chuc",
+        "role": "staff",
+        "start_date": "2025-10-01",
+        "reason": "Quyết định tiếp nhận số 45/QĐ",
+    }
+    page = client.post(reverse("web:unit_join", args=[cast.unit_x.pk]), form, follow=True)
+    assert "Đã thêm cán bộ vào đơn vị." in page.content.decode()
+    person = Person.objects.get(code="N-001")
+    assert person.full_name == "Vũ Thị Hồng Nhung"
+    assert person.assignments.get().unit == cast.unit_x
+
+
+def test_adding_a_person_with_a_taken_code_adds_nothing(client: Client, cast: Cast) -> None:
+    login(client, "personnel_a")
+    people_before = Person.objects.count()
+    form = {
+        "full_name": "Lê Văn Trùng",
+        "code": "P001",
+        "category": "cong_chuc",
+        "role": "staff",
+        "start_date": "2025-10-01",
+        "reason": "Thử",
+    }
+    page = client.post(reverse("web:unit_join", args=[cast.unit_x.pk]), form)
+    assert "Đã có người mang mã “P001”." in page.content.decode()
+    assert Person.objects.count() == people_before
+
+
+def test_the_personnel_office_adds_a_unit_and_a_head_cannot(client: Client, cast: Cast) -> None:
+    form = {"code": "X2", "name": "Phòng Hai", "kind": "office"}
+    refused = login(client, "head_x").post(
+        reverse("web:unit_add_child", args=[cast.unit_x.pk]), form
+    )
+    assert refused.status_code == 403
+    login(client, "personnel_a")
+    page = client.post(reverse("web:unit_add_child", args=[cast.unit_x.pk]), form, follow=True)
+    assert "Đã thêm đơn vị." in page.content.decode()
+    assert Unit.objects.get(code="X2").parent == cast.unit_x
+    duplicate = client.post(reverse("web:unit_add_child", args=[cast.unit_x.pk]), form)
+    assert "Cơ quan đã có đơn vị mã “X2”." in duplicate.content.decode()

@@ -598,3 +598,46 @@ def role_revoke(
         after={"end_date": end_date.isoformat()},
         reason=reason,
     )
+
+
+@transaction.atomic
+def person_join(
+    *,
+    actor: User | None,
+    unit: Unit,
+    code: str,
+    full_name: str,
+    category: str,
+    start_date: dt.date,
+    role: str = Assignment.Role.STAFF,
+    job_position: JobPosition | None = None,
+    title: str = "",
+    gender: str = "",
+    birth_date: dt.date | None = None,
+    email: str = "",
+    reason: str = "",
+) -> Person:
+    """A new person and their first assignment, together or not at all."""
+    agency = unit.agency
+    assert agency is not None  # every unit points at its agency once created
+    person = person_create(
+        actor=actor,
+        agency=agency,
+        code=code,
+        full_name=full_name,
+        category=category,
+        gender=gender,
+        birth_date=birth_date,
+        email=email,
+    )
+    assignment_start(
+        actor=actor,
+        person=person,
+        unit=unit,
+        start_date=start_date,
+        role=role,
+        job_position=job_position,
+        title=title,
+        reason=reason,
+    )
+    return person

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from thuocdo.org.models import Assignment, JobPosition, Unit
+from thuocdo.org.models import Assignment, JobPosition, Person, Unit
 
 
 class LoginForm(AuthenticationForm):
@@ -57,3 +57,49 @@ class MoveForm(forms.Form):
         self.fields["job_position"].queryset = JobPosition.objects.filter(  # type: ignore[attr-defined]
             agency=agency, is_active=True
         )
+
+
+class JoinForm(forms.Form):
+    """A new person joining a unit (the personnel office's form)."""
+
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    code = forms.CharField(label=_("Mã cán bộ"), max_length=40)
+    category = forms.ChoiceField(label=_("Đối tượng"), choices=Person.Category.choices)
+    gender = forms.ChoiceField(
+        label=_("Giới tính"), choices=[("", "—"), *Person.Gender.choices], required=False
+    )
+    birth_date = forms.DateField(
+        label=_("Ngày sinh"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    job_position = forms.ModelChoiceField(
+        label=_("Vị trí việc làm"), queryset=JobPosition.objects.none(), required=False
+    )
+    role = forms.ChoiceField(label=_("Chức vụ"), choices=Assignment.Role.choices)
+    title = forms.CharField(label=_("Chức danh"), required=False, max_length=150)
+    start_date = forms.DateField(
+        label=_("Ngày nhận công tác"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Căn cứ (quyết định tuyển dụng, tiếp nhận…)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: object, unit: Unit, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["job_position"].queryset = JobPosition.objects.filter(  # type: ignore[attr-defined]
+            agency_id=unit.agency_id, is_active=True
+        )
+
+
+class UnitForm(forms.Form):
+    code = forms.CharField(label=_("Mã đơn vị"), max_length=40)
+    name = forms.CharField(label=_("Tên đơn vị"), max_length=255)
+    name_en = forms.CharField(label=_("Tên tiếng Anh"), max_length=255, required=False)
+    kind = forms.ChoiceField(
+        label=_("Loại"),
+        choices=[
+            (Unit.Kind.DEPARTMENT, Unit.Kind.DEPARTMENT.label),
+            (Unit.Kind.OFFICE, Unit.Kind.OFFICE.label),
+        ],
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -27,8 +28,11 @@ from thuocdo.access import (
 )
 from thuocdo.core.errors import AccessDenied, ThuocDoError
 from thuocdo.org import selectors as org
-from thuocdo.org.services import person_move
-from thuocdo.web.forms import AuditFilterForm, LoginForm, MoveForm
+from thuocdo.org.models import Person, Unit
+from thuocdo.org.services import person_join, person_move, unit_create
+from thuocdo.web.forms import AuditFilterForm, JoinForm, LoginForm, MoveForm, UnitForm
+
+T = TypeVar("T")
 
 
 class LoginView(auth_views.LoginView):
@@ -108,6 +112,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "members": members_sorted,
             "children": children,
             "ancestors": unit_ancestors(request, unit),
+            "can_configure": scope_for(request.user).configures_agency(unit.agency_id),
         },
     )
 
@@ -142,8 +147,10 @@ def person_move_view(request: HttpRequest, person_id: int) -> HttpResponse:
     form = MoveForm(request.POST or None, agency=person.agency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            person_move(
+        moved = run_service(
+            request,
+            form,
+            lambda: person_move(
                 actor=request.user,  # type: ignore[arg-type]
                 person=person,
                 unit=data["unit"],
@@ -152,13 +159,9 @@ def person_move_view(request: HttpRequest, person_id: int) -> HttpResponse:
                 job_position=data["job_position"],
                 title=data["title"],
                 reason=data["reason"],
-            )
-        except ThuocDoError as error:
-            form.add_error(
-                error.field if error.field in form.fields else None,
-                error.message(request.LANGUAGE_CODE),
-            )
-        else:
+            ),
+        )
+        if moved is not None:
             messages.success(request, _("Đã ghi nhận chuyển công tác."))
             return redirect("web:person_detail", person_id=person.pk)
     return render(request, "web/person_move.html", {"person": person, "form": form})
@@ -197,4 +200,77 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         request,
         "web/audit_log.html",
         {"form": form, "page": page, "actions": actions, "query": query.urlencode()},
+    )
+
+
+def run_service(request: HttpRequest, form: Any, call: Callable[[], T]) -> T | None:
+    """Runs a write; a refusal becomes a form error on the field it names (nothing changed)."""
+    try:
+        return call()
+    except ThuocDoError as error:
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, error.message(request.LANGUAGE_CODE))
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_join(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = access_unit(request.user, unit_id, action="change")
+    form = JoinForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person: Person | None = run_service(
+            request,
+            form,
+            lambda: person_join(
+                actor=request.user,  # type: ignore[arg-type]
+                unit=unit,
+                code=data["code"],
+                full_name=data["full_name"],
+                category=data["category"],
+                gender=data["gender"],
+                birth_date=data["birth_date"],
+                email=data["email"],
+                job_position=data["job_position"],
+                role=data["role"],
+                title=data["title"],
+                start_date=data["start_date"],
+                reason=data["reason"],
+            ),
+        )
+        if person is not None:
+            messages.success(request, _("Đã thêm cán bộ vào đơn vị."))
+            return redirect("web:person_detail", person_id=person.pk)
+    return render(
+        request, "web/unit_form.html", {"unit": unit, "form": form, "heading": _("Thêm cán bộ")}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_add_child(request: HttpRequest, unit_id: int) -> HttpResponse:
+    parent = access_unit(request.user, unit_id, action="change")
+    form = UnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        child: Unit | None = run_service(
+            request,
+            form,
+            lambda: unit_create(
+                actor=request.user,  # type: ignore[arg-type]
+                parent=parent,
+                code=data["code"],
+                name=data["name"],
+                name_en=data["name_en"],
+                kind=data["kind"],
+            ),
+        )
+        if child is not None:
+            messages.success(request, _("Đã thêm đơn vị."))
+            return redirect("web:unit_detail", unit_id=child.pk)
+    return render(
+        request,
+        "web/unit_form.html",
+        {"unit": parent, "form": form, "heading": _("Thêm đơn vị trực thuộc")},
     )
