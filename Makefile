@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := thuocdo.config.settings
 
-.PHONY: run test install install-dev lint typecheck contracts migrations-check pytest serve demo clean
+.PHONY: run test install install-dev lint typecheck contracts migrations-check pytest pytest-here clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,17 @@ contracts:
 migrations-check:
 	$(BIN)/python -m thuocdo.manage makemigrations --check --dry-run
 
+# The suite on SQLite always; again on DATABASE_URL's database when one is set.
 pytest:
-	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "== the suite again on $$DATABASE_URL =="; \
+		$(MAKE) --no-print-directory pytest-here PYTEST_ARGS="--create-db $(PYTEST_ARGS)"; \
+	fi
+
+# The suite on whatever DATABASE_URL names (SQLite when unset).
+pytest-here:
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static build *.egg-info
