@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "thuocdo.org",
     "thuocdo.frameworks",
     "thuocdo.work",
+    "thuocdo.imports",
     "thuocdo.web",
     "thuocdo.demo",
 ]
