@@ -131,3 +131,11 @@ def test_passwords_never_reach_the_log(cast: Cast) -> None:
     entry = AuditEntry.objects.filter(action="org.person.set_login").latest("id")
     assert entry.after == {"username": "head_z", "password_set": True}
     assert "bí-mật" not in str(entry.after)
+
+
+def test_an_edit_that_changes_nothing_writes_nothing(cast: Cast) -> None:
+    person = cast.person("staff_x")
+    before = AuditEntry.objects.count()
+    services.person_update(actor=None, person=person, full_name=f"  {person.full_name} ")
+    services.unit_update(actor=None, unit=cast.unit_x, name=cast.unit_x.name)
+    assert AuditEntry.objects.count() == before

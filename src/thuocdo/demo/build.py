@@ -18,6 +18,7 @@ from thuocdo.demo.data import (
     AGENCY_NAME,
     AGENCY_NAME_EN,
     AGENCY_SHORT,
+    DEMO_LOGINS,
     DEMO_PASSWORD,
     GIVEN_FEMALE,
     GIVEN_MALE,
@@ -244,21 +245,22 @@ class Builder:
         )
         personnel_officer = people["VP-TCCB"]["staff"]
         auditor = people["VP-TH"]["staff"]
-        logins = [
-            ("lanhdao", leaders[0], "Lãnh đạo cơ quan (Trưởng Ban)", "Agency leadership"),
-            ("truongvu", people["V-KTVM"]["head"], "Lãnh đạo đơn vị (Vụ trưởng)", "Unit head"),
-            ("phovu", people["V-KTVM"]["deputy"], "Cấp phó (Phó Vụ trưởng)", "Deputy head"),
-            ("chuyenvien", official, "Công chức (chuyên viên)", "Official"),
-            ("tochuc", personnel_officer, "Tổ chức cán bộ", "Personnel office"),
-            ("thanhtra", auditor, "Thanh tra, kiểm tra", "Auditor"),
-        ]
+        holders = {
+            "lanhdao": leaders[0],
+            "truongvu": people["V-KTVM"]["head"],
+            "phovu": people["V-KTVM"]["deputy"],
+            "chuyenvien": official,
+            "tochuc": personnel_officer,
+            "thanhtra": auditor,
+        }
         result = DemoResult(created=True, agency=agency)
-        for username, person, role_vi, role_en in logins:
+        for username, person in holders.items():
             services.person_set_login(
                 actor=None, person=person, username=username, password=DEMO_PASSWORD
             )
             assignment = Assignment.objects.filter(person=person, end_date__isnull=True).first()
             where = assignment.unit.name if assignment else agency.name
+            role_vi, role_en = DEMO_LOGINS[username]
             result.logins.append(DemoLogin(username, role_vi, role_en, person.full_name, where))
         tochuc = User.objects.get(username="tochuc")
         services.role_grant(
@@ -274,15 +276,7 @@ class Builder:
 def demo_logins() -> list[DemoLogin]:
     """The demo logins as they stand in the database (for printing)."""
     found: list[DemoLogin] = []
-    labels = {
-        "lanhdao": ("Lãnh đạo cơ quan (Trưởng Ban)", "Agency leadership"),
-        "truongvu": ("Lãnh đạo đơn vị (Vụ trưởng)", "Unit head"),
-        "phovu": ("Cấp phó (Phó Vụ trưởng)", "Deputy head"),
-        "chuyenvien": ("Công chức (chuyên viên)", "Official"),
-        "tochuc": ("Tổ chức cán bộ", "Personnel office"),
-        "thanhtra": ("Thanh tra, kiểm tra", "Auditor"),
-    }
-    for username, (role_vi, role_en) in labels.items():
+    for username, (role_vi, role_en) in DEMO_LOGINS.items():
         person = Person.objects.filter(user__username=username).first()
         if person is None:
             continue

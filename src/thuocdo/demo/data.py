@@ -301,3 +301,13 @@ GIVEN_FEMALE = (
     "Xuân",
     "Ánh",
 )
+
+# One demo login per role: username → (role in Vietnamese, in English).
+DEMO_LOGINS = {
+    "lanhdao": ("Lãnh đạo cơ quan (Trưởng Ban)", "Agency leadership"),
+    "truongvu": ("Lãnh đạo đơn vị (Vụ trưởng)", "Unit head"),
+    "phovu": ("Cấp phó (Phó Vụ trưởng)", "Deputy head"),
+    "chuyenvien": ("Công chức (chuyên viên)", "Official"),
+    "tochuc": ("Tổ chức cán bộ", "Personnel office"),
+    "thanhtra": ("Thanh tra, kiểm tra", "Auditor"),
+}

@@ -154,29 +154,56 @@ def unit_create(
     return unit
 
 
-@transaction.atomic
-def unit_update(*, actor: User | None, unit: Unit, reason: str = "", **changes: Any) -> Unit:
-    allowed = {"name", "name_en", "short_name", "sort_order", "valid_to"}
+def _set_changes(instance: Unit | Person, changes: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(changes) - allowed
     if unknown:
+        names = ", ".join(sorted(unknown))
         raise ValidationFailed(
-            f"Không sửa được trường: {', '.join(sorted(unknown))}.",
-            f"These fields cannot be changed: {', '.join(sorted(unknown))}.",
+            f"Không sửa được trường: {names}.", f"These fields cannot be changed: {names}."
         )
-    before = snapshot(unit, UNIT_FIELDS)
     for name, value in changes.items():
-        setattr(unit, name, clean_text(value) if isinstance(value, str) else value)
-    if not unit.name:
-        raise ValidationFailed("Thiếu tên đơn vị.", "The unit name is missing.", field="name")
-    unit.save()
-    after = snapshot(unit, UNIT_FIELDS)
+        setattr(instance, name, clean_text(value) if isinstance(value, str) else value)
+
+
+def _save_and_record(
+    *,
+    actor: User | None,
+    action: str,
+    instance: Unit | Person,
+    fields: tuple[str, ...],
+    before: dict[str, Any],
+    agency_id: int | None,
+    reason: str,
+) -> None:
+    """Saves and audits only what changed; an edit that changes nothing writes nothing."""
+    after = snapshot(instance, fields)
+    if after == before:
+        return
+    instance.save()
     record(
         actor=actor,
-        action="org.unit.update",
-        target=unit,
-        agency_id=unit.agency_id,
+        action=action,
+        target=instance,
+        agency_id=agency_id,
         before=changed(after, before),
         after=changed(before, after),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def unit_update(*, actor: User | None, unit: Unit, reason: str = "", **changes: Any) -> Unit:
+    before = snapshot(unit, UNIT_FIELDS)
+    _set_changes(unit, changes, {"name", "name_en", "short_name", "sort_order", "valid_to"})
+    if not unit.name:
+        raise ValidationFailed("Thiếu tên đơn vị.", "The unit name is missing.", field="name")
+    _save_and_record(
+        actor=actor,
+        action="org.unit.update",
+        instance=unit,
+        fields=UNIT_FIELDS,
+        before=before,
+        agency_id=unit.agency_id,
         reason=reason,
     )
     return unit
@@ -235,30 +262,24 @@ def person_create(
 def person_update(
     *, actor: User | None, person: Person, reason: str = "", **changes: Any
 ) -> Person:
-    allowed = {"full_name", "gender", "birth_date", "category", "email", "phone", "is_active"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationFailed(
-            f"Không sửa được trường: {', '.join(sorted(unknown))}.",
-            f"These fields cannot be changed: {', '.join(sorted(unknown))}.",
-        )
     if "category" in changes and changes["category"] not in Person.Category.values:
         raise ValidationFailed("Đối tượng không hợp lệ.", "Invalid category.", field="category")
     before = snapshot(person, PERSON_FIELDS)
-    for name, value in changes.items():
-        setattr(person, name, clean_text(value) if isinstance(value, str) else value)
+    _set_changes(
+        person,
+        changes,
+        {"full_name", "gender", "birth_date", "category", "email", "phone", "is_active"},
+    )
     if not person.full_name:
         raise ValidationFailed("Thiếu họ và tên.", "The full name is missing.", field="full_name")
     person.search_name = fold(person.full_name)
-    person.save()
-    after = snapshot(person, PERSON_FIELDS)
-    record(
+    _save_and_record(
         actor=actor,
         action="org.person.update",
-        target=person,
+        instance=person,
+        fields=PERSON_FIELDS,
+        before=before,
         agency_id=person.agency_id,
-        before=changed(after, before),
-        after=changed(before, after),
         reason=reason,
     )
     return person
