@@ -58,7 +58,9 @@ def record(
     before: dict[str, JSONValue] | None = None,
     after: dict[str, JSONValue] | None = None,
     reason: str = "",
+    actor_label: str = "",
 ) -> AuditEntry:
+    """Writes one entry. `actor_label` names a non-human actor (an integration client)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the writing service's transaction")
     if target is not None:
@@ -66,8 +68,8 @@ def record(
         object_id = object_id or str(target.pk)
         object_repr = object_repr or str(target)[:300]
     origin = current_origin()
-    actor_name = ""
-    if actor is not None:
+    actor_name = actor_label[:200]
+    if actor is not None and not actor_name:
         actor_name = (actor.get_full_name() or actor.get_username())[:200]
     return AuditEntry.objects.create(
         actor=actor,

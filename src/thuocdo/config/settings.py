@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "axes",
     "thuocdo.core",
     "thuocdo.audit",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "thuocdo.frameworks",
     "thuocdo.work",
     "thuocdo.imports",
+    "thuocdo.api",
     "thuocdo.web",
     "thuocdo.demo",
 ]

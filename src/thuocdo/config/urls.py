@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("thuocdo.api.urls")),
     path("imports/", include("thuocdo.imports.urls")),
     path("", include("thuocdo.web.urls")),
 ]

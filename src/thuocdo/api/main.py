@@ -1,0 +1,75 @@
+"""The API object: authentication, error shapes, routers. OpenAPI at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from thuocdo.api import org
+from thuocdo.api.auth import ClientToken
+from thuocdo.core.errors import ThuocDoError
+
+api = NinjaAPI(
+    title="Thước đo API",
+    version="1",
+    description=(
+        "API tích hợp của Thước đo cho hệ thống quản lý văn bản, giao việc. Xác thực bằng "
+        "`Authorization: Bearer <token>` do Văn phòng cấp cho từng ứng dụng, theo phạm vi. "
+        'Lỗi trả về `{"detail": …, "field": …}` bằng tiếng Việt (hoặc tiếng Anh khi '
+        "`Accept-Language: en`)."
+    ),
+    auth=ClientToken(),
+    urls_namespace="api-v1",
+)
+
+
+def _english(request: HttpRequest) -> bool:
+    return (getattr(request, "LANGUAGE_CODE", None) or get_language() or "vi").startswith("en")
+
+
+@api.exception_handler(ThuocDoError)
+def on_refusal(request: HttpRequest, error: ThuocDoError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": error.message(request.LANGUAGE_CODE), "field": error.field},
+        status=error.status,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, error: Exception) -> HttpResponse:
+    detail = (
+        "Missing or invalid token: send Authorization: Bearer <token>."
+        if _english(request)
+        else "Thiếu hoặc sai mã truy cập: gửi Authorization: Bearer <token>."
+    )
+    return api.create_response(request, {"detail": detail, "field": ""}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    problems: list[dict[str, Any]] = [
+        {
+            "field": ".".join(
+                str(part) for part in item.get("loc", []) if part not in {"body", "query", "path"}
+            ),
+            "message": item.get("msg", ""),
+        }
+        for item in error.errors
+    ]
+    names = ", ".join(p["field"] for p in problems if p["field"]) or "?"
+    detail = (
+        f"Invalid data in: {names}." if _english(request) else f"Dữ liệu không hợp lệ ở: {names}."
+    )
+    return api.create_response(
+        request,
+        {"detail": detail, "field": problems[0]["field"] if problems else "", "errors": problems},
+        status=422,
+    )
+
+
+api.add_router("/", org.router)
