@@ -23,19 +23,41 @@ from thuocdo.access.helpers import (
     visible_units,
 )
 from thuocdo.access.scope import Scope, scope_for
+from thuocdo.access.work import (
+    TaskAction,
+    access_catalogue,
+    access_exemption,
+    access_plan,
+    access_task,
+    reviewable_tasks,
+    visible_catalogues,
+    visible_exemptions,
+    visible_plans,
+    visible_tasks,
+)
 
 __all__ = [
     "Action",
     "Scope",
+    "TaskAction",
     "access_assignment",
     "access_audit_entry",
+    "access_catalogue",
+    "access_exemption",
     "access_job_position",
     "access_person",
+    "access_plan",
+    "access_task",
     "access_unit",
+    "reviewable_tasks",
     "scope_for",
     "visible_assignments",
     "visible_audit_entries",
+    "visible_catalogues",
+    "visible_exemptions",
     "visible_job_positions",
     "visible_people",
+    "visible_plans",
+    "visible_tasks",
     "visible_units",
 ]

@@ -1,0 +1,241 @@
+"""Reads of plans and tasks, and the task facts the scoring engine needs.
+
+Which tasks count in a period [start, end] (both inclusive), for their owner:
+- an accepted task, by its completion date;
+- an open or handed-back task, by its effective deadline (after extensions), and only
+  once that deadline is ≤ `as_of` (a live score does not count work not yet due);
+- a cancelled task never.
+Extra work (taken over, outside the plan) adds to the numerators only. Collaborators get
+nothing from a task: its volume belongs to the owner.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+
+from thuocdo.audit.models import AuditEntry
+from thuocdo.org.models import Person, Unit
+from thuocdo.org.selectors import main_assignment
+from thuocdo.scoring import (
+    Framework,
+    KindFacts,
+    LeaderFacts,
+    ManualScore,
+    PersonInputs,
+    PersonResult,
+    TaskLine,
+    load_preset,
+    score_person,
+)
+from thuocdo.work.models import CatalogueVersion, ProductType, Task, TaskEvent
+
+DEFAULT_FRAMEWORK = "decree-335-2025"
+_SUM = DecimalField(max_digits=28, decimal_places=6)  # 2 (quantity) + 4 (coefficient) places
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """An evaluation period as dates, both ends inclusive."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def month(cls, year: int, month: int) -> DateRange:
+        return cls(
+            dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+        )
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> DateRange:
+        first = 3 * quarter - 2
+        return cls(cls.month(year, first).start, cls.month(year, first + 2).end)
+
+    @classmethod
+    def year(cls, year: int) -> DateRange:
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def counted_in(period: DateRange, *, as_of: dt.date | None = None) -> Q:
+    """The period rule above, as one filter."""
+    due_until = period.end if as_of is None else min(period.end, as_of)
+    return Q(state=Task.State.ACCEPTED, completed_on__range=(period.start, period.end)) | Q(
+        ~Q(state__in=[Task.State.ACCEPTED, Task.State.CANCELLED]),
+        effective_deadline__range=(period.start, due_until),
+    )
+
+
+def tasks_counted(
+    person_ids: Iterable[int], period: DateRange, *, as_of: dt.date | None = None
+) -> QuerySet[Task]:
+    return Task.objects.filter(counted_in(period, as_of=as_of), owner_id__in=list(person_ids))
+
+
+def task_facts(
+    person_ids: Iterable[int],
+    period: DateRange,
+    framework: Framework,
+    *,
+    as_of: dt.date | None = None,
+) -> dict[int, dict[str, KindFacts]]:
+    """{person id: {kind: KindFacts}} for many people in ONE grouped query.
+
+    SQL sums w and done per (owner, kind, extra?, counted failures, counted delays); the
+    few groups are then weighted by q and t in exact fractions with the framework's own
+    deductions, so any deduction (not only 0.25) stays exact on every database.
+    """
+    rows = (
+        tasks_counted(person_ids, period, as_of=as_of)
+        .annotate(
+            is_extra=Case(
+                When(extra="", then=Value(False)), default=Value(True), output_field=BooleanField()
+            ),
+            f=F("failures") - F("exempt_failures"),
+            lt=F("delays") - F("exempt_delays"),
+        )
+        .values("owner_id", "kind", "is_extra", "f", "lt")
+        .annotate(
+            sum_w=Sum(
+                Case(
+                    When(extra="", then=F("quantity") * F("coefficient")),
+                    default=Value(0),
+                    output_field=_SUM,
+                ),
+                output_field=_SUM,
+            ),
+            sum_done=Sum(
+                Case(
+                    When(state=Task.State.ACCEPTED, then=F("done_quantity") * F("coefficient")),
+                    default=Value(0),
+                    output_field=_SUM,
+                ),
+                output_field=_SUM,
+            ),
+            n=Count("id"),
+        )
+        .order_by()
+    )
+    settings = framework.settings
+    out: dict[int, dict[str, KindFacts]] = defaultdict(dict)
+    for row in rows:  # one row per group, not per task
+        q = 1 - settings.quality_deduction * row["f"]
+        t = 1 - settings.timeliness_deduction * row["lt"]
+        if settings.floor_item_at_zero:
+            q, t = max(Fraction(0), q), max(Fraction(0), t)
+        w, done = Fraction(row["sum_w"] or 0), Fraction(row["sum_done"] or 0)
+        group = KindFacts(w, done, done * q, done * t, done if row["is_extra"] else Fraction(0))
+        kinds = out[row["owner_id"]]
+        prev = kinds.get(row["kind"], KindFacts())
+        kinds[row["kind"]] = prev + KindFacts(
+            group.w, group.done, group.done_q, group.done_t, group.extra_done, row["n"]
+        )
+    return dict(out)
+
+
+def task_lines(
+    person: Person, period: DateRange, *, as_of: dt.date | None = None
+) -> list[TaskLine]:
+    """The same tasks as engine `TaskLine`s: the per-task path, for breakdowns and checks."""
+    lines = []
+    for task in tasks_counted([person.pk], period, as_of=as_of).order_by(
+        "effective_deadline", "id"
+    ):
+        done = task.done_quantity if task.state == Task.State.ACCEPTED else 0
+        lines.append(
+            TaskLine(
+                kind=task.kind,
+                quantity=Fraction(task.quantity),
+                coefficient=Fraction(task.coefficient),
+                done=Fraction(done or 0),
+                failures=task.failures,
+                exempt_failures=task.exempt_failures,
+                delays=task.delays,
+                exempt_delays=task.exempt_delays,
+                extra=task.extra or None,
+                key=str(task.pk),
+                title=task.title,
+            )
+        )
+    return lines
+
+
+def live_kpi(
+    *,
+    person: Person,
+    period: DateRange,
+    framework: Framework | None = None,
+    general_points: Any = None,
+    manual: Mapping[str, ManualScore] | None = None,
+    leader: LeaderFacts | None = None,
+    as_of: dt.date | None = None,
+    explain: bool = True,
+) -> PersonResult:
+    """The person's score for the period from the recorded work, with its breakdown.
+
+    General criteria come from the evaluation (given points or manual scores); without
+    them the engine says what is missing. The role is the main assignment's at the end
+    of the period. A quarter or year is the mean of months (art. 17(3)): score months.
+    """
+    fw = framework or load_preset(DEFAULT_FRAMEWORK)
+    home = main_assignment(person, period.end)
+    role = home.role if home is not None else "staff"
+    facts = task_facts([person.pk], period, fw, as_of=as_of).get(person.pk, {})
+    given = {} if general_points is None else {"general": Fraction(str(general_points))}
+    inputs = PersonInputs(
+        person_id=str(person.pk),
+        role=role,
+        tasks=facts,
+        manual=manual or {},
+        given_points=given,
+        leader=leader,
+    )
+    return score_person(fw, inputs, explain=explain)
+
+
+# --- plain reads ------------------------------------------------------------------------------
+
+
+def product_types_in_force(
+    agency: Unit, *, job_position_id: int | None = None
+) -> QuerySet[ProductType]:
+    """The latest decided version's product types (job-position catalogue first)."""
+    versions = CatalogueVersion.objects.filter(
+        catalogue__agency=agency, status=CatalogueVersion.Status.DECIDED
+    )
+    latest = (
+        versions.filter(catalogue__job_position_id=job_position_id).order_by("-number").first()
+        if job_position_id is not None
+        else None
+    ) or versions.filter(catalogue__job_position__isnull=True).order_by("-number").first()
+    if latest is None:
+        return ProductType.objects.none()
+    return latest.product_types.all()
+
+
+def task_events(task: Task) -> QuerySet[TaskEvent]:
+    return task.events.select_related("actor").order_by("at", "id")
+
+
+def task_audit_entries(task: Task) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(object_type="work.task", object_id=str(task.pk)).order_by(
+        "at", "id"
+    )
