@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -34,6 +34,7 @@ __all__ = [
     "RatingChange",
     "UnitResult",
     "apply_head_rule",
+    "apply_overrides",
     "rate_points",
     "score_person",
     "score_unit",
@@ -164,6 +165,39 @@ def rate_points(framework: Framework, points: Decimal | Fraction) -> str:
         if value >= band.min:
             return band.rating
     return RATINGS[-1]
+
+
+def apply_overrides(
+    framework: Framework,
+    rating: str,
+    *,
+    role: str,
+    flags: Collection[str] = (),
+    discipline: Collection[str] = (),
+) -> tuple[str, tuple[RatingChange, ...]]:
+    """Art. 20 overrides (degradation, discipline, …): the rating falls whatever the points.
+
+    Used for a period and for the year (discipline during the year counts for the year).
+    """
+    changes: list[RatingChange] = []
+    for ov in framework.rating.overrides:
+        if ov.applies_to is not None and role not in ov.applies_to:
+            continue
+        hit = False
+        if ov.trigger == "flag":
+            hit = ov.value in flags
+        elif discipline:
+            floor = DISCIPLINE_LEVELS.index(ov.value)
+            hit = any(
+                lv in DISCIPLINE_LEVELS and DISCIPLINE_LEVELS.index(lv) >= floor
+                for lv in discipline
+            )
+        if hit and RATINGS.index(ov.rating) > RATINGS.index(rating):
+            changes.append(
+                RatingChange(f"override:{ov.key}", rating, ov.rating, ov.label_vi, ov.label_en)
+            )
+            rating = ov.rating
+    return rating, tuple(changes)
 
 
 # ----------------------------------------------------------------------------------------
@@ -738,6 +772,18 @@ def _uses_tasks(part: Part) -> bool:
     return any(n.type == "task_ratio" for n in part.root.walk())
 
 
+_FAST: list[Callable[..., PersonResult | None]] = []
+
+
+def _fast_path() -> Callable[..., PersonResult | None]:
+    """The compiled hot path (``fastpath``, which builds on this module), imported once."""
+    if not _FAST:
+        from .fastpath import score_fast
+
+        _FAST.append(score_fast)
+    return _FAST[0]
+
+
 def score_person(
     framework: Framework, inputs: PersonInputs, *, explain: bool = True
 ) -> PersonResult:
@@ -747,8 +793,12 @@ def score_person(
     change without reason, a d/đ/e level not allowed, …).
     """
     fw = framework
-    ref = (fw.id, fw.version, fw.content_hash)
     facts, contributions = _facts_and_lines(fw, inputs.tasks, inputs.task_lines, explain)
+    if not explain:
+        fast = _fast_path()(fw, inputs, facts)
+        if fast is not None:
+            return fast
+    ref = (fw.id, fw.version, fw.content_hash)
     ctx = _Ctx(
         fw,
         inputs.role,
@@ -796,25 +846,9 @@ def score_person(
         )
     points = round_half_up(exact, fw.settings.rounding_places)
     by_points = rate_points(fw, points)
-    rating = by_points
-    changes: list[RatingChange] = []
-    for ov in fw.rating.overrides:
-        if ov.applies_to is not None and inputs.role not in ov.applies_to:
-            continue
-        hit = False
-        if ov.trigger == "flag":
-            hit = ov.value in inputs.flags
-        elif inputs.discipline:
-            floor = DISCIPLINE_LEVELS.index(ov.value)
-            hit = any(
-                lv in DISCIPLINE_LEVELS and DISCIPLINE_LEVELS.index(lv) >= floor
-                for lv in inputs.discipline
-            )
-        if hit and RATINGS.index(ov.rating) > RATINGS.index(rating):
-            changes.append(
-                RatingChange(f"override:{ov.key}", rating, ov.rating, ov.label_vi, ov.label_en)
-            )
-            rating = ov.rating
+    rating, changes = apply_overrides(
+        fw, by_points, role=inputs.role, flags=inputs.flags, discipline=inputs.discipline
+    )
     if explain and node is not None:
         node = replace(
             node,
@@ -829,7 +863,7 @@ def score_person(
         points=points,
         rating_by_points=by_points,
         rating=rating,
-        changes=tuple(changes),
+        changes=changes,
         breakdown=node,
         tasks=contributions,
         framework=ref,

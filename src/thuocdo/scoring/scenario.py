@@ -11,6 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from .criteria_set import derive_criteria_set
 from .engine import PersonResult, UnitResult, apply_head_rule, score_person, score_unit
 from .errors import FrameworkError, InputError, Issue, ScenarioError
 from .inputs import (
@@ -52,8 +53,10 @@ _PERSON_FIELDS = {
     "flags",
     "discipline",
     "months",
+    "criteria_set",
     "note",
 }
+_CRITERIA_SET_FIELDS = {"key", "unit", "default", "note"}
 _PERIOD_INPUTS = ("general", "given_points", "tasks", "task_facts", "targets", "leader")
 
 
@@ -258,6 +261,7 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             "people",
             "quota_groups",
             "options",
+            "criteria_sets",
         },
         "",
     )
@@ -314,6 +318,11 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
         if uo.get("rating") is not None:
             r.choice(uo, "rating", p, RATINGS)
 
+    # -- criteria sets: a unit's derivation from the framework ------------------------------
+    sets, person_set_of_unit, unit_set_of_unit = _criteria_sets(
+        r, fw, doc.get("criteria_sets", []), unit_objs
+    )
+
     # -- people: read inputs ----------------------------------------------------------
     people_raw = r.seq(r.required(doc, "people", ""), "people") or []
     people: list[dict[str, Any]] = []
@@ -339,6 +348,19 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
                 f"Không có đơn vị “{unit}” trong units.",
                 f"No unit “{unit}” in units.",
             )
+        set_key = po.get("criteria_set")
+        if set_key is not None:
+            set_key = str(set_key)
+            if set_key not in sets or sets[set_key][1] != "individual":
+                r.err(
+                    f"{p}.criteria_set",
+                    "unknown_criteria_set",
+                    f"Không có bộ tiêu chí cá nhân “{set_key}” trong criteria_sets.",
+                    f"No individual criteria set “{set_key}” in criteria_sets.",
+                )
+                set_key = None
+        elif unit is not None:
+            set_key = person_set_of_unit.get(str(unit))
         entry: dict[str, Any] = {
             "index": i,
             "path": p,
@@ -350,11 +372,24 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             "in_charge_of": None,
             "inputs": None,
             "months": None,
+            "fw": sets[set_key][0] if set_key is not None and set_key in sets else fw,
+            "criteria_set": set_key,
         }
         if any(po.get(k) is not None for k in _PERIOD_INPUTS):
             entry["inputs"] = _person_inputs(r, po, p, pid, role, entry)
+            year_discipline = entry["inputs"].discipline
+            year_flags = entry["inputs"].flags
+        else:
+            year_discipline = _discipline(r, po.get("discipline", []), f"{p}.discipline")
+            year_flags = _flags(r, po.get("flags", []), f"{p}.flags")
         if po.get("months") is not None:
             entry["months"] = _months(r, po["months"], f"{p}.months", pid, role, po)
+            # the year counts discipline and conclusions recorded in any month too
+            for mo in entry["months"]:
+                year_discipline += mo["discipline"]
+                year_flags |= mo["flags"]
+        entry["year_discipline"] = year_discipline
+        entry["year_flags"] = year_flags
         people.append(entry)
     for e in people:
         for j, other in enumerate(e["in_charge_of"] or []):
@@ -411,9 +446,10 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             uo.get(k) is not None
             for k in ("tasks", "task_facts", "targets", "kpis", "manual", "given_points")
         )
-        if fw.unit is None or not has_inputs:
+        ufw = sets[unit_set_of_unit[uid]][0] if uid in unit_set_of_unit else fw
+        if ufw.unit is None or not has_inputs:
             continue
-        ur = _Reader(fw)
+        ur = _Reader(ufw)
         if uo.get("task_facts") is not None:
             facts: dict[str, KindFacts] | None = ur.task_facts(uo["task_facts"], f"{p}.task_facts")
             lines: tuple[TaskLine, ...] = ()
@@ -435,7 +471,7 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             issues.extend(ur.issues)
             continue
         try:
-            res = score_unit(fw, uin, explain=explain)
+            res = score_unit(ufw, uin, explain=explain)
         except InputError as exc:
             issues.extend(_prefix(list(exc.issues), p))
             continue
@@ -450,15 +486,16 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
         key=lambda e: (_ROLE_ORDER[e["role"]], e["index"]),
     ):
         inp: PersonInputs = e["inputs"]
-        if e["role"] in fw.settings.leader_roles:
-            inp = _with_staff_points(fw, e, people, results, inp)
+        pfw: Framework = e["fw"]
+        if e["role"] in pfw.settings.leader_roles:
+            inp = _with_staff_points(pfw, e, people, results, inp)
         try:
-            pres = score_person(fw, inp, explain=explain)
+            pres = score_person(pfw, inp, explain=explain)
         except InputError as exc:
             issues.extend(_prefix(list(exc.issues), e["path"]))
             continue
         if e["unit"] is not None:
-            pres = apply_head_rule(fw, pres, unit_rating.get(e["unit"]))
+            pres = apply_head_rule(pfw, pres, unit_rating.get(e["unit"]))
         results[e["id"]] = pres
     if issues:
         raise ScenarioError(issues)
@@ -493,7 +530,7 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             pts = mo["points"]
             if mo.get("inputs") is not None:
                 try:
-                    mres = score_person(fw, mo["inputs"], explain=False)
+                    mres = score_person(e["fw"], mo["inputs"], explain=False)
                 except InputError as exc:
                     issues.extend(_prefix(list(exc.issues), mo["path"]))
                     continue
@@ -502,7 +539,13 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
         if issues:
             continue
         try:
-            ru: RollUpResult = roll_up(fw, entries)
+            ru: RollUpResult = roll_up(
+                e["fw"],
+                entries,
+                role=e["role"],
+                flags=e["year_flags"],
+                discipline=e["year_discipline"],
+            )
         except InputError as exc:
             issues.extend(_prefix(list(exc.issues), f"{e['path']}"))
             continue
@@ -516,6 +559,8 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             d = results[e["id"]].as_dict()
             d["name"] = e["name"]
             d["unit"] = e["unit"]
+            if e["criteria_set"] is not None:
+                d["criteria_set"] = e["criteria_set"]
             out_people.append(d)
     out_units = []
     for uid in unit_ids:
@@ -528,17 +573,37 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
                 "rating": unit_rating.get(uid),
             }
         ud["name"] = unit_objs[uid].get("name", "")
+        if uid in unit_set_of_unit:
+            ud["criteria_set"] = unit_set_of_unit[uid]
         out_units.append(ud)
-    return {
+    out: dict[str, Any] = {
         "scenario": SCENARIO_SCHEMA_ID,
         "title": doc.get("title", ""),
         "period": _plain(doc.get("period")),
         "framework": fw.ref,
-        "units": out_units,
-        "people": out_people,
-        "quota": [q.as_dict() for q in quota_results],
-        "roll_ups": roll_ups,
     }
+    if sets:
+        out["criteria_sets"] = [
+            {
+                "key": key,
+                "part": part,
+                "unit": unit,
+                "default": default,
+                "job_position": derived.job_position,
+                "framework": derived.ref,
+                "derived_from": derived.derived_from,
+            }
+            for key, (derived, part, unit, default) in sets.items()
+        ]
+    out.update(
+        {
+            "units": out_units,
+            "people": out_people,
+            "quota": [q.as_dict() for q in quota_results],
+            "roll_ups": roll_ups,
+        }
+    )
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -610,19 +675,8 @@ def _person_inputs(
                 r.boolean(lo, "internal_conflict", lp, False) if "internal_conflict" in lo else None
             ),
         )
-    discipline: list[str] = []
-    for j, d in enumerate(r.seq(po.get("discipline", []), f"{p}.discipline") or []):
-        level = d.get("level") if isinstance(d, Mapping) else d
-        if level not in DISCIPLINE_LEVELS:
-            r.err(
-                f"{p}.discipline[{j}]",
-                "enum",
-                "Mức kỷ luật: " + ", ".join(DISCIPLINE_LEVELS) + ".",
-                "Discipline level: " + ", ".join(DISCIPLINE_LEVELS) + ".",
-            )
-        else:
-            discipline.append(str(level))
-    flags = frozenset(str(f) for f in (r.seq(po.get("flags", []), f"{p}.flags") or []))
+    discipline = _discipline(r, po.get("discipline", []), f"{p}.discipline")
+    flags = _flags(r, po.get("flags", []), f"{p}.flags")
     return PersonInputs(
         person_id=pid,
         role=role,
@@ -635,7 +689,7 @@ def _person_inputs(
         bonus=r.adjustments(po.get("bonus", []), f"{p}.bonus"),
         penalty=r.adjustments(po.get("penalty", []), f"{p}.penalty"),
         flags=flags,
-        discipline=tuple(discipline),
+        discipline=discipline,
     )
 
 
@@ -648,7 +702,11 @@ def _months(
         mo = r.mapping(item, p)
         if mo is None:
             continue
-        r.known(mo, {"month", "status", "days_worked", "points", *_PERIOD_INPUTS}, p)
+        r.known(
+            mo,
+            {"month", "status", "days_worked", "points", "discipline", "flags", *_PERIOD_INPUTS},
+            p,
+        )
         month = r.integer(mo, "month", p, 0, minimum=1)
         status = r.choice(mo, "status", p, MONTH_STATUSES, "worked")
         days = mo.get("days_worked")
@@ -660,6 +718,10 @@ def _months(
         inputs = None
         if any(mo.get(k) is not None for k in _PERIOD_INPUTS):
             inputs = _person_inputs(r, mo, p, pid, role, {"in_charge_of": None})
+            discipline, flags = inputs.discipline, inputs.flags
+        else:  # a month given as points may still record discipline for the year
+            discipline = _discipline(r, mo.get("discipline", []), f"{p}.discipline")
+            flags = _flags(r, mo.get("flags", []), f"{p}.flags")
         out.append(
             {
                 "month": month,
@@ -667,6 +729,8 @@ def _months(
                 "days_worked": days_worked,
                 "points": points,
                 "inputs": inputs,
+                "discipline": discipline,
+                "flags": flags,
                 "path": p,
             }
         )
@@ -707,3 +771,91 @@ def _with_staff_points(
         return inp
     pts = tuple(results[i].points for i in ids if i in results and results[i].points is not None)
     return replace(inp, leader=replace(lf, staff_points=tuple(p for p in pts if p is not None)))
+
+
+def _discipline(r: _Reader, raw: Any, path: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for j, d in enumerate(r.seq(raw, path) or []):
+        level = d.get("level") if isinstance(d, Mapping) else d
+        if level not in DISCIPLINE_LEVELS:
+            r.err(
+                f"{path}[{j}]",
+                "enum",
+                "Mức kỷ luật: " + ", ".join(DISCIPLINE_LEVELS) + ".",
+                "Discipline level: " + ", ".join(DISCIPLINE_LEVELS) + ".",
+            )
+        else:
+            out.append(str(level))
+    return tuple(out)
+
+
+def _flags(r: _Reader, raw: Any, path: str) -> frozenset[str]:
+    return frozenset(str(f) for f in (r.seq(raw, path) or []))
+
+
+_SetTable = dict[str, tuple[Framework, str, str | None, bool]]
+
+
+def _criteria_sets(
+    r: _Reader, fw: Framework, raw: Any, unit_objs: Mapping[str, Any]
+) -> tuple[_SetTable, dict[str, str], dict[str, str]]:
+    """Derive each criteria set from the scenario's framework.
+
+    Returns {key: (framework, part, unit, default)} and, per unit, the key of its default
+    set for people and for the unit itself.
+    """
+    sets: _SetTable = {}
+    person_default: dict[str, str] = {}
+    unit_default: dict[str, str] = {}
+    for i, item in enumerate(r.seq(raw, "criteria_sets") or []):
+        p = f"criteria_sets[{i}]"
+        so = r.mapping(item, p)
+        if so is None:
+            continue
+        key = r.key(so, p)
+        if key in sets:
+            r.err(
+                f"{p}.key",
+                "duplicate_key",
+                f"Bộ tiêu chí “{key}” bị trùng.",
+                f"Duplicate criteria set “{key}”.",
+            )
+            continue
+        unit = so.get("unit")
+        if unit is not None and str(unit) not in unit_objs:
+            r.err(
+                f"{p}.unit",
+                "unknown_unit",
+                f"Không có đơn vị “{unit}” trong units.",
+                f"No unit “{unit}” in units.",
+            )
+        default = r.boolean(so, "default", p, False)
+        part = str(so.get("part", "individual"))
+        spec = {k: v for k, v in so.items() if k not in _CRITERIA_SET_FIELDS}
+        try:
+            derived = derive_criteria_set(fw, spec)
+        except FrameworkError as exc:
+            r.issues.extend(_prefix(list(exc.issues), p))
+            continue
+        sets[key] = (derived, part, str(unit) if unit is not None else None, default)
+        if not default:
+            continue
+        if unit is None:
+            r.err(
+                f"{p}.default",
+                "required",
+                "Bộ tiêu chí mặc định phải gắn với một đơn vị (unit).",
+                "A default criteria set needs its unit.",
+            )
+            continue
+        table = person_default if part == "individual" else unit_default
+        if str(unit) in table:
+            r.err(
+                f"{p}.default",
+                "duplicate_default",
+                f"Đơn vị “{unit}” đã có bộ tiêu chí mặc định “{table[str(unit)]}”.",
+                f"Unit “{unit}” already has the default criteria set “{table[str(unit)]}”.",
+            )
+            continue
+        table[str(unit)] = key
+    return sets, person_default, unit_default

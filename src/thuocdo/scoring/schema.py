@@ -318,6 +318,62 @@ def scenario_json_schema() -> dict[str, Any]:
             }
         ),
     }
+    defs["flags"] = {"type": "array", "items": {"type": "string"}}
+    defs["discipline"] = {
+        "description": "Discipline decided during the period (for a roll-up: during the year).",
+        "type": "array",
+        "items": {
+            "anyOf": [
+                {"enum": list(DISCIPLINE_LEVELS)},
+                _obj(
+                    {
+                        "level": {"enum": list(DISCIPLINE_LEVELS)},
+                        "decided": {"type": "string"},
+                        "note": {"type": "string"},
+                    },
+                    ["level"],
+                ),
+            ]
+        },
+    }
+    defs["criteria_set"] = _obj(
+        {
+            "key": _KEY,
+            "unit": {"type": "string", "description": "The unit that owns the set."},
+            "default": {
+                "type": "boolean",
+                "description": "Used for the unit's people (part individual) or the unit itself "
+                "(part unit) unless a person names another set.",
+            },
+            "note": {"type": "string"},
+            "part": {"enum": ["individual", "unit"]},
+            "job_position": _TEXT,
+            "version": _TEXT,
+            "id": {"type": "string"},
+            "title_vi": {"type": "string"},
+            "title_en": {"type": "string"},
+            "weights": {
+                "description": "Only where the framework gives a weight_range, within it.",
+                "type": "object",
+                "additionalProperties": n,
+            },
+            "remove": {
+                "description": "Optional criteria to drop; a required one (or a group holding "
+                "one) cannot be dropped.",
+                "type": "array",
+                "items": {"type": "string"},
+            },
+            "add": {
+                "description": "Unit-specific criteria, only into groups with allow_additions.",
+                "type": "array",
+                "items": _obj(
+                    {"parent": {"type": "string"}, "criterion": {"$ref": "#/$defs/node"}},
+                    ["parent", "criterion"],
+                ),
+            },
+        },
+        ["key", "job_position", "version"],
+    )
     defs["month"] = _obj(
         {
             "month": {"type": "integer", "minimum": 1, "maximum": 12},
@@ -325,6 +381,8 @@ def scenario_json_schema() -> dict[str, Any]:
             "days_worked": count,
             "points": n,
             **period_inputs,
+            "flags": {"$ref": "#/$defs/flags"},
+            "discipline": {"$ref": "#/$defs/discipline"},
         },
         ["month"],
     )
@@ -339,24 +397,14 @@ def scenario_json_schema() -> dict[str, Any]:
             **period_inputs,
             "bonus": {"$ref": "#/$defs/adjustments"},
             "penalty": {"$ref": "#/$defs/adjustments"},
-            "flags": {"type": "array", "items": {"type": "string"}},
-            "discipline": {
-                "type": "array",
-                "items": {
-                    "anyOf": [
-                        {"enum": list(DISCIPLINE_LEVELS)},
-                        _obj(
-                            {
-                                "level": {"enum": list(DISCIPLINE_LEVELS)},
-                                "decided": {"type": "string"},
-                                "note": {"type": "string"},
-                            },
-                            ["level"],
-                        ),
-                    ]
-                },
-            },
+            "flags": {"$ref": "#/$defs/flags"},
+            "discipline": {"$ref": "#/$defs/discipline"},
             "months": {"type": "array", "items": {"$ref": "#/$defs/month"}},
+            "criteria_set": {
+                "description": "Key of an individual criteria set in criteria_sets; default: "
+                "the default set of the person's unit, else the framework itself.",
+                **_KEY,
+            },
         },
         ["id"],
     )
@@ -394,6 +442,7 @@ def scenario_json_schema() -> dict[str, Any]:
                 },
                 "period": {"type": "object"},
                 "units": {"type": "array", "items": {"$ref": "#/$defs/unit"}},
+                "criteria_sets": {"type": "array", "items": {"$ref": "#/$defs/criteria_set"}},
                 "people": {"type": "array", "items": {"$ref": "#/$defs/person"}},
                 "quota_groups": {
                     "type": "array",
