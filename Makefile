@@ -28,6 +28,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/python -m thuocdo.manage migrate --no-input
 	$(BIN)/python -m thuocdo.manage collectstatic --no-input --verbosity 0
+	$(BIN)/python -m thuocdo.manage load_presets
 	$(BIN)/python -m thuocdo.manage load_demo
 	@$(BIN)/python -m thuocdo.manage demo_logins --url "http://$(HOST):$(PORT)/"
 	$(BIN)/gunicorn thuocdo.config.wsgi --bind "$(HOST):$(PORT)" --workers 2 --threads 4 --access-logfile -

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections import Counter
 
@@ -136,3 +137,25 @@ def test_every_demo_row_was_written_through_an_audited_service(demo: Unit) -> No
     )
     assert set(entries.values_list("channel", flat=True)) == {"cli:load_demo"}
     assert Unit.objects.get(parent__isnull=True, code=AGENCY_CODE) == demo
+
+
+def test_a_year_of_work_tells_realistic_stories(demo: Unit) -> None:
+    from thuocdo.core.origin import origin_scope
+    from thuocdo.demo.work import WorkHistory
+    from thuocdo.work.models import Exemption, Task
+
+    today = dt.date(2026, 11, 24)
+    with origin_scope("cli:load_demo"), transaction.atomic():
+        made = WorkHistory(demo, seed=335, today=today).build(people_limit=6)
+    tasks = Task.objects.filter(agency=demo)
+    assert made == tasks.count() > 6 * 11 * 15  # about 20 a month for each of the six
+    states = set(tasks.values_list("state", flat=True))
+    assert {"accepted", "handed_back"} <= states
+    assert states & {"assigned", "in_progress", "submitted", "returned", "resubmitted"}
+    assert tasks.filter(delays__gt=0).exists() and tasks.filter(failures__gt=0).exists()
+    assert Exemption.objects.filter(task__agency=demo, status="approved").exists()
+    assert not tasks.filter(assigned_on__gt=today).exists()
+    assert set(tasks.values_list("kind", flat=True)) == {"planned", "arising", "other"}
+    # The year of work is there now, so loading again adds nothing.
+    again = load_demo(with_work=True, today=today)
+    assert again.tasks == 0 and Task.objects.filter(agency=demo).count() == made

@@ -46,7 +46,7 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, JSONVal
     return values
 
 
-def record(
+def build_entry(
     *,
     actor: User | None,
     action: str,
@@ -59,10 +59,14 @@ def record(
     after: dict[str, JSONValue] | None = None,
     reason: str = "",
     actor_label: str = "",
+    at: dt.datetime | None = None,
 ) -> AuditEntry:
-    """Writes one entry. `actor_label` names a non-human actor (an integration client)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record must run inside the writing service's transaction")
+    """An unsaved entry stamped with the current origin; `record`/`record_many` save it.
+
+    `actor_label` names a non-human actor (an integration client). `at` is for history
+    imports that replay past steps; the entry still says where and when it was imported
+    through its origin (channel, request id).
+    """
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
@@ -71,7 +75,7 @@ def record(
     actor_name = actor_label[:200]
     if actor is not None and not actor_name:
         actor_name = (actor.get_full_name() or actor.get_username())[:200]
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor,
         actor_name=actor_name,
         agency_id=agency_id,
@@ -88,6 +92,28 @@ def record(
         path=origin.path,
         request_id=origin.request_id,
     )
+    if at is not None:
+        entry.at = at
+    return entry
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the writing service's transaction")
+
+
+def record(**fields: Any) -> AuditEntry:
+    """Writes one entry (arguments as `build_entry`) inside the caller's transaction."""
+    _require_transaction()
+    entry = build_entry(**fields)
+    entry.save()
+    return entry
+
+
+def record_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> None:
+    """Writes entries made by `build_entry` in bulk, for imports of many rows."""
+    _require_transaction()
+    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
 
 
 def changed(before: dict[str, JSONValue], after: dict[str, JSONValue]) -> dict[str, JSONValue]:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from thuocdo.core.models import User
 from thuocdo.core.origin import origin_scope
@@ -29,8 +31,10 @@ from thuocdo.demo.data import (
     UNITS,
     UnitSpec,
 )
+from thuocdo.demo.work import WorkHistory
 from thuocdo.org import services
 from thuocdo.org.models import Assignment, JobPosition, Person, RoleGrant, Unit
+from thuocdo.work.models import Task
 
 START = dt.date(2025, 3, 1)
 MOVE_DAY = dt.date(2025, 9, 1)
@@ -50,6 +54,7 @@ class DemoResult:
     created: bool
     agency: Unit
     logins: list[DemoLogin] = field(default_factory=list)
+    tasks: int = 0
 
 
 class NameMaker:
@@ -297,10 +302,27 @@ def demo_logins() -> list[DemoLogin]:
     return found
 
 
-def load_demo(seed: int = 335) -> DemoResult:
-    """Creates the demo agency once; a second call finds it and changes nothing."""
+def load_demo(
+    seed: int = 335,
+    *,
+    with_work: bool = False,
+    today: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """Creates the demo agency once (and, when asked, its year of work); a second call
+    finds what exists and changes nothing."""
     existing = Unit.objects.filter(parent__isnull=True, code=AGENCY_CODE).first()
     if existing is not None:
-        return DemoResult(created=False, agency=existing, logins=demo_logins())
-    with origin_scope("cli:load_demo"), transaction.atomic():
-        return Builder(seed).build()
+        result = DemoResult(created=False, agency=existing, logins=demo_logins())
+    else:
+        with origin_scope("cli:load_demo"), transaction.atomic():
+            result = Builder(seed).build()
+    if with_work and not Task.objects.filter(agency=result.agency).exists():
+        with origin_scope("cli:load_demo"), transaction.atomic():
+            result.tasks = WorkHistory(
+                result.agency,
+                seed=seed,
+                today=today or timezone.localdate(),
+                progress=progress,
+            ).build()
+    return result

@@ -12,10 +12,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=335)
+        parser.add_argument(
+            "--no-work", action="store_true", help="chỉ nạp tổ chức, không nạp một năm công việc"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = load_demo(seed=options["seed"])
+        result = load_demo(
+            seed=options["seed"],
+            with_work=not options["no_work"],
+            progress=lambda line: self.stdout.write(f"  … {line}"),
+        )
         if result.created:
             self.stdout.write(f"Đã nạp cơ quan mẫu: {result.agency.name}.")
         else:
-            self.stdout.write(f"Cơ quan mẫu đã có sẵn ({result.agency.name}); không thay đổi gì.")
+            self.stdout.write(f"Cơ quan mẫu đã có sẵn ({result.agency.name}).")
+        if result.tasks:
+            self.stdout.write(f"Đã nạp một năm công việc: {result.tasks} nhiệm vụ.")
+        elif not result.created:
+            self.stdout.write("Không thay đổi gì.")

@@ -1,0 +1,282 @@
+"""Recording finished work in bulk: a past period imported or seeded at once.
+
+Each task's story (assignment, then its steps) is replayed in memory through the same
+transition table and delay rule as `task_transition`, and who may take each step is
+checked the same way; then tasks, events and audit entries are written with a few bulk
+inserts in the caller's transaction. A story that breaks a rule refuses the whole batch
+with a message naming the task (its position in the batch), so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from thuocdo.audit.models import AuditEntry
+from thuocdo.audit.services import build_entry, changed, record_many, snapshot
+from thuocdo.core.errors import ThuocDoError, ValidationFailed
+from thuocdo.core.models import User
+from thuocdo.core.text import clean_text
+from thuocdo.org.models import Assignment, Person, Unit
+from thuocdo.work import rules
+from thuocdo.work.models import CatalogueVersion, PlanItem, ProductType, Task, TaskEvent
+from thuocdo.work.services import TASK_FIELDS
+from thuocdo.work.transitions import ACTIONS, SUBMITTING_ACTIONS, target_state
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    at: dt.datetime
+    actor: User
+    reason: str = ""
+    done_quantity: Decimal | None = None
+
+
+@dataclass
+class Story:
+    owner: Person
+    unit: Unit
+    assigner: Person
+    assigner_user: User
+    kind: str
+    title: str
+    deadline: dt.date
+    assigned_at: dt.datetime
+    quantity: Decimal
+    product_type: ProductType | None = None
+    plan_item: PlanItem | None = None
+    extra: str = ""
+    steps: list[Step] = field(default_factory=list)
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(HCM).date()
+
+
+class _Replay:
+    """Checks and plays stories without touching the database more than once per fact."""
+
+    def __init__(self) -> None:
+        self.leading: dict[int, list[tuple[str, dt.date, dt.date | None]]] = {}
+        self.person_of_user: dict[int, int] = {}
+        self.decided: dict[int, bool] = {}
+        self.delay_rule = rules.delay_rule()
+
+    def person_id(self, user: User) -> int:
+        if user.pk not in self.person_of_user:
+            self.person_of_user[user.pk] = rules.person_of(user).pk
+        return self.person_of_user[user.pk]
+
+    def leads(self, person: Person, unit: Unit, on: dt.date) -> bool:
+        """`rules.leads`, answered from each person's leading assignments read once."""
+        if person.pk not in self.leading:
+            self.leading[person.pk] = list(
+                Assignment.objects.filter(
+                    person_id=person.pk, role__in=Assignment.LEADING_ROLES
+                ).values_list("unit__path", "start_date", "end_date")
+            )
+        return any(
+            unit.path.startswith(path) and start <= on and (end is None or end >= on)
+            for path, start, end in self.leading[person.pk]
+        )
+
+    def check_product(self, product: ProductType, agency_id: int | None) -> None:
+        if product.version_id not in self.decided:
+            version = CatalogueVersion.objects.select_related("catalogue").get(
+                pk=product.version_id
+            )
+            self.decided[product.version_id] = (
+                version.status == CatalogueVersion.Status.DECIDED
+                and version.catalogue.agency_id == agency_id
+            )
+        if not self.decided[product.version_id]:
+            raise ValidationFailed(
+                "Chỉ dùng sản phẩm trong danh mục đã được quyết định của cơ quan.",
+                "Only product types of the agency's decided catalogue can be used.",
+                field="product_type",
+            )
+
+    def play(self, story: Story) -> tuple[Task, list[TaskEvent], list[AuditEntry]]:
+        if story.kind not in Task.Kind.values or story.extra not in Task.Extra.values:
+            raise ValidationFailed(
+                "Loại nhiệm vụ không hợp lệ.", "Invalid task kind.", field="kind"
+            )
+        if (story.kind == Task.Kind.PLANNED) != (story.plan_item is not None):
+            raise ValidationFailed(
+                "Nhiệm vụ theo kế hoạch (và chỉ nó) gắn với một nội dung kế hoạch.",
+                "Planned tasks, and only they, refer to a plan item.",
+                field="plan_item",
+            )
+        assigned_on = _day(story.assigned_at)
+        if story.deadline < assigned_on:
+            raise ValidationFailed(
+                "Hạn hoàn thành trước ngày giao.",
+                "The deadline is before the assignment day.",
+                field="deadline",
+            )
+        if story.assigner.pk == story.owner.pk or not self.leads(
+            story.assigner, story.unit, assigned_on
+        ):
+            raise ValidationFailed(
+                "Người giao không phải lãnh đạo đơn vị của người nhận.",
+                "The assigner does not lead the owner's unit.",
+                field="assigner",
+            )
+        product = story.product_type
+        coefficient, measure = Decimal(1), ""
+        if product is not None:
+            self.check_product(product, story.owner.agency_id)
+            coefficient, measure = product.coefficient, product.unit_of_measure
+        task = Task(
+            agency_id=story.owner.agency_id,
+            unit=story.unit,
+            kind=story.kind,
+            extra=story.extra,
+            title=clean_text(story.title),
+            assigner=story.assigner,
+            owner=story.owner,
+            plan_item=story.plan_item,
+            product_type=product,
+            unit_of_measure=measure,
+            quantity=story.quantity,
+            coefficient=coefficient,
+            deadline=story.deadline,
+            effective_deadline=story.deadline,
+            assigned_on=assigned_on,
+        )
+        events = [
+            TaskEvent(
+                task=task,
+                at=story.assigned_at,
+                actor=story.assigner_user,
+                action="assign",
+                to_state=task.state,
+                task_version=1,
+            )
+        ]
+        audits = [
+            build_entry(
+                actor=story.assigner_user,
+                action="work.task.assign",
+                agency_id=task.agency_id,
+                after=snapshot(task, TASK_FIELDS),
+                at=story.assigned_at,
+            )
+        ]
+        for step in story.steps:
+            self.step(task, step, events, audits)
+        return task, events, audits
+
+    def step(
+        self, task: Task, step: Step, events: list[TaskEvent], audits: list[AuditEntry]
+    ) -> None:
+        day = _day(step.at)
+        new_state = target_state(task.state, step.action)
+        spec = ACTIONS[step.action]
+        person_id = self.person_id(step.actor)
+        if spec.who == "owner":
+            allowed = person_id == task.owner_id
+        else:
+            allowed = person_id != task.owner_id and (
+                person_id == task.assigner_id or self.leads(Person(pk=person_id), task.unit, day)
+            )
+        if not allowed:
+            raise ValidationFailed(
+                f"Người thực hiện không được {spec.label_vi}.",
+                f"The actor may not {spec.label_en}.",
+                field="actor",
+            )
+        if spec.needs_reason and not step.reason:
+            raise ValidationFailed(
+                f"Cần nêu lý do khi {spec.label_vi}.",
+                f"A reason is required to {spec.label_en}.",
+                field="reason",
+            )
+        before = snapshot(task, TASK_FIELDS)
+        old_state, failure, delays = task.state, False, 0
+        if step.action in SUBMITTING_ACTIONS:
+            delays = self.delay_rule.added(
+                effective_deadline=task.effective_deadline, submitted_on=day, counted=task.delays
+            )
+            task.delays += delays
+        elif step.action == "return":
+            failure = True
+            task.failures += 1
+        elif step.action == "accept":
+            done = task.quantity if step.done_quantity is None else step.done_quantity
+            if not Decimal(0) <= done <= task.quantity:
+                raise ValidationFailed(
+                    "Khối lượng hoàn thành ngoài khoảng cho phép.",
+                    "The done quantity is out of range.",
+                    field="done_quantity",
+                )
+            task.done_quantity, task.completed_on = done, day
+        if new_state in (Task.State.CANCELLED, Task.State.HANDED_BACK):
+            task.closed_reason = step.reason
+        task.state = new_state
+        task.version += 1
+        events.append(
+            TaskEvent(
+                task=task,
+                at=step.at,
+                actor=step.actor,
+                action=step.action,
+                from_state=old_state,
+                to_state=new_state,
+                reason=step.reason,
+                failure=failure,
+                delays=delays,
+                task_version=task.version,
+            )
+        )
+        after = snapshot(task, TASK_FIELDS)
+        audits.append(
+            build_entry(
+                actor=step.actor,
+                action=f"work.task.{step.action}",
+                agency_id=task.agency_id,
+                before=changed(after, before),
+                after=changed(before, after),
+                reason=step.reason,
+                at=step.at,
+            )
+        )
+
+
+@transaction.atomic
+def tasks_record_history(*, stories: Sequence[Story], batch_size: int = 2000) -> int:
+    """Replays and writes many finished (or partly finished) tasks; returns how many."""
+    replay = _Replay()
+    tasks: list[Task] = []
+    events: list[tuple[int, TaskEvent]] = []
+    audits: list[tuple[int, AuditEntry]] = []
+    for index, story in enumerate(stories):
+        try:
+            task, task_events, task_audits = replay.play(story)
+        except ThuocDoError as error:
+            raise ValidationFailed(
+                f"Nhiệm vụ thứ {index + 1} (“{story.title}”): {error.message_vi}",
+                f"Task {index + 1} ({story.title!r}): {error.message_en}",
+                field=error.field,
+            ) from error
+        tasks.append(task)
+        events.extend((index, event) for event in task_events)
+        audits.extend((index, entry) for entry in task_audits)
+    Task.objects.bulk_create(tasks, batch_size=batch_size)
+    for index, event in events:
+        event.task = tasks[index]
+    TaskEvent.objects.bulk_create([event for _, event in events], batch_size=batch_size)
+    for index, entry in audits:
+        task = tasks[index]
+        entry.object_type, entry.object_id = "work.task", str(task.pk)
+        entry.object_repr = task.title[:300]
+    record_many([entry for _, entry in audits], batch_size=batch_size)
+    return len(tasks)
