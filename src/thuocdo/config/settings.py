@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "thuocdo.org",
     "thuocdo.frameworks",
     "thuocdo.work",
+    "thuocdo.evaluations",
     "thuocdo.imports",
     "thuocdo.api",
     "thuocdo.web",

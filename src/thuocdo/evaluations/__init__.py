@@ -1,0 +1,1 @@
+"""Evaluation periods and their workflow: self-assessment to published, quota-checked ratings."""
