@@ -128,7 +128,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-if os.environ.get("DATABASE_TEST_NAME"):
+if os.environ.get("DATABASE_TEST_NAME") and "sqlite" not in DATABASES["default"]["ENGINE"]:
     # Lets parallel test runs on one server keep apart (default: "test_" + NAME).
     DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
 
