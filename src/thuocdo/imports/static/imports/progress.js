@@ -1,0 +1,28 @@
+// Follows an import job: asks the status endpoint every second, moves the bar, and
+// reloads the page once the job has finished so the server shows the result.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-progress-url]");
+  if (!box) { return; }
+  var url = box.getAttribute("data-progress-url");
+  var bar = box.querySelector("[data-progress-bar]");
+  var text = box.querySelector("[data-progress-text]");
+  var status = document.querySelector("[data-job-status]");
+
+  function tick() {
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (state) {
+        bar.value = state.percent;
+        bar.textContent = state.percent + "%";
+        if (state.text) { text.textContent = state.text; }
+        if (status && state.status_label) { status.textContent = state.status_label; }
+        if (state.finished) { window.location.reload(); } else { window.setTimeout(tick, 1000); }
+      })
+      .catch(function () { window.setTimeout(tick, 3000); });
+  }
+  window.setTimeout(tick, 1000);
+})();

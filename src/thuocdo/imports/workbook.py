@@ -1,0 +1,313 @@
+"""Reading and writing the workbooks: one data sheet, instructions, allowed values.
+
+The template and the export are the same workbook (the export just has rows), so a
+file downloaded from Thước đo can always be imported back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from thuocdo.core.text import clean_text, fold
+from thuocdo.imports.columns import Choice, Column, display, header_key, is_blank
+from thuocdo.imports.errors import FileRejected
+
+if TYPE_CHECKING:
+    from thuocdo.imports.framework import ImportKind
+    from thuocdo.org.models import Unit
+
+INSTRUCTIONS_SHEET = "Hướng dẫn"
+VALUES_SHEET = "Giá trị hợp lệ"
+HEADER_SEARCH_ROWS = 10  # a title line or two above the headers is tolerated
+BRAND = "1F4E79"
+DATE_FORMAT = "DD/MM/YYYY"
+
+
+def vn_number(number: int) -> str:
+    """1200 → "1.200", the Vietnamese way of grouping thousands."""
+    return f"{number:,}".replace(",", ".")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    columns: dict[str, int]  # column key → position in the row
+    rows: list[tuple[int, dict[str, Any]]]  # (row number as Excel shows it, key → raw value)
+    ignored_headers: list[str] = field(default_factory=list)
+
+
+def read_table(
+    source: str | IO[bytes],
+    kind: ImportKind,
+    *,
+    max_rows: int,
+    progress: Callable[[int], None] | None = None,
+) -> Table:
+    """The data sheet's rows keyed by column, or FileRejected saying what is wrong."""
+    try:
+        book = load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise FileRejected(
+            "Tệp không đọc được như một bảng tính Excel (.xlsx). Hãy lưu lại tệp dưới dạng "
+            "“Excel Workbook (.xlsx)” rồi tải lên.",
+            "The file cannot be read as an Excel workbook (.xlsx). Save it as "
+            "“Excel Workbook (.xlsx)” and upload it again.",
+        ) from error
+    except Exception as error:  # openpyxl raises its own kinds for other malformed files
+        raise FileRejected(
+            "Tệp không phải bảng tính Excel (.xlsx) hợp lệ.",
+            "The file is not a valid Excel workbook (.xlsx).",
+        ) from error
+    try:
+        return _read_sheet(book, kind, max_rows=max_rows, progress=progress)
+    finally:
+        book.close()
+
+
+def _read_sheet(
+    book: Any, kind: ImportKind, *, max_rows: int, progress: Callable[[int], None] | None
+) -> Table:
+    wanted = fold(kind.sheet_name)
+    sheet = next((book[name] for name in book.sheetnames if fold(name) == wanted), None)
+    if sheet is None:
+        found = ", ".join(f"“{name}”" for name in book.sheetnames)
+        raise FileRejected(
+            f"Không thấy trang tính “{kind.sheet_name}” (tệp có: {found}). Hãy dùng mẫu tải "
+            "về từ Thước đo.",
+            f"There is no sheet named “{kind.sheet_name}” (the file has: {found}). Use the "
+            "template downloaded from Thước đo.",
+        )
+    known = {}
+    for column in kind.columns:
+        known[header_key(column.header_vi)] = column
+        known[header_key(column.header_en)] = column
+    columns: dict[str, int] | None = None
+    ignored: list[str] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        if columns is None:
+            if number > HEADER_SEARCH_ROWS:
+                break
+            matched = [known.get(header_key(value)) for value in values]
+            if any(matched):
+                columns, ignored = _header_map(values, matched)
+            continue
+        if all(is_blank(value) for value in values):
+            continue
+        if len(rows) >= max_rows:
+            raise FileRejected(
+                f"Tệp có hơn {vn_number(max_rows)} dòng dữ liệu; hãy chia thành nhiều tệp.",
+                f"The file has more than {max_rows:,} data rows; split it into several files.",
+            )
+        rows.append(
+            (
+                number,
+                {key: values[pos] if pos < len(values) else None for key, pos in columns.items()},
+            )
+        )
+        if progress is not None and len(rows) % 500 == 0:
+            progress(len(rows))
+    if columns is None:
+        raise FileRejected(
+            f"Trang tính “{sheet.title}” không có dòng tiêu đề "
+            f"(ví dụ “{kind.columns[0].header_vi}”).",
+            f"The sheet “{sheet.title}” has no header row (such as “{kind.columns[0].header_en}”).",
+        )
+    missing = [c for c in kind.columns if c.required and c.key not in columns]
+    if missing:
+        raise FileRejected(
+            "Thiếu cột bắt buộc: " + ", ".join(f"“{c.header_vi}”" for c in missing) + ".",
+            "Required columns are missing: " + ", ".join(f"“{c.header_en}”" for c in missing) + ".",
+        )
+    if not rows:
+        raise FileRejected(
+            "Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.",
+            "The file has no data rows under the header row.",
+        )
+    if progress is not None:
+        progress(len(rows))
+    return Table(columns=columns, rows=rows, ignored_headers=ignored)
+
+
+def _header_map(
+    values: Sequence[Any], matched: Sequence[Column | None]
+) -> tuple[dict[str, int], list[str]]:
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, (value, column) in enumerate(zip(values, matched, strict=True)):
+        if column is None:
+            if not is_blank(value):
+                ignored.append(clean_text(str(value)))
+            continue
+        if column.key in columns:
+            raise FileRejected(
+                f"Cột “{column.header_vi}” xuất hiện hai lần.",
+                f"The column “{column.header_en}” appears twice.",
+            )
+        columns[column.key] = position
+    return columns, ignored
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def write_workbook(kind: ImportKind, agency: Unit, rows: Iterable[dict[str, Any]] = ()) -> bytes:
+    """The template (no rows) or an export: data sheet, instructions, allowed values."""
+    book = Workbook()
+    data = book.active
+    assert data is not None
+    data.title = kind.sheet_name
+    choices = {c.key: list(c.choices(agency)) for c in kind.columns if c.choices is not None}
+    _write_data_sheet(data, kind.columns, rows, choices)
+    _write_instructions(book.create_sheet(INSTRUCTIONS_SHEET), kind, agency)
+    values = book.create_sheet(VALUES_SHEET)
+    ranges = _write_values_sheet(values, kind.columns, choices)
+    last_row = kind.max_rows() + 1
+    for position, column in enumerate(kind.columns, start=1):
+        if column.key not in ranges or column.multiple:
+            continue
+        letter = get_column_letter(position)
+        validation = DataValidation(
+            type="list",
+            formula1=ranges[column.key],
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",  # typed variants (lower case, no accents) are still accepted
+            errorTitle="Giá trị không có trong danh sách",
+            error=f"Xem các giá trị hợp lệ của cột “{column.header_vi}” ở trang “{VALUES_SHEET}”.",
+        )
+        validation.add(f"{letter}2:{letter}{last_row}")
+        data.add_data_validation(validation)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_data_sheet(
+    sheet: Any,
+    columns: Sequence[Column],
+    rows: Iterable[dict[str, Any]],
+    choices: dict[str, list[Choice]],
+) -> None:
+    sheet.append([column.template_header for column in columns])
+    header_font = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor=BRAND)
+    for position, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=position)
+        cell.font = header_font
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        dimension = sheet.column_dimensions[get_column_letter(position)]
+        dimension.width = column.width
+        if column.type in ("text", "choice") and not column.multiple:
+            dimension.number_format = "@"  # codes like 001 stay text when typed
+    sheet.row_dimensions[1].height = 32
+    sheet.freeze_panes = "A2"
+    labels = {
+        key: {choice.value: choice.label for choice in items} for key, items in choices.items()
+    }
+    for row in rows:
+        cells: list[Any] = []
+        for column in columns:
+            value = row.get(column.key)
+            if column.key in labels and value is not None:
+                value = (
+                    [labels[column.key].get(v, v) for v in value]
+                    if column.multiple
+                    else (labels[column.key].get(value, value))
+                )
+            if isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            cells.append("" if value is None else value)
+        sheet.append(cells)
+        for position, value in enumerate(cells, start=1):
+            if isinstance(value, dt.date):
+                sheet.cell(row=sheet.max_row, column=position).number_format = DATE_FORMAT
+
+
+def _write_instructions(sheet: Any, kind: ImportKind, agency: Unit) -> None:
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 14
+    sheet.column_dimensions["C"].width = 90
+    title = sheet.cell(row=1, column=1, value=f"{kind.title_vi} — {agency.name}")
+    title.font = Font(bold=True, size=14)
+    lines = [
+        f"Điền dữ liệu vào trang “{kind.sheet_name}”, mỗi dòng một {kind.row_noun_vi}; "
+        "giữ nguyên dòng tiêu đề.",
+        "Cột có dấu * là bắt buộc. Ngày ghi theo dạng dd/mm/yyyy (ví dụ 15/03/2025).",
+        f"Giá trị của các cột có danh sách chọn xem ở trang “{VALUES_SHEET}”.",
+        "Khi nhập, mọi dòng được kiểm tra trước; nếu có lỗi thì không dòng nào được ghi.",
+        "Nhập lại cùng một tệp không làm thay đổi gì.",
+        *kind.instructions_vi,
+    ]
+    row = 3
+    for line in lines:
+        sheet.cell(row=row, column=1, value=f"• {line}")
+        row += 1
+    row += 1
+    for position, text in enumerate(("Cột", "Bắt buộc", "Cách ghi"), start=1):
+        sheet.cell(row=row, column=position, value=text).font = Font(bold=True)
+    for column in kind.columns:
+        row += 1
+        sheet.cell(row=row, column=1, value=column.header_vi)
+        sheet.cell(row=row, column=2, value="Có" if column.required else "")
+        sheet.cell(row=row, column=3, value=column.note_vi or _type_note(column))
+
+
+def _type_note(column: Column) -> str:
+    notes = {
+        "text": "Chữ.",
+        "date": "Ngày, dạng dd/mm/yyyy.",
+        "choice": f"Chọn một giá trị trong trang “{VALUES_SHEET}”.",
+        "integer": "Số nguyên.",
+        "decimal": "Số; phần thập phân sau dấu phẩy.",
+        "email": "Địa chỉ thư điện tử.",
+    }
+    note = notes[column.type]
+    return f"{note} Nhiều giá trị cách nhau bằng dấu “;”." if column.multiple else note
+
+
+def _write_values_sheet(
+    sheet: Any, columns: Sequence[Column], choices: dict[str, list[Choice]]
+) -> dict[str, str]:
+    """One column per list (plus a note column where values have notes); returns the
+    range of each list for the data validations."""
+    ranges: dict[str, str] = {}
+    position = 1
+    for column in columns:
+        items = choices.get(column.key)
+        if items is None:
+            continue
+        letter = get_column_letter(position)
+        sheet.cell(row=1, column=position, value=column.header_vi).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = max(column.width, 16)
+        has_notes = any(choice.note for choice in items)
+        if has_notes:
+            sheet.cell(row=1, column=position + 1, value="Diễn giải").font = Font(bold=True)
+            sheet.column_dimensions[get_column_letter(position + 1)].width = 40
+        for offset, choice in enumerate(items, start=2):
+            sheet.cell(row=offset, column=position, value=choice.label).number_format = "@"
+            if has_notes:
+                sheet.cell(row=offset, column=position + 1, value=choice.note)
+        if items:
+            ranges[column.key] = (
+                f"{quote_sheetname(VALUES_SHEET)}!${letter}$2:${letter}${len(items) + 1}"
+            )
+        position += 2 if has_notes else 1
+    sheet.freeze_panes = "A2"
+    return ranges
+
+
+__all__ = ["Table", "display", "read_table", "vn_number", "write_workbook"]
