@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "thuocdo.work",
     "thuocdo.evaluations",
     "thuocdo.imports",
+    "thuocdo.reports",
     "thuocdo.api",
     "thuocdo.web",
     "thuocdo.demo",

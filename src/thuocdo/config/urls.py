@@ -6,5 +6,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("thuocdo.api.urls")),
     path("imports/", include("thuocdo.imports.urls")),
+    path("reports/", include("thuocdo.reports.urls")),
     path("", include("thuocdo.web.urls")),
 ]

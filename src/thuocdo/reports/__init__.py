@@ -1,0 +1,1 @@
+"""Forms and reports as PDF and Excel, fed by selectors."""
