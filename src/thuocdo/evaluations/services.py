@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from thuocdo.audit.services import build_entry, record, record_many
@@ -72,7 +73,11 @@ S = Period.State
 E = Evaluation.State
 YEAR_DEADLINE = (12, 15)  # Art. 19: the year's evaluation is done before 15 December
 COMPLAINT_ANSWER_WORKING_DAYS = 7  # Art. 22
-EVALUATION_LINK = "/evaluations/{pk}/"
+
+
+def _evaluation_link(pk: int) -> str:
+    """The evaluation page (`web:ev_detail`), named so the link follows the URL config."""
+    return reverse("web:ev_detail", args=[pk])
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -1507,7 +1512,7 @@ def _publish(period: Period, now: dt.datetime) -> int:
             ev.person,
             f"Kết quả đánh giá {period}: {points}{_rating_label(ev.rating)}. Có thể khiếu nại "
             f"đến hết ngày {ev.complaint_until:%d/%m/%Y}.",
-            EVALUATION_LINK.format(pk=ev.pk),
+            _evaluation_link(ev.pk),
             now,
         )
         count += 1
@@ -1624,7 +1629,7 @@ def complaint_answer(
             if outcome == Complaint.Outcome.KEPT
             else f"xếp loại mới {_rating_label(new_rating)}."
         ),
-        EVALUATION_LINK.format(pk=ev.pk),
+        _evaluation_link(ev.pk),
         now,
     )
     record(
@@ -1732,7 +1737,7 @@ def period_reopen(
             _notify(
                 ev.person,
                 f"Kỳ đánh giá {row} được mở lại: {reason}",
-                EVALUATION_LINK.format(pk=ev.pk),
+                _evaluation_link(ev.pk),
                 now,
             )
         reopened.append(ev.pk)

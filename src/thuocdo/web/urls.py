@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thuocdo.web import views, views_work
+from thuocdo.web import views, views_evaluations, views_work
 
 app_name = "web"
 
@@ -35,5 +35,91 @@ urlpatterns = [
         "work/exemptions/<int:exemption_id>/decide/",
         views_work.exemption_decide,
         name="work_exemption_decide",
+    ),
+    # evaluations (issue 5)
+    path("evaluations/", views_evaluations.index, name="ev_index"),
+    path("evaluations/review/", views_evaluations.review_queue, name="ev_review_queue"),
+    path("evaluations/notifications/", views_evaluations.notifications, name="ev_notifications"),
+    path(
+        "evaluations/notifications/<int:notification_id>/read/",
+        views_evaluations.notification_read,
+        name="ev_notification_read",
+    ),
+    path("evaluations/periods/new/", views_evaluations.period_create, name="ev_period_create"),
+    path("evaluations/periods/<int:period_id>/", views_evaluations.period_detail, name="ev_period"),
+    path(
+        "evaluations/periods/<int:period_id>/step/",
+        views_evaluations.period_step,
+        name="ev_period_step",
+    ),
+    path(
+        "evaluations/periods/<int:period_id>/reopen/",
+        views_evaluations.period_reopen,
+        name="ev_period_reopen",
+    ),
+    path(
+        "evaluations/periods/<int:period_id>/deadlines/",
+        views_evaluations.period_deadlines,
+        name="ev_period_deadlines",
+    ),
+    path(
+        "evaluations/periods/<int:period_id>/minutes/<int:unit_id>/",
+        views_evaluations.minutes,
+        name="ev_minutes",
+    ),
+    path("evaluations/<int:evaluation_id>/", views_evaluations.evaluation_detail, name="ev_detail"),
+    path(
+        "evaluations/<int:evaluation_id>/self/", views_evaluations.evaluation_self, name="ev_self"
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/review/",
+        views_evaluations.evaluation_review,
+        name="ev_review",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/override/",
+        views_evaluations.evaluation_override,
+        name="ev_override",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/party/",
+        views_evaluations.evaluation_party,
+        name="ev_party",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/complaint/",
+        views_evaluations.complaint_file,
+        name="ev_complaint_file",
+    ),
+    path(
+        "evaluations/complaints/<int:complaint_id>/",
+        views_evaluations.complaint_detail,
+        name="ev_complaint",
+    ),
+    path(
+        "evaluations/units/<int:unit_evaluation_id>/",
+        views_evaluations.unit_detail,
+        name="ev_unit",
+    ),
+    path(
+        "evaluations/units/<int:unit_evaluation_id>/kpi/",
+        views_evaluations.unit_kpi,
+        name="ev_unit_kpi",
+    ),
+    path(
+        "evaluations/units/<int:unit_evaluation_id>/decide/",
+        views_evaluations.unit_decide,
+        name="ev_unit_decide",
+    ),
+    path("evaluations/groups/<int:group_id>/", views_evaluations.group_detail, name="ev_group"),
+    path(
+        "evaluations/groups/<int:group_id>/decide/",
+        views_evaluations.group_decide,
+        name="ev_group_decide",
+    ),
+    path(
+        "evaluations/groups/<int:group_id>/exception/",
+        views_evaluations.group_exception,
+        name="ev_group_exception",
     ),
 ]

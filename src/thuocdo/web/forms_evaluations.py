@@ -1,0 +1,324 @@
+"""Forms of the evaluation pages. They only parse input; the evaluation services hold the
+rules (scales, reasons, who, when, quotas).
+
+Forms that change a period or an evaluation carry its `version` in a hidden field: the
+service compares it with the row it locks, so a stale page changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from thuocdo.evaluations.models import RATING_CHOICES, Complaint, Override, Period
+from thuocdo.evaluations.services import OVERRIDE_FLAGS
+from thuocdo.evaluations.transitions import ACTIONS, REOPEN_TARGETS, state_label
+from thuocdo.org.models import Person
+from thuocdo.scoring import Node
+from thuocdo.scoring.model import DISCIPLINE_LEVELS
+from thuocdo.web.forms_work import date_field
+
+DEADLINES = [
+    ("self_assessment_until", _("Hạn tự đánh giá")),
+    ("review_until", _("Hạn cấp trên đánh giá")),
+    ("collective_until", _("Hạn lấy ý kiến tập thể")),
+    ("decision_until", _("Hạn quyết định")),
+]
+LEADER_PARTS = [("d", "d"), ("dd", "đ"), ("e", "e")]
+LEVEL_CHOICES = [("", _("Theo dữ liệu (không điều chỉnh)")), ("1", "100%"), ("0.5", "50%")]
+DISCIPLINE_LABELS = {
+    "reprimand": _("Khiển trách"),
+    "warning": _("Cảnh cáo"),
+    "demotion": _("Hạ bậc lương / giáng chức"),
+    "removal": _("Cách chức"),
+    "dismissal": _("Buộc thôi việc"),
+}
+FLAG_LABELS = {
+    "political_degradation": _("Kết luận suy thoái về tư tưởng chính trị, đạo đức, lối sống"),
+    "corruption_or_waste_in_charge": _("Để xảy ra tham nhũng, lãng phí trong đơn vị phụ trách"),
+}
+
+
+def _optional_date(label: Any) -> forms.DateField:
+    field = date_field(label)
+    field.required = False
+    return field
+
+
+class PeriodCreateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Loại kỳ"), choices=Period.Kind.choices)
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    number = forms.IntegerField(
+        label=_("Số kỳ (tháng 1–12, quý 1–4; năm: 1)"), min_value=1, max_value=12, initial=1
+    )
+    framework_key = forms.CharField(
+        label=_("Khung đánh giá"), max_length=120, initial="decree-335-2025"
+    )
+    self_assessment_until = _optional_date(_("Hạn tự đánh giá"))
+    review_until = _optional_date(_("Hạn cấp trên đánh giá"))
+    collective_until = _optional_date(_("Hạn lấy ý kiến tập thể"))
+    decision_until = _optional_date(_("Hạn quyết định"))
+    complaint_days = forms.IntegerField(
+        label=_("Số ngày được khiếu nại sau khi thông báo"), min_value=1, max_value=90, initial=10
+    )
+    party_committee_step = forms.BooleanField(
+        label=_("Lấy ý kiến cấp ủy đối với lãnh đạo, quản lý"), required=False
+    )
+    acting_head_rule = forms.ChoiceField(
+        label=_("Người phụ trách đơn vị được đánh giá"),
+        choices=Period.ActingHeadRule.choices,
+        initial=Period.ActingHeadRule.AS_HEAD,
+    )
+
+    def deadlines(self) -> dict[str, dt.date | None]:
+        return {key: self.cleaned_data[key] for key, _label in DEADLINES}
+
+
+class DeadlinesForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    self_assessment_until = _optional_date(_("Hạn tự đánh giá"))
+    review_until = _optional_date(_("Hạn cấp trên đánh giá"))
+    collective_until = _optional_date(_("Hạn lấy ý kiến tập thể"))
+    decision_until = _optional_date(_("Hạn quyết định"))
+    complaint_days = forms.IntegerField(
+        label=_("Số ngày được khiếu nại sau khi thông báo"), min_value=1, max_value=90
+    )
+
+    def deadlines(self) -> dict[str, dt.date | None]:
+        return {key: self.cleaned_data[key] for key, _label in DEADLINES}
+
+
+class StepForm(forms.Form):
+    """One step of the period table (transitions.py)."""
+
+    action = forms.ChoiceField(choices=[(code, a.label_vi) for code, a in ACTIONS.items()])
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReopenForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    to_state = forms.ChoiceField(label=_("Mở lại về bước"), choices=[])
+    reason = forms.CharField(label=_("Lý do mở lại"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, state: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        targets = REOPEN_TARGETS.get(state, ())
+        self.fields["to_state"].choices = [(s, state_label(s)) for s in targets]  # type: ignore[attr-defined]
+
+
+def _score_field(node: Node, label: Any = None) -> forms.DecimalField:
+    scale = node.scale
+    top = scale.max if scale is not None else 0
+    step = scale.step if scale is not None else 1
+    return forms.DecimalField(
+        label=label or node.label_vi,
+        min_value=0,
+        decimal_places=2,
+        widget=forms.NumberInput(
+            attrs={"min": "0", "max": f"{float(top):g}", "step": f"{float(step):g}"}
+        ),
+    )
+
+
+class SelfAssessForm(forms.Form):
+    """One score and one piece of evidence per general criterion; the scale is the service's."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    comment = forms.CharField(
+        label=_("Tự nhận xét"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence_text = forms.CharField(
+        label=_("Minh chứng chung (văn bản, đường dẫn)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, nodes: Iterable[Node], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nodes = list(nodes)
+        for node in self.nodes:
+            self.fields[f"score_{node.key}"] = _score_field(node)
+            self.fields[f"evidence_{node.key}"] = forms.CharField(
+                label=_("Minh chứng"), required=False, max_length=2000
+            )
+
+    def scores(self) -> dict[str, Any]:
+        return {n.key: self.cleaned_data[f"score_{n.key}"] for n in self.nodes}
+
+    def evidence(self) -> dict[str, str]:
+        return {n.key: self.cleaned_data[f"evidence_{n.key}"] or "" for n in self.nodes}
+
+
+class ReviewForm(forms.Form):
+    """The manager confirms or changes each score (a change needs a reason); for a leader,
+    d, đ, e at 100% or 50% with a reason, or prolonged complaints about internal conflict."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    comment = forms.CharField(
+        label=_("Nhận xét của cấp trên trực tiếp"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, nodes: Iterable[Node], leader: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nodes = list(nodes)
+        self.leader = leader
+        for node in self.nodes:
+            self.fields[f"score_{node.key}"] = _score_field(node)
+            self.fields[f"reason_{node.key}"] = forms.CharField(
+                label=_("Lý do thay đổi"), required=False, max_length=2000
+            )
+        if leader:
+            for code, _label in LEADER_PARTS:
+                self.fields[f"{code}_value"] = forms.ChoiceField(
+                    label=_("Mức"), choices=LEVEL_CHOICES, required=False
+                )
+                self.fields[f"{code}_reason"] = forms.CharField(
+                    label=_("Lý do"), required=False, max_length=2000
+                )
+            self.fields["e_conflict"] = forms.BooleanField(
+                label=_("Có đơn thư phản ánh kéo dài về mất đoàn kết nội bộ"), required=False
+            )
+
+    def scores(self) -> dict[str, Any]:
+        return {n.key: self.cleaned_data[f"score_{n.key}"] for n in self.nodes}
+
+    def reasons(self) -> dict[str, str]:
+        return {n.key: self.cleaned_data[f"reason_{n.key}"] or "" for n in self.nodes}
+
+    def leader_parts(self) -> dict[str, dict[str, Any]]:
+        """Only the components the reviewer touched go to the service (each needs a reason)."""
+        if not self.leader:
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        for code, _label in LEADER_PARTS:
+            value = self.cleaned_data.get(f"{code}_value") or ""
+            reason = self.cleaned_data.get(f"{code}_reason") or ""
+            conflict = code == "e" and bool(self.cleaned_data.get("e_conflict"))
+            if value or reason or conflict:
+                spec: dict[str, Any] = {"value": value, "reason": reason}
+                if code == "e":
+                    spec["internal_conflict"] = conflict
+                out[code] = spec
+        return out
+
+
+class MinutesForm(forms.Form):
+    text = forms.CharField(
+        label=_("Nội dung biên bản (ý kiến của tập thể)"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    held_on = date_field(_("Ngày họp"))
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Người dự họp"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    total_members = forms.IntegerField(label=_("Tổng số thành viên của đơn vị"), min_value=1)
+    approved = forms.BooleanField(
+        label=_("Biên bản đã được thông qua tại cuộc họp"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, members: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = members  # type: ignore[attr-defined]
+
+
+class PartyCommentForm(forms.Form):
+    committee = forms.CharField(label=_("Cấp ủy"), max_length=255)
+    text = forms.CharField(label=_("Ý kiến của cấp ủy"), widget=forms.Textarea(attrs={"rows": 3}))
+    document_ref = forms.CharField(label=_("Số, ký hiệu văn bản"), max_length=255, required=False)
+
+
+class OverrideForm(forms.Form):
+    value = forms.ChoiceField(label=_("Căn cứ"), choices=[])
+    document_ref = forms.CharField(
+        label=_("Số, ký hiệu văn bản (quyết định kỷ luật, kết luận)"), max_length=255
+    )
+    reason = forms.CharField(
+        label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["value"].choices = [  # type: ignore[attr-defined]
+            (_("Kỷ luật"), [(f"discipline:{v}", DISCIPLINE_LABELS[v]) for v in DISCIPLINE_LEVELS]),
+            (
+                _("Kết luận của cấp có thẩm quyền"),
+                [(f"flag:{v}", FLAG_LABELS[v]) for v in OVERRIDE_FLAGS],
+            ),
+        ]
+
+    def kind_value(self) -> tuple[str, str]:
+        kind, _sep, value = self.cleaned_data["value"].partition(":")
+        return (Override.Kind.DISCIPLINE if kind == "discipline" else Override.Kind.FLAG), value
+
+
+class KpiForm(forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    target = forms.DecimalField(label=_("Chỉ tiêu"), required=False, decimal_places=4)
+    actual = forms.DecimalField(label=_("Thực hiện"), required=False, decimal_places=4)
+    evidence = forms.CharField(label=_("Minh chứng"), required=False, max_length=2000)
+
+
+class GiveRatingForm(forms.Form):
+    rating = forms.ChoiceField(label=_("Xếp loại đơn vị"), choices=RATING_CHOICES)
+    basis = forms.CharField(label=_("Căn cứ"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GroupDecideForm(forms.Form):
+    """Whom to move from excellent to good: the engine's proposals come pre-ticked, a tie
+    is left for the authority; the service refuses a choice that breaks the quota."""
+
+    demote = forms.TypedMultipleChoiceField(
+        label=_("Hạ từ “Hoàn thành xuất sắc” xuống “Hoàn thành tốt”"),
+        coerce=int,
+        required=False,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, candidates: Iterable[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["demote"].choices = list(candidates)  # type: ignore[attr-defined]
+
+
+class ExceptionForm(forms.Form):
+    ratio = forms.DecimalField(
+        label=_("Tỷ lệ ngoại lệ (0,20–0,25; để trống để bỏ)"),
+        required=False,
+        decimal_places=4,
+        min_value=0,
+        max_value=1,
+    )
+    basis = forms.CharField(
+        label=_("Căn cứ cho phép"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ComplaintForm(forms.Form):
+    text = forms.CharField(
+        label=_("Nội dung khiếu nại"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+
+class AnswerForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Kết quả giải quyết"),
+        choices=Complaint.Outcome.choices,
+        widget=forms.RadioSelect,
+    )
+    new_rating = forms.ChoiceField(
+        label=_("Xếp loại mới (khi thay đổi)"),
+        choices=[("", "—"), *RATING_CHOICES],
+        required=False,
+    )
+    answer = forms.CharField(
+        label=_("Trả lời, nêu rõ lý do"), widget=forms.Textarea(attrs={"rows": 4})
+    )

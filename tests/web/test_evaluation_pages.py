@@ -1,0 +1,501 @@
+"""Evaluation pages through Django's test client: each page for the right roles, refusals
+with the services' messages (nothing changed), the quota refusal on the decision page, a
+complaint and its answer, reopen, a locked period read-only, fixed query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import Cast
+from tests.evaluations.conftest import AGENCY_A, GENERAL, Flow, make_flow, scores
+from tests.work.conftest import at
+from thuocdo.core.models import User
+from thuocdo.evaluations.models import (
+    Complaint,
+    CriterionScore,
+    Evaluation,
+    Minutes,
+    Notification,
+    Period,
+    UnitEvaluation,
+)
+
+D = dt.date
+
+
+@pytest.fixture
+def presets(db: None) -> None:
+    call_command("load_presets", stdout=StringIO())
+
+
+@pytest.fixture
+def flow(cast: Cast, presets: None) -> Flow:
+    """January 2026 of agency A, opened (tests/evaluations/conftest.py)."""
+    return make_flow(cast)
+
+
+def login(client: Client, username: str) -> Client:
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def text(response: Any) -> str:
+    return response.content.decode()
+
+
+def score_post(ev: Evaluation, total: Any, **extra: str) -> dict[str, str]:
+    data = {"version": str(ev.version), "comment": "Hoàn thành tốt", "evidence_text": ""}
+    for key, value in scores(total).items():
+        data[f"score_{key}"] = value
+        data[f"evidence_{key}"] = f"Minh chứng {key}"
+    data.update(extra)
+    return data
+
+
+def to_review(flow: Flow) -> None:
+    flow.step("start_self_assessment", on=D(2026, 1, 26))
+    for name in AGENCY_A:
+        flow.self_assess(name)
+    flow.step("start_review", on=D(2026, 2, 4))
+
+
+@pytest.fixture
+def quota_flow(cast: Cast, presets: None) -> Flow:
+    """Everyone good (85) except staff_x (95, excellent): unit X breaks the 20% line."""
+    flow = make_flow(cast)
+    for name in AGENCY_A:
+        flow.task(name)
+        flow.general[name] = 15
+    flow.general["staff_x"] = 25
+    flow.to_decision()
+    flow.rate_units()
+    return flow
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def test_the_office_opens_a_period_and_moves_it(client: Client, cast: Cast, presets: None) -> None:
+    login(client, "personnel_a")
+    assert client.get(reverse("web:ev_period_create")).status_code == 200
+    response = client.post(
+        reverse("web:ev_period_create"),
+        {
+            "kind": "month",
+            "year": "2026",
+            "number": "3",
+            "framework_key": "decree-335-2025",
+            "self_assessment_until": "06/04/2026",
+            "complaint_days": "10",
+            "acting_head_rule": "as_head",
+        },
+    )
+    period = Period.objects.get(agency=cast.agency_a, kind="month", year=2026, number=3)
+    assert response.status_code == 302 and period.self_assessment_until == D(2026, 4, 6)
+    page = client.get(reverse("web:ev_period", args=[period.pk]))
+    assert "Bắt đầu tự đánh giá" in text(page)
+    step = reverse("web:ev_period_step", args=[period.pk])
+    assert (
+        client.post(
+            step, {"action": "start_self_assessment", "version": period.version}
+        ).status_code
+        == 302
+    )
+    period.refresh_from_db()
+    assert period.state == "self_assessment"
+    assert Evaluation.objects.filter(period=period).count() == len(AGENCY_A)
+
+    # a stale page changes nothing and says why
+    stale = client.post(step, {"action": "start_review", "version": "1"})
+    assert stale.status_code == 409 and "dữ liệu không thay đổi" in text(stale)
+    # a step not in the table for this state: the table's own message
+    wrong = client.post(step, {"action": "publish", "version": period.version})
+    assert wrong.status_code in (403, 409)
+    period.refresh_from_db()
+    assert period.state == "self_assessment"
+
+    # an official sees the calendar but cannot move it
+    login(client, "staff_x")
+    assert client.get(reverse("web:ev_period", args=[period.pk])).status_code == 200
+    refused = client.post(step, {"action": "start_review", "version": period.version})
+    assert refused.status_code == 403 and "tổ chức cán bộ" in text(refused)
+    assert client.get(reverse("web:ev_period_create")).status_code == 403
+    # another agency does not see it at all
+    login(client, "staff_z")
+    assert client.get(reverse("web:ev_period", args=[period.pk])).status_code == 403
+    assert client.get(reverse("web:ev_period", args=[99999])).status_code == 404
+
+
+def test_deadlines_are_set_on_the_period_page(client: Client, flow: Flow) -> None:
+    login(client, "personnel_a")
+    period = flow.refresh()
+    response = client.post(
+        reverse("web:ev_period_deadlines", args=[period.pk]),
+        {"version": period.version, "review_until": "05/02/2026", "complaint_days": "12"},
+    )
+    assert response.status_code == 302
+    period.refresh_from_db()
+    assert (period.review_until, period.complaint_days) == (D(2026, 2, 5), 12)
+
+
+# --- self-assessment and review --------------------------------------------------------------
+
+
+def test_the_official_self_assesses_with_evidence(client: Client, flow: Flow) -> None:
+    flow.task("staff_x")
+    flow.step("start_self_assessment", on=D(2026, 1, 26))
+    ev = flow.ev("staff_x")
+    login(client, "staff_x")
+    page = client.get(reverse("web:ev_detail", args=[ev.pk]))
+    body = text(page)
+    assert page.status_code == 200 and "Gửi tự đánh giá" in body
+    assert "Điểm kết quả thực hiện nhiệm vụ" in body and "không nhập tay" in body
+    # a, b, c come by key from the engine: b is quality, c timeliness
+    assert 'data-part="b"' in body and 'data-part="c"' in body
+    assert body.index('data-part="a"') < body.index('data-part="b"') < body.index('data-part="c"')
+
+    url = reverse("web:ev_self", args=[ev.pk])
+    bad = client.post(url, score_post(ev, 25, score_g1_politics="7"))
+    assert bad.status_code == 400 and "phải từ 0 đến 5" in text(bad)
+    assert not CriterionScore.objects.filter(evaluation=ev).exists()
+
+    assert client.post(url, score_post(ev, 25)).status_code == 302
+    ev.refresh_from_db()
+    assert ev.state == "self_assessed"
+    assert ev.scores.get(key="g1_politics").evidence == "Minh chứng g1_politics"
+
+    # someone else's evaluation: refused by the access helper, nothing changed
+    login(client, "staff_y")
+    refused = client.post(url, score_post(ev, 20))
+    assert refused.status_code == 403 and "tự đánh giá" in text(refused)
+    assert client.get(reverse("web:ev_detail", args=[ev.pk])).status_code == 403
+    ev.refresh_from_db()
+    assert sum(s.self_score for s in ev.scores.all()) == 25
+
+
+def test_the_manager_reviews_with_a_reason_for_each_change(client: Client, flow: Flow) -> None:
+    for name in AGENCY_A:
+        flow.task(name)
+    to_review(flow)
+    ev = flow.ev("staff_x")
+    login(client, "head_x")
+    queue = client.get(reverse("web:ev_review_queue"))
+    assert queue.status_code == 200 and ev.person.full_name in text(queue)
+    form = client.get(reverse("web:ev_review", args=[ev.pk]))
+    assert form.status_code == 200 and "Lý do thay đổi" in text(form)
+
+    data = {"version": str(ev.version), "comment": "Cần chủ động hơn"}
+    for key, value in scores(25).items():
+        data[f"score_{key}"] = value
+        data[f"reason_{key}"] = ""
+    data["score_g2_service"] = "1.5"  # from 2.5: a change
+    url = reverse("web:ev_review", args=[ev.pk])
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and "phải nêu lý do" in text(refused)
+    ev.refresh_from_db()
+    assert ev.state == "self_assessed"
+
+    data["reason_g2_service"] = "Chưa có sáng kiến được công nhận"
+    assert client.post(url, data).status_code == 302
+    ev.refresh_from_db()
+    assert ev.state == "reviewed" and ev.points is not None
+    row = ev.scores.get(key="g2_service")
+    assert (row.self_score, row.reviewer_score) == (2.5, 1.5)
+
+    login(client, "staff_x")
+    body = text(client.get(reverse("web:ev_detail", args=[ev.pk])))
+    assert "Chưa có sáng kiến được công nhận" in body and "ev-changed" in body
+    assert "Kết quả đề xuất" in body
+
+    # a head of another unit is not the direct manager
+    login(client, "head_y")
+    assert client.get(url).status_code == 403
+
+
+def test_leaders_get_d_dd_e_inputs(client: Client, flow: Flow) -> None:
+    for name in AGENCY_A:
+        flow.task(name)
+    to_review(flow)
+    for name in AGENCY_A:
+        if name != "head_x":
+            flow.review(name)
+    ev = flow.ev("head_x")
+    login(client, "leader_a")
+    body = text(client.get(reverse("web:ev_review", args=[ev.pk])))
+    assert "d, đ, e" in body and 'name="dd_value"' in body
+    data = {"version": str(ev.version), "comment": ""}
+    for key, value in scores(25).items():
+        data[f"score_{key}"] = value
+    data.update({"e_value": "0.5", "e_reason": ""})
+    refused = client.post(reverse("web:ev_review", args=[ev.pk]), data)
+    assert refused.status_code == 400 and "phải nêu lý do" in text(refused)
+    data["e_reason"] = "Đơn thư phản ánh kéo dài về mất đoàn kết"
+    assert client.post(reverse("web:ev_review", args=[ev.pk]), data).status_code == 302
+    ev.refresh_from_db()
+    assert ev.leader["e"]["value"] == "0.5"
+
+
+# --- minutes ---------------------------------------------------------------------------------
+
+
+def test_minutes_are_recorded_by_a_leader_of_the_unit(client: Client, flow: Flow) -> None:
+    for name in AGENCY_A:
+        flow.task(name)
+    to_review(flow)
+    for name in AGENCY_A:
+        flow.review(name)
+    flow.step("start_collective", on=D(2026, 2, 5))
+    period = flow.refresh()
+    url = reverse("web:ev_minutes", args=[period.pk, flow.cast.unit_y.pk])
+    data = {
+        "text": "Tập thể nhất trí.",
+        "held_on": "05/02/2026",
+        "attendees": [flow.cast.person("staff_y").pk],
+        "total_members": "4",
+        "approved": "on",
+    }
+    login(client, "head_x")  # leads X, not Y
+    assert client.post(url, data).status_code == 403
+    login(client, "head_y")
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {**data, "total_members": "0"})
+    assert bad.status_code == 400
+    assert client.post(url, data).status_code == 302
+    minutes = Minutes.objects.get(period=period, unit=flow.cast.unit_y)
+    assert minutes.approved and minutes.attendees == [flow.cast.person("staff_y").pk]
+    page = text(client.get(reverse("web:ev_period", args=[period.pk])))
+    assert "đã thông qua" in page
+
+
+# --- the decision ----------------------------------------------------------------------------
+
+
+def test_the_decision_page_shows_the_quota_and_refuses_a_breaking_decision(
+    client: Client,
+    quota_flow: Flow,
+    django_assert_max_num_queries: Any,
+) -> None:
+    flow = quota_flow
+    group = flow.group("unit:X")
+    staff_x = flow.ev("staff_x")
+    login(client, "leader_a")
+    with django_assert_max_num_queries(40):
+        page = client.get(reverse("web:ev_group", args=[group.pk]))
+    body = text(page)
+    assert page.status_code == 200
+    assert "ev-bar" in body and "ev-line" in body and "Bảng phân bố" in body
+    assert "Đề xuất hạ" in body and "Vượt tỷ lệ" in body
+    assert f'value="{staff_x.pk}"' in body and "checked" in body
+
+    refused = client.post(reverse("web:ev_group_decide", args=[group.pk]), {})
+    assert refused.status_code == 409
+    assert "vi phạm tỷ lệ" in text(refused) and "Không lưu quyết định" in text(refused)
+    assert not Evaluation.objects.filter(period=flow.period, state="decided").exists()
+
+    done = client.post(reverse("web:ev_group_decide", args=[group.pk]), {"demote": [staff_x.pk]})
+    assert done.status_code == 302
+    staff_x.refresh_from_db()
+    assert (staff_x.state, staff_x.rating) == ("decided", "good")
+
+    # the office and auditors read the sheet, without the decision form; officials don't
+    login(client, "personnel_a")
+    body = text(client.get(reverse("web:ev_group", args=[group.pk])))
+    assert "Quyết định xếp loại nhóm" not in body
+    assert client.post(reverse("web:ev_group_decide", args=[group.pk]), {}).status_code == 403
+    login(client, "staff_x")
+    assert client.get(reverse("web:ev_group", args=[group.pk])).status_code == 403
+
+
+def test_the_decision_page_query_count_does_not_grow_with_members(
+    client: Client, quota_flow: Flow, django_assert_max_num_queries: Any
+) -> None:
+    login(client, "leader_a")
+    small = quota_flow.group("unit:X1")  # one member
+    big = quota_flow.group("unit:Y")  # four members
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("web:ev_group", args=[small.pk]))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(reverse("web:ev_group", args=[big.pk])).status_code == 200
+
+
+def test_overrides_are_recorded_with_their_document(client: Client, quota_flow: Flow) -> None:
+    ev = quota_flow.ev("staff_y")
+    login(client, "personnel_a")
+    url = reverse("web:ev_override", args=[ev.pk])
+    missing = client.post(url, {"value": "discipline:reprimand", "document_ref": " "})
+    assert missing.status_code == 400
+    assert (
+        client.post(
+            url, {"value": "discipline:reprimand", "document_ref": "QĐ 12/QĐ-BA"}
+        ).status_code
+        == 302
+    )
+    assert ev.overrides.get().document_ref == "QĐ 12/QĐ-BA"
+    page = text(
+        login(client, "leader_a").get(reverse("web:ev_group", args=[quota_flow.group("unit:Y").pk]))
+    )
+    assert "QĐ 12/QĐ-BA" in page
+    login(client, "head_y")  # a unit head does not record overrides
+    assert (
+        client.post(url, {"value": "discipline:warning", "document_ref": "QĐ 13"}).status_code
+        == 403
+    )
+
+
+def test_unit_rating_is_given_by_the_authority(client: Client, cast: Cast, presets: None) -> None:
+    flow = make_flow(cast)
+    for name in AGENCY_A:
+        flow.task(name)
+    flow.to_decision()
+    ue = UnitEvaluation.objects.get(period=flow.period, unit=cast.unit_x)
+    login(client, "head_x")
+    assert client.get(reverse("web:ev_unit", args=[ue.pk])).status_code == 200
+    assert (
+        client.post(
+            reverse("web:ev_unit_decide", args=[ue.pk]), {"rating": "good", "basis": "x"}
+        ).status_code
+        == 403
+    )
+    login(client, "leader_a")
+    body = text(client.get(reverse("web:ev_unit", args=[ue.pk])))
+    assert "Quyết định xếp loại đơn vị" in body
+    missing = client.post(
+        reverse("web:ev_unit_decide", args=[ue.pk]), {"rating": "good", "basis": ""}
+    )
+    assert missing.status_code == 400
+    assert (
+        client.post(
+            reverse("web:ev_unit_decide", args=[ue.pk]),
+            {"rating": "good", "basis": "Hoàn thành kế hoạch năm"},
+        ).status_code
+        == 302
+    )
+    ue.refresh_from_db()
+    assert (ue.state, ue.rating) == ("decided", "good")
+
+
+# --- publish, notification, complaint, lock, reopen ------------------------------------------
+
+
+def _decided(flow: Flow) -> Period:
+    flow.decide_all()
+    return flow.refresh()
+
+
+def test_publish_notify_complain_answer_and_reopen(client: Client, quota_flow: Flow) -> None:
+    flow = quota_flow
+    period = _decided(flow)
+    login(client, "leader_a")
+    step = reverse("web:ev_period_step", args=[period.pk])
+    assert client.post(step, {"action": "publish", "version": period.version}).status_code == 302
+    period.refresh_from_db()
+    assert period.state == "published"
+
+    ev = flow.ev("staff_y")
+    login(client, "staff_y")
+    note = Notification.objects.filter(recipient=ev.person).latest("id")
+    assert note.link == reverse("web:ev_detail", args=[ev.pk])
+    home = text(client.get(reverse("web:home")))
+    assert "nav-count" in home
+    listing = text(client.get(reverse("web:ev_notifications")))
+    assert "Kết quả đánh giá" in listing
+    assert client.post(reverse("web:ev_notification_read", args=[note.pk])).status_code == 302
+    note.refresh_from_db()
+    assert note.read_at is not None
+    login(client, "staff_x")  # notifications are personal
+    assert client.post(reverse("web:ev_notification_read", args=[note.pk])).status_code == 403
+
+    login(client, "staff_y")
+    body = text(client.get(reverse("web:ev_detail", args=[ev.pk])))
+    assert "Kết quả đánh giá, xếp loại" in body and "Gửi khiếu nại" in body
+    url = reverse("web:ev_complaint_file", args=[ev.pk])
+    assert client.post(url, {"text": "Đề nghị xem lại điểm tiêu chí chung"}).status_code == 302
+    complaint = Complaint.objects.get(evaluation=ev)
+    again = client.post(url, {"text": "Lần nữa"})
+    assert again.status_code == 409 and "đang giải quyết" in text(again)
+    login(client, "staff_x")
+    assert client.post(url, {"text": "không phải của tôi"}).status_code == 403
+
+    # the office cannot lock while a complaint is open: the service's message
+    login(client, "personnel_a")
+    period.refresh_from_db()
+    locked = client.post(step, {"action": "lock", "version": period.version})
+    assert locked.status_code == 409 and "khiếu nại chưa trả lời" in text(locked)
+
+    answer = reverse("web:ev_complaint", args=[complaint.pk])
+    assert client.post(answer, {"outcome": "kept", "answer": "Giữ nguyên"}).status_code == 403
+    login(client, "leader_a")
+    assert "Trả lời khiếu nại" in text(client.get(answer))
+    no_reason = client.post(answer, {"outcome": "kept", "answer": " "})
+    assert no_reason.status_code == 400
+    assert (
+        client.post(
+            answer, {"outcome": "kept", "answer": "Điểm được chấm đúng quy định"}
+        ).status_code
+        == 302
+    )
+    complaint.refresh_from_db()
+    assert complaint.state == "answered" and complaint.outcome == "kept"
+    login(client, "staff_y")
+    assert "Điểm được chấm đúng quy định" in text(client.get(answer))
+
+    # reopen: a reason is required; the authority takes a published period back
+    login(client, "leader_a")
+    reopen = reverse("web:ev_period_reopen", args=[period.pk])
+    period.refresh_from_db()
+    blank = client.post(reopen, {"version": period.version, "to_state": "decision", "reason": ""})
+    assert blank.status_code == 400
+    assert (
+        client.post(
+            reopen, {"version": period.version, "to_state": "decision", "reason": "Sai sót số liệu"}
+        ).status_code
+        == 302
+    )
+    period.refresh_from_db()
+    assert period.state == "decision"
+    assert "Sai sót số liệu" in text(client.get(reverse("web:ev_period", args=[period.pk])))
+
+
+def test_a_locked_period_reads_only(client: Client, quota_flow: Flow) -> None:
+    flow = quota_flow
+    _decided(flow)
+    flow.publish(on=D(2026, 2, 10))
+    flow.step("lock", on=D(2026, 3, 2))
+    period = flow.refresh()
+    assert period.state == "locked"
+    ev = flow.ev("staff_x")
+    login(client, "staff_x")
+    body = text(client.get(reverse("web:ev_detail", args=[ev.pk])))
+    assert "đã khóa" in body and "Gửi khiếu nại" not in body and "Gửi tự đánh giá" not in body
+    refused = client.post(reverse("web:ev_complaint_file", args=[ev.pk]), {"text": "Muộn"})
+    assert refused.status_code == 409 and "Đã khóa" in text(refused)
+    assert not Complaint.objects.filter(evaluation=ev).exists()
+    login(client, "leader_a")
+    body = text(client.get(reverse("web:ev_group", args=[flow.group("unit:X").pk])))
+    assert "Quyết định xếp loại nhóm" not in body
+    login(client, "personnel_a")
+    body = text(client.get(reverse("web:ev_period", args=[period.pk])))
+    assert "Lưu các hạn" not in body and "Mở lại" not in body  # office: authority reopens
+    minutes = client.get(reverse("web:ev_minutes", args=[period.pk, flow.cast.unit_x.pk]))
+    assert "Ghi biên bản" not in text(minutes).split("</h1>")[1]
+
+
+def test_pages_exist_for_every_role(client: Client, quota_flow: Flow) -> None:
+    for name in ("staff_x", "head_x", "personnel_a", "auditor_a", "leader_a", "operator"):
+        login(client, name)
+        assert client.get(reverse("web:ev_index")).status_code == 200, name
+        assert client.get(reverse("web:ev_notifications")).status_code == 200, name
+    login(client, "staff_x")
+    assert client.get(reverse("web:ev_review_queue")).status_code == 403
+    assert at(D(2026, 1, 1))  # the helpers stay importable for the flow's calendar
+    assert GENERAL
