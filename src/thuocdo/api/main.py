@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from thuocdo.api import org
+from thuocdo.api import catalogue, org, tasks
 from thuocdo.api.auth import ClientToken
 from thuocdo.core.errors import ThuocDoError
 
@@ -55,7 +55,9 @@ def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     problems: list[dict[str, Any]] = [
         {
             "field": ".".join(
-                str(part) for part in item.get("loc", []) if part not in {"body", "query", "path"}
+                str(part)
+                for part in item.get("loc", [])
+                if part not in {"body", "query", "path", "header", "payload"}
             ),
             "message": item.get("msg", ""),
         }
@@ -73,3 +75,5 @@ def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
 
 
 api.add_router("/", org.router)
+api.add_router("/", catalogue.router)
+api.add_router("/", tasks.router)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thuocdo.web import views, views_evaluations, views_work
+from thuocdo.web import views, views_dashboards, views_evaluations, views_work
 
 app_name = "web"
 
@@ -36,6 +36,11 @@ urlpatterns = [
         views_work.exemption_decide,
         name="work_exemption_decide",
     ),
+    # dashboards and search (issue 6)
+    path("dashboard/", views_dashboards.my_dashboard, name="dashboard"),
+    path("dashboard/unit/<int:unit_id>/", views_dashboards.unit_dashboard, name="dashboard_unit"),
+    path("dashboard/agency/", views_dashboards.agency_dashboard, name="dashboard_agency"),
+    path("search/", views_dashboards.search, name="search"),
     # evaluations (issue 5)
     path("evaluations/", views_evaluations.index, name="ev_index"),
     path("evaluations/review/", views_evaluations.review_queue, name="ev_review_queue"),

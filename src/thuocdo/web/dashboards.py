@@ -1,0 +1,529 @@
+"""Read-only selectors behind the dashboards (issue 6): My dashboard, the unit dashboard, the
+agency dashboard and the header search.
+
+Every function takes querysets the caller has already narrowed with `visible_*` (so a
+dashboard never shows what a detail page would refuse) and issues a FIXED number of
+queries, whatever the number of people:
+
+- live task points of many people come from ONE `task_facts(person_ids, …)` call per month,
+  then the pure engine scores each person in memory;
+- roles come from one query over the assignments in force;
+- decided evaluations, unit KPIs, plan items and overdue work are one query each;
+- rankings roll per-unit aggregates up the tree in Python (one grouped query by unit).
+
+Leaders (head, acting head, deputy) need d, đ, e, which only the evaluation provides
+(docs/evaluations.md): their live a, b, c are shown and the points are marked
+"tính khi đánh giá" rather than failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from thuocdo.core.text import fold
+from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup, UnitEvaluation, UnitKpi
+from thuocdo.org.models import Assignment, Person, Unit
+from thuocdo.org.selectors import current
+from thuocdo.scoring import (
+    Framework,
+    InputError,
+    KindFacts,
+    Node,
+    PersonInputs,
+    PersonResult,
+    TaskLine,
+    load_preset,
+    score_person,
+)
+from thuocdo.scoring.inputs import task_contribution
+from thuocdo.work.models import PlanItem, Task
+from thuocdo.work.selectors import DEFAULT_FRAMEWORK, DateRange, counted_in, task_facts
+
+S = Task.State
+LEADER_ROLES = frozenset(str(role) for role in Assignment.LEADING_ROLES)
+OWNER_PENDING = (S.ASSIGNED, S.IN_PROGRESS, S.RETURNED)
+MONTHS_BACK = 6  # the trend and the heatmap: this month and the five before
+SEARCH_LIMIT = 20
+TASK_SEARCH_CANDIDATES = 5000  # titles have no folded column: fold the latest ones in Python
+
+
+def framework() -> Framework:
+    return load_preset(DEFAULT_FRAMEWORK)
+
+
+def task_max(fw: Framework) -> Fraction:
+    """The points of the task-results part (70 in the decree preset)."""
+
+    def find(node: Node) -> Node | None:
+        if node.key == "task_results":
+            return node
+        for child in node.children:
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    node = find(fw.individual.root)
+    size = node.points_max if node is not None else None
+    return size if size is not None else Fraction(70)
+
+
+def month_of(day: dt.date) -> DateRange:
+    return DateRange.month(day.year, day.month)
+
+
+def months_back(today: dt.date, count: int = MONTHS_BACK) -> list[DateRange]:
+    """The `count` months ending with today's, oldest first."""
+    out: list[DateRange] = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        out.append(DateRange.month(year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out[::-1]
+
+
+# --- live points ------------------------------------------------------------------------------
+
+
+@dataclass
+class Live:
+    """One person's running task points for a month (the general criteria are scored at the
+    evaluation, so only the task-results part: a, b, c and its points)."""
+
+    person_id: int
+    role: str
+    period: DateRange
+    counted: int = 0
+    a: Fraction | None = None
+    b: Fraction | None = None
+    c: Fraction | None = None
+    points: Decimal | None = None
+    max_points: Fraction | None = None
+    leader_pending: bool = False  # d, đ, e come with the evaluation
+    reason_vi: str = ""
+    reason_en: str = ""
+    result: PersonResult | None = None
+
+    @property
+    def scored(self) -> bool:
+        return self.a is not None or self.points is not None
+
+
+def _score(
+    fw: Framework,
+    person_id: int,
+    role: str,
+    facts: Mapping[str, KindFacts],
+    period: DateRange,
+    *,
+    explain: bool,
+    top: Fraction,
+) -> Live:
+    leader = role in LEADER_ROLES
+    live = Live(person_id, role, period, counted=sum(k.count for k in facts.values()))
+    live.max_points = top
+    live.leader_pending = leader
+    inputs = PersonInputs(
+        person_id=str(person_id),
+        # A leader's a, b, c weigh the same tasks; d, đ, e wait for the evaluation.
+        role="staff" if leader else role,
+        tasks=facts,
+        given_points={"general": Fraction(0)},
+    )
+    try:
+        result = score_person(fw, inputs, explain=explain or leader)
+    except InputError as error:
+        live.reason_vi = "; ".join(i.message_vi for i in error.issues)
+        live.reason_en = "; ".join(i.message_en for i in error.issues)
+        return live
+    if result.status != "scored":
+        live.reason_vi, live.reason_en = result.reason_vi, result.reason_en
+        return live
+    node = result.breakdown.find("task_results") if result.breakdown else None
+    if node is not None:
+        for key in ("a", "b", "c"):
+            part = node.find(key)
+            setattr(live, key, part.ratio if part is not None else None)
+    if not leader:
+        live.points = result.points
+        live.result = result if explain else None
+    return live
+
+
+def roles_of(person_ids: Iterable[int], on: dt.date) -> dict[int, str]:
+    """{person id: role of the main assignment in force on the day}: one query."""
+    ids = list(person_ids)
+    roles = dict.fromkeys(ids, "staff")
+    rows = (
+        Assignment.objects.filter(current(on), person_id__in=ids, is_concurrent=False)
+        .order_by("person_id", "start_date")
+        .values_list("person_id", "role")
+    )
+    for pid, role in rows:  # the latest start wins
+        roles[pid] = role
+    return roles
+
+
+def live_many(
+    roles: Mapping[int, str],
+    period: DateRange,
+    *,
+    as_of: dt.date,
+    fw: Framework | None = None,
+    explain: bool = False,
+) -> dict[int, Live]:
+    """Live task points of many people: ONE `task_facts` query, then the engine in memory."""
+    fw = fw or framework()
+    facts = task_facts(list(roles), period, fw, as_of=as_of)
+    top = task_max(fw)
+    return {
+        pid: _score(fw, pid, role, facts.get(pid, {}), period, explain=explain, top=top)
+        for pid, role in roles.items()
+    }
+
+
+def live_trend(
+    roles: Mapping[int, str],
+    today: dt.date,
+    *,
+    fw: Framework | None = None,
+    explain_current: bool = False,
+) -> dict[DateRange, dict[int, Live]]:
+    """Live points per month over `MONTHS_BACK` months: one query per month, any headcount.
+    The current month is explained (a, b, c and the tree) when asked."""
+    fw = fw or framework()
+    out: dict[DateRange, dict[int, Live]] = {}
+    months = months_back(today)
+    for period in months:
+        as_of = min(today, period.end)
+        explain = explain_current and period == months[-1]
+        out[period] = live_many(roles, period, as_of=as_of, fw=fw, explain=explain)
+    return out
+
+
+# --- decided evaluations -------------------------------------------------------------------------
+
+
+def decided(evaluations: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
+    return (
+        evaluations.filter(state=Evaluation.State.DECIDED)
+        .select_related("period")
+        .order_by("period__start", "period__kind", "person_id")
+    )
+
+
+def month_key(period: Period) -> tuple[int, int] | None:
+    return (period.year, period.number) if period.kind == Period.Kind.MONTH else None
+
+
+def rating_counts(ratings: Iterable[str]) -> dict[str, int]:
+    counts = Counter(r for r in ratings if r)
+    return {key: counts.get(key, 0) for key in ("excellent", "good", "completed", "not_completed")}
+
+
+def quota_line(counts: Mapping[str, int], fw: Framework | None = None) -> int:
+    """How many "excellent" the quota allows for these counts (Art. 20(5), as
+    `scoring.quota`: excellent ≤ ratio × good, on the final counts)."""
+    fw = fw or framework()
+    return int(fw.quota.ratio * counts.get(fw.quota.base_rating, 0))
+
+
+# --- work ----------------------------------------------------------------------------------------
+
+
+def due_and_overdue(tasks: QuerySet[Task], today: dt.date, *, days: int = 7) -> QuerySet[Task]:
+    """Work waiting on its owner, overdue or due within `days`."""
+    return (
+        tasks.filter(state__in=OWNER_PENDING, effective_deadline__lte=today + dt.timedelta(days))
+        .select_related("owner", "unit")
+        .order_by("effective_deadline", "id")
+    )
+
+
+def work_counts(tasks: QuerySet[Task], today: dt.date) -> dict[str, int]:
+    """One aggregate: open, overdue, due this week, waiting for acceptance."""
+    week_end = today + dt.timedelta(days=6 - today.weekday())
+    return tasks.aggregate(
+        overdue=Count("pk", filter=Q(state__in=OWNER_PENDING, effective_deadline__lt=today)),
+        week=Count(
+            "pk", filter=Q(state__in=OWNER_PENDING, effective_deadline__range=(today, week_end))
+        ),
+        waiting=Count("pk", filter=Q(state__in=(S.SUBMITTED, S.RESUBMITTED))),
+    )
+
+
+@dataclass
+class Cost:
+    task: Task
+    lost_volume: Fraction
+    lost_quality: Fraction
+    lost_time: Fraction
+    failures: int
+    delays: int
+
+
+def costing_points(
+    tasks: QuerySet[Task], period: DateRange, today: dt.date, fw: Framework | None = None
+) -> list[Cost]:
+    """Counted tasks that lower a, b or c: not done though due, returned, or late."""
+    fw = fw or framework()
+    rows = (
+        tasks.filter(counted_in(period, as_of=today), extra="")
+        .filter(
+            ~Q(state=S.ACCEPTED)
+            | Q(failures__gt=F("exempt_failures"))
+            | Q(delays__gt=F("exempt_delays"))
+        )
+        .order_by("effective_deadline", "id")[:50]
+    )
+    out = []
+    for task in rows:
+        done = task.done_quantity if task.state == S.ACCEPTED else 0
+        line = TaskLine(
+            kind=task.kind,
+            quantity=Fraction(task.quantity),
+            coefficient=Fraction(task.coefficient),
+            done=Fraction(done or 0),
+            failures=task.failures,
+            exempt_failures=task.exempt_failures,
+            delays=task.delays,
+            exempt_delays=task.exempt_delays,
+            key=str(task.pk),
+            title=task.title,
+        )
+        share = task_contribution(fw.settings, line)
+        out.append(
+            Cost(
+                task,
+                share.w - share.done,
+                share.done * (1 - share.q),
+                share.done * (1 - share.t),
+                share.counted_failures,
+                share.counted_delays,
+            )
+        )
+    return out
+
+
+@dataclass
+class Rates:
+    """Plan and timeliness counts over counted tasks (as `evaluations.selectors.WorkRates`)."""
+
+    planned_due: int = 0
+    planned_accepted: int = 0
+    counted: int = 0
+    on_time: int = 0
+    returned: int = 0
+    overdue: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: Rates) -> None:
+        self.planned_due += other.planned_due
+        self.planned_accepted += other.planned_accepted
+        self.counted += other.counted
+        self.on_time += other.on_time
+        self.returned += other.returned
+        self.overdue += other.overdue
+        for kind, n in other.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + n
+
+    @property
+    def plan_completion(self) -> Fraction:
+        if not self.planned_due:
+            return Fraction(100)
+        return Fraction(100) * self.planned_accepted / self.planned_due
+
+    @property
+    def on_time_rate(self) -> Fraction:
+        return Fraction(100) * self.on_time / self.counted if self.counted else Fraction(100)
+
+
+def rates_by_unit(tasks: QuerySet[Task], period: DateRange, today: dt.date) -> dict[int, Rates]:
+    """{unit id: Rates} for the tasks counted in the period: one grouped query."""
+    accepted = Q(state=S.ACCEPTED)
+    late = Q(delays__gt=F("exempt_delays"))
+    failed = Q(failures__gt=F("exempt_failures"))
+    planned = Q(kind=Task.Kind.PLANNED, extra="")
+    rows = (
+        tasks.filter(counted_in(period, as_of=today))
+        .values("unit_id", "kind")
+        .annotate(
+            planned_due=Count("id", filter=planned),
+            planned_accepted=Count("id", filter=planned & accepted),
+            counted=Count("id"),
+            on_time=Count("id", filter=accepted & ~late),
+            returned=Count("id", filter=failed),
+            overdue=Count("id", filter=Q(state__in=OWNER_PENDING, effective_deadline__lt=today)),
+        )
+        .order_by()
+    )
+    out: dict[int, Rates] = defaultdict(Rates)
+    for row in rows:
+        out[row["unit_id"]].add(
+            Rates(
+                row["planned_due"],
+                row["planned_accepted"],
+                row["counted"],
+                row["on_time"],
+                row["returned"],
+                row["overdue"],
+                {row["kind"]: row["counted"]},
+            )
+        )
+    return dict(out)
+
+
+def roll_up_rates(per_unit: Mapping[int, Rates], units: Iterable[Unit]) -> dict[int, Rates]:
+    """Adds each unit's rates to every ancestor among `units` (by materialised path)."""
+    by_path = {unit.path: unit.pk for unit in units}
+    paths = {unit.pk: unit.path for unit in units}
+    out: dict[int, Rates] = {pk: Rates() for pk in by_path.values()}
+    for unit_id, rates in per_unit.items():
+        path = paths.get(unit_id)
+        if path is None:
+            continue
+        for ancestor_path, ancestor in by_path.items():
+            if path.startswith(ancestor_path):
+                out[ancestor].add(rates)
+    return out
+
+
+def plan_alignment(
+    items: QuerySet[PlanItem], period: DateRange, today: dt.date
+) -> list[dict[str, Any]]:
+    """Plan items of the period with the work linked to them: one query."""
+    month = period.start.month
+    quarter = (month - 1) // 3 + 1
+    rows = (
+        items.filter(plan__year=period.start.year)
+        .filter(
+            Q(frequency="month", period_number=month)
+            | Q(frequency="quarter", period_number=quarter)
+        )
+        .annotate(
+            n_tasks=Count("tasks", filter=~Q(tasks__state=S.CANCELLED)),
+            n_accepted=Count("tasks", filter=Q(tasks__state=S.ACCEPTED)),
+            done=Sum("tasks__done_quantity", filter=Q(tasks__state=S.ACCEPTED)),
+        )
+        .select_related("plan__unit")
+        .order_by("plan__unit__path", "id")
+    )
+    return [
+        {
+            "item": item,
+            "tasks": item.n_tasks,
+            "accepted": item.n_accepted,
+            "done": item.done,
+            "share": (
+                Fraction(100) * Fraction(item.done or 0) / Fraction(item.target_quantity)
+                if item.target_quantity
+                else None
+            ),
+        }
+        for item in rows
+    ]
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+def latest_unit_kpis(unit_evaluations: QuerySet[UnitEvaluation], unit: Unit) -> list[UnitKpi]:
+    """The unit's KPIs from its latest unit evaluation: one query."""
+    return list(
+        UnitKpi.objects.filter(
+            unit_evaluation__in=unit_evaluations.filter(unit=unit)
+            .order_by("-period__start", "-id")
+            .values("pk")[:1]
+        ).order_by("group", "id")
+    )
+
+
+def latest_decided_period(evaluations: QuerySet[Evaluation]) -> Period | None:
+    row = (
+        evaluations.filter(state=Evaluation.State.DECIDED)
+        .select_related("period")
+        .order_by("-period__end", "-period__id")
+        .first()
+    )
+    return row.period if row is not None else None
+
+
+def quota_distribution(groups: QuerySet[QuotaGroup], period: Period | None) -> list[dict[str, Any]]:
+    """Ratings per quota group of the period: one grouped query."""
+    if period is None:
+        return []
+    rows = (
+        groups.filter(period=period)
+        .values("pk", "code", "name", "members__rating")
+        .annotate(n=Count("members"))
+        .order_by("code")
+    )
+    by_group: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        entry = by_group.setdefault(
+            row["pk"], {"code": row["code"], "name": row["name"], "ratings": Counter()}
+        )
+        if row["members__rating"]:
+            entry["ratings"][row["members__rating"]] += row["n"]
+    out = []
+    for entry in by_group.values():
+        counts = rating_counts(entry["ratings"].elements())
+        out.append({**entry, "counts": counts, "quota": quota_line(counts)})
+    return out
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResults:
+    query: str
+    people: list[Person]
+    units: list[Unit]
+    tasks: list[Task]
+
+
+def search(
+    needle: str, *, people: QuerySet[Person], units: QuerySet[Unit], tasks: QuerySet[Task]
+) -> SearchResults:
+    """Accent-insensitive search: `nguyen van a` finds `Nguyễn Văn A`. Three or four queries.
+
+    People through their folded `search_name`; units are few, so their names are folded
+    here; task titles have no folded column, so the latest `TASK_SEARCH_CANDIDATES` are.
+    """
+    key = fold(needle)
+    if not key:
+        return SearchResults(needle, [], [], [])
+    words = key.split()
+    person_q = Q()
+    for word in words:
+        person_q &= Q(search_name__contains=word) | Q(code__iexact=word)
+    found_people = list(people.filter(person_q).order_by("search_name", "id")[:SEARCH_LIMIT])
+
+    def matches(*texts: str) -> bool:
+        folded = " ".join(fold(t) for t in texts if t)
+        return all(word in folded for word in words)
+
+    found_units = [
+        unit
+        for unit in units.order_by("path")
+        if matches(unit.name, unit.short_name, unit.code, unit.name_en)
+    ][:SEARCH_LIMIT]
+    candidates = tasks.order_by("-updated_at", "-id").values_list("pk", "title")[
+        :TASK_SEARCH_CANDIDATES
+    ]
+    ids = [pk for pk, title in candidates if matches(title)][:SEARCH_LIMIT]
+    found_tasks = (
+        list(Task.objects.filter(pk__in=ids).select_related("owner").order_by("-updated_at", "-id"))
+        if ids
+        else []
+    )
+    return SearchResults(needle, found_people, found_units, found_tasks)

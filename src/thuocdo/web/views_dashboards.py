@@ -1,0 +1,737 @@
+"""Dashboards (issue 6): My dashboard, the unit dashboard, the agency dashboard and the header
+search. Views only translate: the numbers come from `thuocdo.web.dashboards`, every object
+through `access_*` and every list through `visible_*`. Each page issues a fixed number of
+queries whatever the agency's size (tests/web/test_dashboards.py counts them).
+
+Charts are inline SVG computed here (no library, nothing fetched): every chart is followed
+by a table with the same numbers for screen readers and print, and every number links to
+its breakdown (`web:work_why`, the breakdown on the page, or the evaluation) or to the work
+behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy
+
+from thuocdo.access import (
+    Scope,
+    access_person,
+    access_unit,
+    scope_for,
+    visible_evaluations,
+    visible_people,
+    visible_plans,
+    visible_quota_groups,
+    visible_tasks,
+    visible_unit_evaluations,
+    visible_units,
+)
+from thuocdo.core.errors import AccessDenied
+from thuocdo.core.models import User
+from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
+from thuocdo.org.models import Assignment, Person, Unit
+from thuocdo.org.selectors import ROLE_ORDER, current
+from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
+from thuocdo.web import dashboards as dash
+from thuocdo.work.models import PlanItem
+
+RATING_LABELS = dict(RATING_CHOICES)
+RATING_ORDER = ("excellent", "good", "completed", "not_completed")
+RATING_SHORT = {
+    "excellent": gettext_lazy("Xuất sắc"),
+    "good": gettext_lazy("Tốt"),
+    "completed": gettext_lazy("Hoàn thành"),
+    "not_completed": gettext_lazy("Không hoàn thành"),
+}
+LEADER_PARTS = (
+    ("d", gettext_lazy("d. Kết quả của đơn vị")),
+    ("dd", gettext_lazy("đ. Năng lực tổ chức triển khai")),
+    ("e", gettext_lazy("e. Năng lực tập hợp, đoàn kết")),
+)
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _viewer(request: HttpRequest) -> tuple[User, Scope]:
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    return user, scope_for(user)
+
+
+def _lang(request: HttpRequest) -> str:
+    return getattr(request, "LANGUAGE_CODE", "vi") or "vi"
+
+
+def _num(text: str, lang: str) -> str:
+    return text.replace(".", ",") if lang.startswith("vi") else text
+
+
+def _points(value: Decimal | Fraction | None, lang: str) -> str:
+    return "" if value is None else _num(fmt_points(Fraction(value)), lang)
+
+
+def _pct(value: Fraction | None, lang: str) -> str:
+    return "" if value is None else _num(fmt_percent(value), lang)
+
+
+def _pct100(value: Fraction | None, lang: str) -> str:
+    """A value already in percent (0–100)."""
+    return "" if value is None else _num(fmt_percent(value / 100), lang)
+
+
+def _evaluation_url(evaluation_id: int) -> str | None:
+    """The evaluation page when the evaluation pages are installed, else None."""
+    for name in ("web:ev_detail", "web:evaluation_detail"):
+        try:
+            return reverse(name, args=[evaluation_id])
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _node(node: Mapping[str, Any], lang: str, depth: int = 0) -> dict[str, Any]:
+    """A breakdown node (its `as_dict()`) in the page's words and number style."""
+    vi = lang.startswith("vi")
+    points = node.get("points")
+    ratio = node.get("ratio")
+    top = node.get("max_points")
+    rule = node.get("rule", {})
+    return {
+        "key": node["key"],
+        "label": node["label_vi"] if vi else node["label_en"],
+        "applicable": node.get("applicable", True),
+        "points": _num(points["display"], lang) if points else "",
+        "max": _num(fmt_points(Fraction(top)).rstrip("0").rstrip("."), lang) if top else "",
+        "ratio": _num(ratio["display"], lang)
+        if ratio and rule.get("code") not in ("sum", "manual_score", "given_points")
+        else "",
+        "detail": _num(rule.get("detail") or rule.get("formula") or "", lang),
+        "note": node.get("note_vi" if vi else "note_en", ""),
+        "open": depth < 1,
+        "children": [_node(child, lang, depth + 1) for child in node.get("children", [])],
+    }
+
+
+def _live_view(live: dash.Live, lang: str, *, href: str) -> dict[str, Any]:
+    vi = lang.startswith("vi")
+    view: dict[str, Any] = {
+        "period": live.period,
+        "a": _pct(live.a, lang),
+        "b": _pct(live.b, lang),
+        "c": _pct(live.c, lang),
+        "points": _points(live.points, lang),
+        "max": _points(live.max_points, lang).rstrip("0").rstrip(",.") if live.max_points else "",
+        "leader": live.leader_pending,
+        "reason": live.reason_vi if vi else live.reason_en,
+        "counted": live.counted,
+        "href": href,
+        "scored": live.scored,
+    }
+    result = live.result
+    node = result.breakdown.find("task_results") if result and result.breakdown else None
+    if node is not None:
+        view["tree"] = _node(node.as_dict(), lang)
+    return view
+
+
+def _leader_tree(lang: str) -> list[dict[str, Any]]:
+    return [{"key": key, "label": label} for key, label in LEADER_PARTS]
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+CHART_W, CHART_H = 640, 240
+PAD_L, PAD_R, PAD_T, PAD_B = 44, 12, 16, 40
+
+
+def column_chart(
+    bars: Sequence[Mapping[str, Any]], *, top: float, ticks: Sequence[float], tick_text: str = "{}"
+) -> dict[str, Any]:
+    """Vertical bars: [{label, value (float|None), text, href, cls}] → SVG geometry."""
+    inner_w, inner_h = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
+    step = inner_w / max(1, len(bars))
+    width = min(56.0, step * 0.6)
+    shapes = []
+    for index, bar in enumerate(bars):
+        value = bar.get("value")
+        height = 0.0 if value is None else inner_h * min(1.0, max(0.0, value / top))
+        x = PAD_L + step * index + (step - width) / 2
+        y = PAD_T + inner_h - height
+        shapes.append(
+            {
+                **bar,
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "w": round(width, 1),
+                "h": round(height, 1),
+                "cx": round(x + width / 2, 1),
+                "ty": round(y - 4, 1),
+                "ly": CHART_H - PAD_B + 16,
+                "empty": value is None,
+            }
+        )
+    grid = [
+        {
+            "y": round(PAD_T + inner_h - inner_h * tick / top, 1),
+            "text": tick_text.format(int(tick)),
+        }
+        for tick in ticks
+    ]
+    return {
+        "w": CHART_W,
+        "h": CHART_H,
+        "bars": shapes,
+        "grid": grid,
+        "x0": PAD_L,
+        "x1": CHART_W - PAD_R,
+        "base": PAD_T + inner_h,
+    }
+
+
+ROW_H = 26
+
+
+def bar_rows(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    top: float,
+    marker: float | None = None,
+    width: int = CHART_W,
+    label_w: int = 260,
+) -> dict[str, Any]:
+    """Horizontal bars, one per row: [{label, value, text, href, cls}], an optional marker."""
+    value_w = 70
+    inner = width - label_w - value_w
+    shapes = []
+    for index, row in enumerate(rows):
+        value = row.get("value") or 0
+        bar_w = inner * min(1.0, max(0.0, value / top)) if top else 0
+        y = 8 + index * ROW_H
+        shapes.append(
+            {
+                **row,
+                "y": y,
+                "ty": y + ROW_H / 2 + 4,
+                "x": label_w,
+                "w": round(bar_w, 1),
+                "vx": round(label_w + bar_w + 6, 1),
+            }
+        )
+    height = 16 + ROW_H * max(1, len(rows))
+    mark = None
+    if marker is not None and top:
+        mark = {"x": round(label_w + inner * min(1.0, marker / top), 1), "y2": height - 4}
+    return {"w": width, "h": height, "rows": shapes, "label_w": label_w, "marker": mark}
+
+
+def _heat(points: Decimal | Fraction | None, top: Fraction | None) -> str:
+    """A cell's band by share of the maximum (colour plus pattern in print)."""
+    if points is None or not top:
+        return "heat-none"
+    share = Fraction(points) / Fraction(top)
+    if share >= Fraction(9, 10):
+        return "heat-4"
+    if share >= Fraction(7, 10):
+        return "heat-3"
+    if share >= Fraction(1, 2):
+        return "heat-2"
+    return "heat-1"
+
+
+# --- My dashboard ------------------------------------------------------------------------------
+
+
+def _dashboard_person(request: HttpRequest) -> tuple[Person, bool]:
+    user, scope = _viewer(request)
+    wanted = request.GET.get("person", "")
+    if wanted.isdigit() and int(wanted) != scope.person_id:
+        return access_person(user, int(wanted)), False
+    if scope.person_id is None:
+        raise AccessDenied(
+            "Tài khoản này không gắn với cán bộ nào nên không có bảng điều khiển cá nhân.",
+            "This login is not linked to an official, so it has no personal dashboard.",
+        )
+    return access_person(user, scope.person_id), True
+
+
+def _work_link(scope: Scope, person: Person, mine: bool, **params: str) -> str | None:
+    """The filtered work list behind a count: My work, or the unit board for a leader."""
+    if mine:
+        return (
+            f"{reverse('web:work_mine')}?{urlencode(params)}"
+            if params
+            else reverse("web:work_mine")
+        )
+    if scope.is_unit_leader:
+        query = urlencode({"owner": str(person.pk), "view": "table", **params})
+        return f"{reverse('web:work_board')}?{query}"
+    return None
+
+
+@login_required
+def my_dashboard(request: HttpRequest) -> HttpResponse:
+    user, scope = _viewer(request)
+    person, mine = _dashboard_person(request)
+    lang = _lang(request)
+    today = timezone.localdate()
+    fw = dash.framework()
+    role = dash.roles_of([person.pk], today)[person.pk]
+    period = dash.month_of(today)
+    why = reverse("web:work_why") if mine else "#breakdown"
+    live = dash.live_many({person.pk: role}, period, as_of=today, fw=fw, explain=True)[person.pk]
+    trend = dash.live_trend({person.pk: role}, today, fw=fw)
+    leader = role in dash.LEADER_ROLES
+
+    bars, trend_rows = [], []
+    for month, by_person in trend.items():
+        item = by_person[person.pk]
+        value = item.a if leader else item.points
+        shown = _pct(item.a, lang) if leader else _points(item.points, lang)
+        href = why if month == period else None
+        bars.append(
+            {
+                "label": month.start.strftime("%m/%Y"),
+                "value": None if value is None else float(value * (100 if leader else 1)),
+                "text": shown or "—",
+                "href": href,
+                "cls": "bar-now" if month == period else "",
+            }
+        )
+        trend_rows.append(
+            {
+                "label": month.start.strftime("%m/%Y"),
+                "a": _pct(item.a, lang),
+                "b": _pct(item.b, lang),
+                "c": _pct(item.c, lang),
+                "points": _points(item.points, lang),
+                "counted": item.counted,
+                "href": href,
+            }
+        )
+    top = 100.0 if leader else float(live.max_points or 70)
+    chart = column_chart(
+        bars,
+        top=top,
+        ticks=[0, top / 2, top],
+        tick_text="{}%" if leader else "{}",
+    )
+
+    evaluations = list(dash.decided(visible_evaluations(user).filter(person=person)))
+    history = [
+        {
+            "id": ev.pk,
+            "period": ev.period,
+            "points": _points(ev.points, lang),
+            "rating": ev.rating,
+            "rating_label": RATING_LABELS.get(ev.rating, ""),
+            "href": _evaluation_url(ev.pk) or f"#evaluation-{ev.pk}",
+            "tree": _node(ev.result["breakdown"], lang)
+            if isinstance(ev.result, dict) and ev.result.get("breakdown")
+            else None,
+        }
+        for ev in evaluations
+    ]
+    tasks = visible_tasks(user).filter(owner=person)
+    counts = dash.work_counts(tasks, today)
+    due = list(dash.due_and_overdue(tasks, today)[:15])
+    for task in due:
+        task.days = (task.effective_deadline - today).days  # type: ignore[attr-defined]
+    costs = [
+        {
+            "task": cost.task,
+            "volume": _num(fmt_decimal(cost.lost_volume, 2), lang) if cost.lost_volume else "",
+            "quality": _num(fmt_decimal(cost.lost_quality, 2), lang) if cost.lost_quality else "",
+            "time": _num(fmt_decimal(cost.lost_time, 2), lang) if cost.lost_time else "",
+            "failures": cost.failures,
+            "delays": cost.delays,
+        }
+        for cost in dash.costing_points(tasks, period, today, fw)
+    ]
+    return render(
+        request,
+        "web/dashboards/mine.html",
+        {
+            "person": person,
+            "mine": mine,
+            "role": role,
+            "leader": leader,
+            "leader_parts": _leader_tree(lang),
+            "live": _live_view(live, lang, href=why),
+            "chart": chart,
+            "trend_rows": trend_rows,
+            "history": history,
+            "counts": counts,
+            "due": due,
+            "costs": costs,
+            "today": today,
+            "links": {
+                "overdue": _work_link(scope, person, mine, due="overdue"),
+                "week": _work_link(scope, person, mine, due="week"),
+                "waiting": _work_link(scope, person, mine, state="submitted"),
+                "all": _work_link(scope, person, mine),
+            },
+        },
+    )
+
+
+# --- the unit dashboard ----------------------------------------------------------------------
+
+
+def _may_see_unit_dashboard(scope: Scope, unit: Unit) -> bool:
+    return scope.leads_path(unit.path) or scope.reads_agency(unit.agency_id)
+
+
+@login_required
+def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user, scope = _viewer(request)
+    unit = access_unit(user, unit_id)
+    if not _may_see_unit_dashboard(scope, unit):
+        raise AccessDenied(
+            "Bảng điều khiển đơn vị dành cho lãnh đạo đơn vị và lãnh đạo cơ quan.",
+            "The unit dashboard is for the unit's leaders and the agency's leadership.",
+        )
+    lang = _lang(request)
+    today = timezone.localdate()
+    fw = dash.framework()
+    period = dash.month_of(today)
+    months = dash.months_back(today)
+
+    members = list(
+        Assignment.objects.filter(
+            current(today),
+            is_concurrent=False,
+            unit__path__startswith=unit.path,
+            person__in=visible_people(user),
+        )
+        .select_related("person", "unit")
+        .order_by("unit__path", "person__search_name", "person_id")
+    )
+    members.sort(key=lambda a: (a.unit.path != unit.path, a.unit.path, ROLE_ORDER[a.role]))
+    roles = {a.person_id: a.role for a in members}
+    trend = dash.live_trend(roles, today, fw=fw, explain_current=True)
+    now = trend[period]
+    evaluations = list(dash.decided(visible_evaluations(user).filter(person_id__in=list(roles))))
+    by_month: dict[tuple[int, int], dict[int, Evaluation]] = {}
+    for ev in evaluations:
+        key = dash.month_key(ev.period)
+        if key is not None:
+            by_month.setdefault(key, {})[ev.person_id] = ev
+    last_period = evaluations[-1].period if evaluations else None
+    if evaluations:
+        last_period = max((ev.period for ev in evaluations), key=lambda p: (p.end, p.pk))
+    last = {
+        ev.person_id: ev for ev in evaluations if last_period and ev.period_id == last_period.pk
+    }
+
+    rows = []
+    for a in members:
+        person_url = f"{reverse('web:dashboard')}?person={a.person_id}"
+        item = now[a.person_id]
+        last_ev = last.get(a.person_id)
+        cells = []
+        for month in months:
+            decided_ev = by_month.get((month.start.year, month.start.month), {}).get(a.person_id)
+            live = trend[month][a.person_id]
+            if decided_ev is not None:
+                cells.append(
+                    {
+                        "text": _points(decided_ev.points, lang),
+                        "cls": _heat(decided_ev.points, Fraction(100)),
+                        "href": _evaluation_url(decided_ev.pk)
+                        or f"{person_url}#evaluation-{decided_ev.pk}",
+                        "decided": True,
+                    }
+                )
+            else:
+                value = live.a * 100 if live.leader_pending and live.a is not None else live.points
+                cells.append(
+                    {
+                        "text": (
+                            _pct(live.a, lang)
+                            if live.leader_pending
+                            else _points(live.points, lang)
+                        ),
+                        "cls": _heat(
+                            value,
+                            Fraction(100) if live.leader_pending else live.max_points,
+                        ),
+                        "href": f"{person_url}#breakdown",
+                        "decided": False,
+                    }
+                )
+        rows.append(
+            {
+                "a": a,
+                "live": _live_view(item, lang, href=f"{person_url}#breakdown"),
+                "rating": last_ev.rating if last_ev else "",
+                "rating_label": RATING_LABELS.get(last_ev.rating, "") if last_ev else "",
+                "rating_href": (
+                    _evaluation_url(last_ev.pk) or f"{person_url}#evaluation-{last_ev.pk}"
+                )
+                if last_ev
+                else None,
+                "cells": cells,
+            }
+        )
+
+    counts = dash.rating_counts(ev.rating for ev in last.values())
+    quota = dash.quota_line(counts, fw)
+    dist_top = float(max([*counts.values(), quota, 1]))
+    distribution = bar_rows(
+        [
+            {
+                "label": str(RATING_SHORT[key]),
+                "full": str(RATING_LABELS[key]),
+                "value": counts[key],
+                "text": str(counts[key]),
+                "cls": f"rating-{key}",
+                "href": None,
+            }
+            for key in RATING_ORDER
+        ],
+        top=dist_top,
+        width=440,
+        label_w=150,
+    )
+    # The quota line: how many "excellent" the counts allow, across every row.
+    inner = distribution["w"] - distribution["label_w"] - 70
+    distribution["h"] += 18
+    distribution["marker"] = {
+        "x": round(distribution["label_w"] + inner * quota / dist_top, 1),
+        "y1": 2,
+        "y2": distribution["h"] - 16,
+        "text": str(quota),
+    }
+
+    tasks = visible_tasks(user).filter(unit__path__startswith=unit.path)
+    overdue = list(dash.due_and_overdue(tasks, today, days=-1)[:10])
+    for task in overdue:
+        task.days = (today - task.effective_deadline).days  # type: ignore[attr-defined]
+    counts_work = dash.work_counts(tasks, today)
+    per_unit = dash.rates_by_unit(tasks, period, today)
+    rates = dash.Rates()
+    for unit_rates in per_unit.values():
+        rates.add(unit_rates)
+    plan_items = PlanItem.objects.filter(
+        plan__in=visible_plans(user).filter(unit__path__startswith=unit.path)
+    )
+    alignment = [
+        {**row, "share_text": _pct100(row["share"], lang) if row["share"] is not None else ""}
+        for row in dash.plan_alignment(plan_items, period, today)
+    ]
+    kpis = dash.latest_unit_kpis(visible_unit_evaluations(user), unit)
+    board = (
+        f"{reverse('web:work_board')}?{urlencode({'due': 'overdue', 'view': 'table'})}"
+        if scope.is_unit_leader
+        else None
+    )
+    return render(
+        request,
+        "web/dashboards/unit.html",
+        {
+            "unit": unit,
+            "period": period,
+            "months": months,
+            "rows": rows,
+            "last_period": last_period,
+            "counts": counts,
+            "quota": quota,
+            "quota_ratio": _num(fmt_percent(fw.quota.ratio), lang),
+            "distribution": distribution,
+            "overdue": overdue,
+            "counts_work": counts_work,
+            "rates": {
+                "plan": _pct100(rates.plan_completion, lang),
+                "on_time": _pct100(rates.on_time_rate, lang),
+                "planned_due": rates.planned_due,
+                "planned_accepted": rates.planned_accepted,
+                "counted": rates.counted,
+                "returned": rates.returned,
+                "by_kind": rates.by_kind,
+            },
+            "alignment": alignment,
+            "kpis": kpis,
+            "board": board,
+            "rating_order": RATING_ORDER,
+            "rating_labels": RATING_LABELS,
+        },
+    )
+
+
+# --- the agency dashboard ----------------------------------------------------------------------
+
+
+def _agency_for(request: HttpRequest, scope: Scope) -> Unit:
+    allowed = set(scope.leadership_agencies | scope.personnel_agencies)
+    wanted = request.GET.get("agency", "")
+    if scope.operator:
+        roots = Unit.objects.filter(parent__isnull=True).order_by("pk")
+        agency = roots.filter(pk=int(wanted)).first() if wanted.isdigit() else roots.first()
+        if agency is not None:
+            return agency
+    if not allowed:
+        raise AccessDenied(
+            "Bảng điều khiển toàn cơ quan dành cho lãnh đạo cơ quan và bộ phận tổ chức cán bộ.",
+            "The agency dashboard is for the agency's leadership and personnel office.",
+        )
+    chosen = int(wanted) if wanted.isdigit() and int(wanted) in allowed else min(allowed)
+    return Unit.objects.get(pk=chosen)
+
+
+@login_required
+def agency_dashboard(request: HttpRequest) -> HttpResponse:
+    user, scope = _viewer(request)
+    agency = _agency_for(request, scope)
+    lang = _lang(request)
+    today = timezone.localdate()
+    fw = dash.framework()
+    period = dash.month_of(today)
+
+    units = list(visible_units(user).filter(agency=agency).order_by("path"))
+    top_units = [u for u in units if u.depth == 1]
+    members = list(
+        Assignment.objects.filter(
+            current(today),
+            is_concurrent=False,
+            unit__agency=agency,
+            person__in=visible_people(user),
+        ).values_list("person_id", "role", "unit__path")
+    )
+    roles = {pid: role for pid, role, _path in members}
+    trend = dash.live_trend(roles, today, fw=fw)
+    now = trend[period]
+    tasks = visible_tasks(user).filter(agency=agency)
+    per_unit = dash.rates_by_unit(tasks, period, today)
+    rolled = dash.roll_up_rates(per_unit, top_units)
+    agency_rates = dash.Rates()
+    for value in per_unit.values():
+        agency_rates.add(value)
+
+    ranking: list[dict[str, Any]] = []
+    for unit in top_units:
+        staff = [
+            now[pid]
+            for pid, _role, path in members
+            if path.startswith(unit.path) and now[pid].points is not None
+        ]
+        headcount = sum(1 for _pid, _role, path in members if path.startswith(unit.path))
+        mean = (
+            sum((Fraction(item.points) for item in staff if item.points is not None), Fraction(0))
+            / len(staff)
+            if staff
+            else None
+        )
+        rates = rolled.get(unit.pk, dash.Rates())
+        ranking.append(
+            {
+                "unit": unit,
+                "headcount": headcount,
+                "scored": len(staff),
+                "mean": mean,
+                "mean_text": _points(mean, lang),
+                "plan": _pct100(rates.plan_completion, lang),
+                "plan_value": rates.plan_completion,
+                "on_time": _pct100(rates.on_time_rate, lang),
+                "overdue": rates.overdue,
+                "counted": rates.counted,
+            }
+        )
+    ranking.sort(key=lambda r: (r["mean"] is None, -(r["mean"] or 0), r["unit"].path))
+    for index, row in enumerate(ranking, start=1):
+        row["rank"] = index
+    top = float(dash.task_max(fw))  # the task-results part (general criteria: at evaluation)
+    rank_chart = bar_rows(
+        [
+            {
+                "label": row["unit"].short_name or row["unit"].name,
+                "value": float(row["mean"]) if row["mean"] is not None else 0,
+                "text": row["mean_text"] or "—",
+                "href": reverse("web:dashboard_unit", args=[row["unit"].pk]),
+                "cls": "",
+            }
+            for row in ranking
+        ],
+        top=top,
+    )
+
+    trend_rows, bars = [], []
+    for month, by_person in trend.items():
+        values = [Fraction(item.points) for item in by_person.values() if item.points is not None]
+        mean = sum(values, Fraction(0)) / len(values) if values else None
+        trend_rows.append(
+            {
+                "label": month.start.strftime("%m/%Y"),
+                "mean": _points(mean, lang),
+                "scored": len(values),
+            }
+        )
+        bars.append(
+            {
+                "label": month.start.strftime("%m/%Y"),
+                "value": float(mean) if mean is not None else None,
+                "text": _points(mean, lang) or "—",
+                "href": None,
+                "cls": "bar-now" if month == period else "",
+            }
+        )
+    trend_chart = column_chart(bars, top=top, ticks=[0, top / 2, top])
+
+    agency_evaluations = visible_evaluations(user).filter(agency=agency)
+    last_period = dash.latest_decided_period(agency_evaluations)
+    groups = dash.quota_distribution(visible_quota_groups(user), last_period)
+    for group in groups:
+        group["cells"] = [{"key": key, "n": group["counts"][key]} for key in RATING_ORDER]
+        group["over"] = group["counts"]["excellent"] > group["quota"]
+    return render(
+        request,
+        "web/dashboards/agency.html",
+        {
+            "agency": agency,
+            "period": period,
+            "ranking": ranking,
+            "rank_chart": rank_chart,
+            "trend_chart": trend_chart,
+            "trend_rows": trend_rows,
+            "groups": groups,
+            "last_period": last_period,
+            "rating_order": RATING_ORDER,
+            "rating_labels": RATING_LABELS,
+            "agency_rates": {
+                "plan": _pct100(agency_rates.plan_completion, lang),
+                "on_time": _pct100(agency_rates.on_time_rate, lang),
+                "planned_due": agency_rates.planned_due,
+                "planned_accepted": agency_rates.planned_accepted,
+                "counted": agency_rates.counted,
+                "overdue": agency_rates.overdue,
+            },
+            "headcount": len(roles),
+        },
+    )
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    user, _scope = _viewer(request)
+    query = (request.GET.get("q") or "").strip()[:200]
+    results = dash.search(
+        query,
+        people=visible_people(user).filter(is_active=True),
+        units=visible_units(user),
+        tasks=visible_tasks(user),
+    )
+    return render(request, "web/dashboards/search.html", {"q": query, "results": results})

@@ -1,0 +1,365 @@
+"""Dashboards (issue 6) through Django's test client: who sees which dashboard, the live
+points and their links, leaders' d/đ/e left to the evaluation, accent-insensitive search,
+and a fixed number of queries with 10 and with 1,000 people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import Cast
+from tests.work.conftest import Work, at, build_work
+from thuocdo.core.models import User
+from thuocdo.core.text import fold
+from thuocdo.org.models import Assignment, Person, Unit
+from thuocdo.org.services import unit_create
+from thuocdo.scoring.numbers import fmt_points
+from thuocdo.work import services
+from thuocdo.work.models import Task
+from thuocdo.work.selectors import DateRange, live_kpi
+
+
+@pytest.fixture
+def work(cast: Cast) -> Work:
+    return build_work(cast)
+
+
+def login(client: Client, username: str) -> Client:
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def html(response: Any) -> str:
+    return str(response.content.decode())
+
+
+def give(
+    work: Work,
+    owner: str = "staff_x",
+    *,
+    by: str = "head_x",
+    title: str = "Soạn thảo công văn",
+    deadline: dt.date | None = None,
+    quantity: Any = 2,
+) -> Task:
+    due = deadline or today()
+    return services.task_assign(
+        actor=work.cast.user(by),
+        owner=work.cast.person(owner),
+        title=title,
+        kind=Task.Kind.ARISING,
+        deadline=due,
+        plan_item=None,
+        product_type=work.products["CV"],
+        quantity=quantity,
+        at=at(min(due, today())),
+    )
+
+
+def act(work: Work, task: Task, action: str, by: str, **kw: Any) -> Task:
+    task.refresh_from_db()
+    return services.task_transition(
+        actor=work.cast.user(by), task=task, action=action, expected_version=task.version, **kw
+    )
+
+
+def kpi(page: str, key: str) -> str:
+    found = re.search(rf'data-kpi="{key}"[^>]*>(.*?)</dd>', page, re.S)
+    assert found, key
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+
+# --- My dashboard ---------------------------------------------------------------------------
+
+
+def test_my_dashboard_shows_the_live_points_of_live_kpi_with_links(
+    client: Client, work: Work
+) -> None:
+    done = give(work, title="Báo cáo đã xong")
+    act(work, act(work, done, "submit", "staff_x"), "accept", "head_x")
+    give(work, title="Công văn quá hạn", deadline=today() - dt.timedelta(days=2))
+    page = html(login(client, "staff_x").get(reverse("web:dashboard")))
+    period = DateRange.month(today().year, today().month)
+    expected = live_kpi(
+        person=work.cast.person("staff_x"), period=period, general_points=0, as_of=today()
+    )
+    node = expected.breakdown.find("task_results") if expected.breakdown else None
+    assert node is not None and node.points is not None
+    assert fmt_points(node.points).replace(".", ",") in kpi(page, "points")
+    assert kpi(page, "a") == "50%"  # half the volume done
+    assert f'href="{reverse("web:work_why")}"' in page  # every number to its breakdown
+    assert "Công văn quá hạn" in page  # due and overdue, and costing points
+    assert f"{reverse('web:work_mine')}?due=overdue" in page  # counts to the work list
+    assert "Lịch sử xếp loại" in page
+
+
+def test_a_leaders_live_points_wait_for_d_dd_e(client: Client, work: Work) -> None:
+    task = give(work, "head_x", by="leader_a", title="Việc của trưởng vụ")
+    act(work, act(work, task, "submit", "head_x"), "accept", "leader_a")
+    response = login(client, "head_x").get(reverse("web:dashboard"))
+    assert response.status_code == 200
+    page = html(response)
+    assert kpi(page, "a") == "100%"
+    assert "tính khi đánh giá" in kpi(page, "points")
+    assert "tính khi đánh giá" in kpi(page, "dd")
+
+
+def test_a_head_drills_down_to_a_member_but_not_outside_the_subtree(
+    client: Client, work: Work
+) -> None:
+    give(work, "staff_x1", title="Việc phòng một")
+    staff_x1 = work.cast.person("staff_x1").pk
+    page = login(client, "head_x").get(reverse("web:dashboard"), {"person": staff_x1})
+    assert page.status_code == 200 and "Việc phòng một" in html(page)
+    assert "Nguyễn Văn Staff X1" in html(page)
+    refused = login(Client(), "head_y").get(reverse("web:dashboard"), {"person": staff_x1})
+    assert refused.status_code == 403
+    assert "Bạn không có quyền xem hồ sơ cán bộ này." in html(refused)
+
+
+def test_a_login_without_an_official_has_no_personal_dashboard(client: Client, cast: Cast) -> None:
+    page = login(client, "nobody").get(reverse("web:dashboard"))
+    assert page.status_code == 403
+    assert "không gắn với cán bộ nào" in html(page)
+
+
+def test_rating_history_lists_decided_evaluations(client: Client, cast: Cast) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.evaluations.conftest import make_flow
+
+    call_command("load_presets", stdout=StringIO())
+    flow = make_flow(cast)
+    for name in ("head_x", "deputy_x", "staff_x", "staff_x1", "head_y", "staff_y"):
+        flow.task(name)
+    flow.task("personnel_a")
+    flow.task("auditor_a")
+    flow.to_decision()
+    flow.rate_units()
+    flow.decide_all()
+    ev = flow.ev("staff_x")
+    assert ev.points is not None
+    page = html(login(client, "staff_x").get(reverse("web:dashboard")))
+    assert f'id="evaluation-{ev.pk}"' in page
+    assert str(ev.points).replace(".", ",") in page
+    unit = html(login(Client(), "head_x").get(reverse("web:dashboard_unit", args=[cast.unit_x.pk])))
+    assert "Phân bố xếp loại so với trần tỷ lệ" in unit and "trần tỷ lệ:" in unit
+    agency = html(login(Client(), "leader_a").get(reverse("web:dashboard_agency")))
+    assert "unit:X" in agency or "Vụ Xây dựng" in agency
+
+
+# --- unit and agency dashboards: who ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "unit", "status"),
+    [
+        ("head_x", "unit_x", 200),
+        ("deputy_x", "office_x1", 200),
+        ("leader_a", "unit_y", 200),
+        ("personnel_a", "unit_x", 200),
+        ("staff_x", "unit_x", 403),
+        ("head_y", "unit_x", 403),
+        ("head_x", "unit_y", 403),
+        ("head_z", "unit_x", 403),
+    ],
+)
+def test_unit_dashboard_is_for_the_units_leaders_and_the_agency(
+    client: Client, cast: Cast, username: str, unit: str, status: int
+) -> None:
+    target: Unit = getattr(cast, unit)
+    page = login(client, username).get(reverse("web:dashboard_unit", args=[target.pk]))
+    assert page.status_code == status
+    if status == 403:
+        assert "Bạn không có quyền xem đơn vị này." in html(page) or (
+            "Bảng điều khiển đơn vị dành cho lãnh đạo đơn vị" in html(page)
+        )
+
+
+def test_unit_dashboard_lists_members_live_points_and_overdue_work(
+    client: Client, work: Work
+) -> None:
+    give(work, "staff_x1", title="Việc trễ hạn của phòng", deadline=today() - dt.timedelta(days=3))
+    give(work, "staff_y", by="head_y", title="Việc của vụ khác", deadline=today() - dt.timedelta(1))
+    page = html(
+        login(client, "head_x").get(reverse("web:dashboard_unit", args=[work.cast.unit_x.pk]))
+    )
+    assert "Nguyễn Văn Staff X1" in page and "Nguyễn Văn Staff Y" not in page
+    assert "Việc trễ hạn của phòng" in page and "Việc của vụ khác" not in page
+    assert "tính khi đánh giá" in page  # the head and the deputy
+    staff_x1 = work.cast.person("staff_x1").pk
+    assert f"{reverse('web:dashboard')}?person={staff_x1}#breakdown" in page
+    assert 'data-table="heatmap"' in page
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [
+        ("leader_a", 200),
+        ("personnel_a", 200),
+        ("operator", 200),
+        ("head_x", 403),
+        ("staff_x", 403),
+        ("auditor_a", 403),
+    ],
+)
+def test_agency_dashboard_is_for_leadership_and_personnel(
+    client: Client, cast: Cast, username: str, status: int
+) -> None:
+    page = login(client, username).get(reverse("web:dashboard_agency"))
+    assert page.status_code == status
+    if status == 403:
+        assert "dành cho lãnh đạo cơ quan và bộ phận tổ chức cán bộ" in html(page)
+
+
+def test_agency_dashboard_ranks_units_and_links_down(client: Client, work: Work) -> None:
+    done = give(work, "staff_x")
+    act(work, act(work, done, "submit", "staff_x"), "accept", "head_x")
+    give(work, "staff_y", by="head_y", deadline=today() - dt.timedelta(days=1))
+    page = html(login(client, "leader_a").get(reverse("web:dashboard_agency")))
+    ranking = page[page.index('data-table="ranking"') :]
+    assert ranking.index("Vụ Xây dựng") < ranking.index("Vụ Yên Bình")  # 70 before 0
+    assert reverse("web:dashboard_unit", args=[work.cast.unit_x.pk]) in page
+    assert "Sở Thử nghiệm B" not in page and "Phòng Zét" not in page
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def test_search_is_accent_insensitive_and_scoped(client: Client, work: Work) -> None:
+    give(work, title="Thẩm định đề án Đổi mới")
+    page = html(login(client, "leader_a").get(reverse("web:search"), {"q": "nguyen van staff x1"}))
+    assert "Nguyễn Văn Staff X1" in page
+    page = html(login(Client(), "leader_a").get(reverse("web:search"), {"q": "vu xay dung"}))
+    assert 'data-results="units"' in page and "Vụ Xây dựng" in page
+    page = html(login(Client(), "leader_a").get(reverse("web:search"), {"q": "THAM DINH doi moi"}))
+    assert "Thẩm định đề án Đổi mới" in page
+    other = html(login(Client(), "leader_a").get(reverse("web:search"), {"q": "staff z"}))
+    assert "Nguyễn Văn Staff Z" not in other  # another agency
+    mine = html(login(Client(), "staff_y").get(reverse("web:search"), {"q": "doi moi"}))
+    assert "Thẩm định đề án Đổi mới" not in mine  # not their task
+
+
+def test_header_has_the_search_box_and_dashboard_links(client: Client, cast: Cast) -> None:
+    page = html(login(client, "leader_a").get(reverse("web:home")))
+    assert f'action="{reverse("web:search")}"' in page
+    assert reverse("web:dashboard") in page and reverse("web:dashboard_agency") in page
+
+
+# --- a fixed number of queries ---------------------------------------------------------------
+
+
+def crowd(cast: Cast, unit: Unit, count: int, start: int) -> None:
+    """`count` officials in `unit`, each with an accepted, a returned-late and an overdue task."""
+    day = today()
+    people = Person.objects.bulk_create(
+        Person(
+            agency=cast.agency_a,
+            code=f"Q{start + i:05d}",
+            full_name=f"Trần Thị Số {start + i}",
+            search_name=fold(f"Trần Thị Số {start + i}"),
+            category=Person.Category.CIVIL_SERVANT,
+        )
+        for i in range(count)
+    )
+    Assignment.objects.bulk_create(
+        Assignment(person=p, unit=unit, role=Assignment.Role.STAFF, start_date=dt.date(2025, 1, 1))
+        for p in people
+    )
+    head = cast.person("leader_a")
+    common = {
+        "agency": cast.agency_a,
+        "unit": unit,
+        "kind": Task.Kind.ARISING,
+        "assigner": head,
+        "quantity": Decimal(2),
+        "coefficient": Decimal("1.5"),
+        "assigned_on": day.replace(day=1),
+    }
+    tasks = []
+    for p in people:
+        tasks.append(
+            Task(
+                owner=p,
+                title="Báo cáo tháng",
+                deadline=day,
+                effective_deadline=day,
+                state=Task.State.ACCEPTED,
+                done_quantity=Decimal(2),
+                completed_on=day,
+                **common,
+            )
+        )
+        tasks.append(
+            Task(
+                owner=p,
+                title="Đề án bị trả lại",
+                deadline=day.replace(day=1),
+                effective_deadline=day.replace(day=1),
+                state=Task.State.ACCEPTED,
+                done_quantity=Decimal(1),
+                completed_on=day,
+                failures=1,
+                delays=1,
+                **common,
+            )
+        )
+        tasks.append(
+            Task(
+                owner=p,
+                title="Công văn quá hạn",
+                deadline=day - dt.timedelta(days=1),
+                effective_deadline=day - dt.timedelta(days=1),
+                state=Task.State.ASSIGNED,
+                **common,
+            )
+        )
+    Task.objects.bulk_create(tasks)
+
+
+def count_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def test_dashboards_issue_the_same_number_of_queries_for_10_and_1000_people(
+    client: Client, work: Work
+) -> None:
+    cast = work.cast
+    unit = unit_create(actor=None, parent=cast.agency_a, code="L", name="Vụ Lớn")
+    crowd(cast, unit, 10, 0)
+    first = Person.objects.get(code="Q00000").pk
+    urls = [
+        reverse("web:dashboard_unit", args=[unit.pk]),
+        reverse("web:dashboard_agency"),
+        f"{reverse('web:dashboard')}?person={first}",
+        reverse("web:dashboard"),
+        f"{reverse('web:search')}?q=tran thi so 1",
+    ]
+    login(client, "leader_a")
+    for url in urls:
+        client.get(url)  # warm caches (framework preset, sessions)
+    small = {url: count_queries(client, url) for url in urls}
+    crowd(cast, unit, 990, 10)
+    big = {url: count_queries(client, url) for url in urls}
+    assert big == small
+    assert max(small.values()) < 40
+    page = html(client.get(reverse("web:dashboard_unit", args=[unit.pk])))
+    assert page.count("Trần Thị Số") >= 2000  # 1,000 members, in two tables
