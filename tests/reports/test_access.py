@@ -100,3 +100,13 @@ def test_a_summary_lists_only_the_units_own_members(decided: Flow) -> None:
     assert (
         response["Content-Disposition"] == 'attachment; filename="tong-hop-x1-month-2026-01.xlsx"'
     )
+
+
+def test_the_evaluation_page_links_to_its_forms(decided: Flow) -> None:
+    """The downloads are reachable from the page, not only by URL."""
+    from django.urls import reverse
+
+    evaluation = decided.ev("staff_x")
+    _, html = status(decided, "staff_x", reverse("web:ev_detail", args=[evaluation.pk]))
+    assert reverse("reports:evaluation", args=[evaluation.pk, "pdf"]) in html
+    assert reverse("reports:evaluation", args=[evaluation.pk, "xlsx"]) in html
