@@ -99,3 +99,25 @@ def test_tokens_are_stored_hashed_issued_audited_and_revocable(cast: Cast) -> No
     with pytest.raises(ValidationFailed, match="Phạm vi không hợp lệ"):
         client_create(actor=None, agency=cast.agency_a, name="X", scopes=["all"])
     assert IntegrationClient.objects.filter(name="X").count() == 0
+
+
+def test_huge_ids_and_offsets_are_a_422_not_a_crash(api_a: Api, cast: Cast) -> None:
+    for path in (
+        "/units/99999999999999999999",
+        "/people/99999999999999999999",
+        "/people?offset=99999999999999999999",
+        "/people?unit_id=-1",
+    ):
+        response = api_a.get(path)
+        assert response.status_code == 422, path
+
+
+def test_a_body_that_is_not_json_gets_a_vietnamese_400(api_a: Api, cast: Cast) -> None:
+    response = api_a.client.post(
+        "/api/v1/tasks",
+        "{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_a.token}",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Nội dung yêu cầu không phải JSON hợp lệ."

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from thuocdo.api import catalogue, org, tasks
 from thuocdo.api.auth import ClientToken
@@ -48,6 +48,19 @@ def on_unauthenticated(request: HttpRequest, error: Exception) -> HttpResponse:
         else "Thiếu hoặc sai mã truy cập: gửi Authorization: Bearer <token>."
     )
     return api.create_response(request, {"detail": detail, "field": ""}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    """Ninja's own 4xx (a body that is not JSON, say) in the API's language and shape."""
+    detail = str(error)
+    if error.status_code == 400 and detail.startswith("Cannot parse request body"):
+        detail = (
+            "The request body is not valid JSON."
+            if _english(request)
+            else "Nội dung yêu cầu không phải JSON hợp lệ."
+        )
+    return api.create_response(request, {"detail": detail, "field": ""}, status=error.status_code)
 
 
 @api.exception_handler(ValidationError)

@@ -7,10 +7,11 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
+from pydantic import Field
 
 from thuocdo.api.auth import client_of
-from thuocdo.api.schemas import AssignmentOut, JobPositionOut, Page, PersonOut, UnitOut
+from thuocdo.api.schemas import MAX_ID, AssignmentOut, JobPositionOut, Page, PersonOut, UnitOut
 from thuocdo.core.errors import NotFound
 from thuocdo.core.text import fold
 from thuocdo.org.models import Assignment, JobPosition, Person, Unit
@@ -21,8 +22,8 @@ MAX_LIMIT = 500
 
 
 class Paging(Schema):
-    limit: int = 100
-    offset: int = 0
+    limit: int = Field(100, ge=1, le=MAX_ID)
+    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 def _page(items: QuerySet[Any], paging: Paging) -> dict[str, object]:
@@ -43,7 +44,7 @@ def list_units(request: HttpRequest, paging: Query[Paging]) -> dict[str, object]
 
 
 @router.get("/units/{unit_id}", response=UnitOut, summary="Một đơn vị")
-def get_unit(request: HttpRequest, unit_id: int) -> Unit:
+def get_unit(request: HttpRequest, unit_id: int = Path(..., ge=1, le=MAX_ID)) -> Unit:
     client = client_of(request, "org:read")
     unit = Unit.objects.filter(pk=unit_id, agency_id=client.agency_id).first()
     if unit is None:
@@ -62,8 +63,8 @@ def list_job_positions(request: HttpRequest, paging: Query[Paging]) -> dict[str,
 
 
 class PeopleFilter(Paging):
-    unit_id: int | None = None
-    q: str = ""
+    unit_id: int | None = Field(None, ge=1, le=MAX_ID)
+    q: str = Field("", max_length=200)
 
 
 def _people(agency_id: int) -> QuerySet[Person]:
@@ -119,7 +120,7 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> dict[str,
 
 
 @router.get("/people/{person_id}", response=PersonOut, summary="Một cán bộ")
-def get_person(request: HttpRequest, person_id: int) -> PersonOut:
+def get_person(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_ID)) -> PersonOut:
     client = client_of(request, "org:read")
     person = _people(client.agency_id).filter(pk=person_id).first()
     if person is None:

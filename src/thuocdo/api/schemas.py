@@ -5,6 +5,7 @@ from typing import Generic, TypeVar
 from ninja import Schema
 
 T = TypeVar("T")
+MAX_ID = 2**63 - 1  # BigAutoField; larger ints overflow SQLite before any query runs
 
 
 class Problem(Schema):

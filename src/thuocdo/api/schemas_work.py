@@ -15,8 +15,8 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from thuocdo.api.org import Paging
+from thuocdo.api.schemas import MAX_ID
 
-MAX_ID = 2**63 - 1  # BigAutoField; larger ints overflow SQLite before any query runs
 MAX_VERSION = 2**31 - 1
 MAX_OFFSET = 10**9
 
