@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from thuocdo.core.errors import NotFound
+from thuocdo.imports.catalogue import CatalogueKind
 from thuocdo.imports.framework import ImportKind
 from thuocdo.imports.people import PeopleKind
+from thuocdo.imports.plans import PlanKind
+from thuocdo.imports.tasks import TaskKind
 
-KINDS: dict[str, ImportKind] = {kind.code: kind for kind in (PeopleKind(),)}
+KINDS: dict[str, ImportKind] = {
+    kind.code: kind for kind in (PeopleKind(), CatalogueKind(), PlanKind(), TaskKind())
+}
 
 
 def get_kind(code: str) -> ImportKind:

@@ -55,6 +55,7 @@ class Story:
     plan_item: PlanItem | None = None
     extra: str = ""
     steps: list[Step] = field(default_factory=list)
+    external_ref: str | None = None  # the source system's id (Excel import)
 
 
 def _day(moment: dt.datetime) -> dt.date:
@@ -151,6 +152,7 @@ class _Replay:
             deadline=story.deadline,
             effective_deadline=story.deadline,
             assigned_on=assigned_on,
+            external_ref=story.external_ref,
         )
         events = [
             TaskEvent(

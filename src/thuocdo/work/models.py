@@ -254,6 +254,8 @@ class Task(models.Model):
     delays = models.PositiveSmallIntegerField(default=0)
     exempt_delays = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
+    # The task's id in the system it was imported from (Excel), unique within the agency.
+    external_ref = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (NULL: not imported; unique only when set)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -265,6 +267,11 @@ class Task(models.Model):
             models.Index(fields=["agency", "state"]),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "external_ref"],
+                condition=Q(external_ref__isnull=False),
+                name="task_external_ref_unique_in_agency",
+            ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="task_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(coefficient__gt=0), name="task_coefficient_positive"
