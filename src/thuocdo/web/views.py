@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -26,10 +25,10 @@ from thuocdo.access import (
     visible_people,
     visible_units,
 )
-from thuocdo.core.errors import AccessDenied, ThuocDoError
+from thuocdo.core.errors import AccessDenied
 from thuocdo.org import selectors as org
-from thuocdo.org.models import Person, Unit
 from thuocdo.org.services import person_join, person_move, unit_create
+from thuocdo.web.actions import attempt
 from thuocdo.web.forms import AuditFilterForm, JoinForm, LoginForm, MoveForm, UnitForm
 
 T = TypeVar("T")
@@ -147,7 +146,7 @@ def person_move_view(request: HttpRequest, person_id: int) -> HttpResponse:
     form = MoveForm(request.POST or None, agency=person.agency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        moved = run_service(
+        moved, _status = attempt(
             request,
             form,
             lambda: person_move(
@@ -203,16 +202,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def run_service(request: HttpRequest, form: Any, call: Callable[[], T]) -> T | None:
-    """Runs a write; a refusal becomes a form error on the field it names (nothing changed)."""
-    try:
-        return call()
-    except ThuocDoError as error:
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message(request.LANGUAGE_CODE))
-        return None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_join(request: HttpRequest, unit_id: int) -> HttpResponse:
@@ -220,7 +209,7 @@ def unit_join(request: HttpRequest, unit_id: int) -> HttpResponse:
     form = JoinForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person: Person | None = run_service(
+        person, _status = attempt(
             request,
             form,
             lambda: person_join(
@@ -254,7 +243,7 @@ def unit_add_child(request: HttpRequest, unit_id: int) -> HttpResponse:
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        child: Unit | None = run_service(
+        child, _status = attempt(
             request,
             form,
             lambda: unit_create(

@@ -44,6 +44,7 @@ from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.selectors import ROLE_ORDER, current
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web import dashboards as dash
+from thuocdo.web.actions import language
 from thuocdo.work.models import PlanItem
 
 RATING_LABELS = dict(RATING_CHOICES)
@@ -68,10 +69,6 @@ def _viewer(request: HttpRequest) -> tuple[User, Scope]:
     user = request.user
     assert isinstance(user, User)  # login_required ran first
     return user, scope_for(user)
-
-
-def _lang(request: HttpRequest) -> str:
-    return getattr(request, "LANGUAGE_CODE", "vi") or "vi"
 
 
 def _num(text: str, lang: str) -> str:
@@ -284,7 +281,7 @@ def _work_link(scope: Scope, person: Person, mine: bool, **params: str) -> str |
 def my_dashboard(request: HttpRequest) -> HttpResponse:
     user, scope = _viewer(request)
     person, mine = _dashboard_person(request)
-    lang = _lang(request)
+    lang = language(request)
     today = timezone.localdate()
     fw = dash.framework()
     role = dash.roles_of([person.pk], today)[person.pk]
@@ -402,7 +399,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
             "Bảng điều khiển đơn vị dành cho lãnh đạo đơn vị và lãnh đạo cơ quan.",
             "The unit dashboard is for the unit's leaders and the agency's leadership.",
         )
-    lang = _lang(request)
+    lang = language(request)
     today = timezone.localdate()
     fw = dash.framework()
     period = dash.month_of(today)
@@ -594,7 +591,7 @@ def _agency_for(request: HttpRequest, scope: Scope) -> Unit:
 def agency_dashboard(request: HttpRequest) -> HttpResponse:
     user, scope = _viewer(request)
     agency = _agency_for(request, scope)
-    lang = _lang(request)
+    lang = language(request)
     today = timezone.localdate()
     fw = dash.framework()
     period = dash.month_of(today)

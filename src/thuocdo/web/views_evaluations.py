@@ -42,7 +42,7 @@ from thuocdo.access.evaluations import (
     visible_quota_groups,
     visible_unit_evaluations,
 )
-from thuocdo.core.errors import AccessDenied, ThuocDoError
+from thuocdo.core.errors import AccessDenied
 from thuocdo.core.models import User
 from thuocdo.evaluations import services
 from thuocdo.evaluations import transitions as tr
@@ -61,6 +61,7 @@ from thuocdo.evaluations.selectors import decision_sheet, period_progress, perio
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import Person, Unit
 from thuocdo.scoring import InputError
+from thuocdo.web.actions import attempt, language
 from thuocdo.web.forms_evaluations import (
     DISCIPLINE_LABELS as DISCIPLINE,
 )
@@ -102,21 +103,14 @@ def _viewer(request: HttpRequest) -> tuple[User, Scope]:
     return user, scope_for(user)
 
 
-def _lang(request: HttpRequest) -> str:
-    return getattr(request, "LANGUAGE_CODE", "vi") or "vi"
+def _field_of(name: str) -> str:
+    # The services name fields "scores.<key>" / "reasons.<key>"; the forms "score_<key>" /
+    # "reason_<key>".
+    return name.replace("scores.", "score_").replace("reasons.", "reason_")
 
 
 def _run(request: HttpRequest, form: forms.Form, call: Callable[[], T]) -> tuple[T | None, int]:
-    """Runs a write. A refusal becomes a form error (nothing changed) and its HTTP status."""
-    try:
-        return call(), 200
-    except ThuocDoError as error:
-        # The services name fields as "scores.<key>" / "reasons.<key>"; the forms as
-        # "score_<key>" / "reason_<key>".
-        name = (error.field or "").replace("scores.", "score_").replace("reasons.", "reason_")
-        field = name if name in form.fields else None
-        form.add_error(field, error.message(_lang(request)))
-        return None, error.status
+    return attempt(request, form, call, field_of=_field_of)
 
 
 def _rating(code: str | None) -> str:
@@ -595,7 +589,7 @@ def _evaluation_page(
     slot: str = "",
 ) -> HttpResponse:
     user, scope = _viewer(request)
-    lang = _lang(request)
+    lang = language(request)
     today = timezone.localdate()
     ev = Evaluation.objects.select_related(
         "period__agency", "person", "unit", "reviewer", "framework", "job_position"
@@ -769,7 +763,7 @@ def evaluation_self(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def evaluation_review(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     user, _scope = _viewer(request)
-    lang = _lang(request)
+    lang = language(request)
     ev = access_evaluation(user, evaluation_id, action="review")
     nodes = _nodes(ev)
     rows = {r.key: r for r in ev.scores.all()}
@@ -1001,7 +995,7 @@ def _unit_page(
     slot: str = "",
 ) -> HttpResponse:
     user, scope = _viewer(request)
-    lang = _lang(request)
+    lang = language(request)
     ue = UnitEvaluation.objects.select_related("unit", "period__agency", "decided_by").get(pk=ue.pk)
     period = ue.period
     may_change = (
@@ -1149,7 +1143,7 @@ def _group_page(
     slot: str = "",
 ) -> HttpResponse:
     user, _scope = _viewer(request)
-    lang = _lang(request)
+    lang = language(request)
     vi = lang.startswith("vi")
     group = QuotaGroup.objects.select_related("period__agency", "unit", "decided_by").get(
         pk=group.pk

@@ -10,7 +10,7 @@ the `expected_version` the page was rendered with.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -41,7 +41,7 @@ from thuocdo.access import (
     visible_plans,
     visible_tasks,
 )
-from thuocdo.core.errors import AccessDenied, Conflict, ThuocDoError
+from thuocdo.core.errors import AccessDenied, Conflict
 from thuocdo.core.models import User
 from thuocdo.core.text import fold
 from thuocdo.org.models import Assignment, Person
@@ -49,6 +49,7 @@ from thuocdo.org.selectors import current
 from thuocdo.scoring import InputError, TaskLine, load_preset, render_text
 from thuocdo.scoring.inputs import task_contribution
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
+from thuocdo.web.actions import attempt, language
 from thuocdo.web.forms_work import (
     AssignForm,
     ExemptionDecideForm,
@@ -116,10 +117,6 @@ def _led(scope: Scope, field: str) -> Q:
     return query
 
 
-def _lang(request: HttpRequest) -> str:
-    return getattr(request, "LANGUAGE_CODE", "vi") or "vi"
-
-
 def _num(text: str, lang: str) -> str:
     return text.replace(".", ",") if lang.startswith("vi") else text
 
@@ -142,16 +139,6 @@ def _safe_next(request: HttpRequest, target: str | None, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def _attempt(request: HttpRequest, form: forms.Form, call: Callable[[], T]) -> tuple[T | None, int]:
-    """Runs a write. A refusal becomes a form error (nothing changed) and its HTTP status."""
-    try:
-        return call(), 200
-    except ThuocDoError as error:
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message(_lang(request)))
-        return None, error.status
 
 
 def _filter_tasks(tasks: QuerySet[Task], form: TaskFilterForm, today: dt.date) -> QuerySet[Task]:
@@ -286,7 +273,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     )
     rows = list(page.object_list)
     _annotate_due(rows, today)
-    lang = _lang(request)
+    lang = language(request)
     for task in rows:
         task.quick = _allowed(task, owner=True, reviewer=False, lang=lang)  # type: ignore[attr-defined]
     week_end = _week(today)[1]
@@ -329,7 +316,7 @@ def my_kpi(request: HttpRequest) -> HttpResponse:
     """Vì sao? The live task points in full: the tree, its text and each task's share."""
     me = _me(request)
     today = timezone.localdate()
-    lang = _lang(request)
+    lang = language(request)
     live = _live(me, today, lang)
     framework = load_preset(DEFAULT_FRAMEWORK)
     lines: list[TaskLine] = task_lines(me, live["period"], as_of=today)
@@ -403,7 +390,7 @@ def assign(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            task, status = _attempt(
+            task, status = attempt(
                 request,
                 form,
                 lambda: services.task_assign(
@@ -561,7 +548,7 @@ def _detail(
         "unit", "owner", "assigner", "plan_item__plan", "product_type", "taken_over_from"
     ).get(pk=task.pk)
     today = timezone.localdate()
-    lang = _lang(request)
+    lang = language(request)
     is_owner = scope.person_id == task.owner_id
     is_reviewer = reviewable_tasks(user).filter(pk=task.pk).exists()
     decides = scope.person_id not in (None, task.owner_id) and scope.leads_path(task.unit.path)
@@ -677,12 +664,12 @@ def task_act(request: HttpRequest, task_id: int) -> HttpResponse:
         # The workflow records the done quantity when the product is accepted; what the
         # owner reports goes with the submission for the reviewer to see.
         reported = _("Khối lượng đã thực hiện: %(n)s %(u)s") % {
-            "n": _qty(done, _lang(request)),
+            "n": _qty(done, language(request)),
             "u": task.unit_of_measure,
         }
         reason = f"{reported.strip()}. {reason}".strip() if reason else reported.strip()
         done = None
-    result, status = _attempt(
+    result, status = attempt(
         request,
         form,
         lambda: services.task_transition(
@@ -701,7 +688,7 @@ def task_act(request: HttpRequest, task_id: int) -> HttpResponse:
         request,
         _("Đã %(action)s: “%(title)s” — %(state)s.")
         % {
-            "action": _action_label(action, _lang(request)),
+            "action": _action_label(action, language(request)),
             "title": result.title,
             "state": result.get_state_display(),
         },
@@ -718,7 +705,7 @@ def task_explain(request: HttpRequest, task_id: int) -> HttpResponse:
     form = ExplainForm(request.POST)
     if not form.is_valid():
         return _detail(request, task, status=400, failed=form, slot="explain")
-    note, status = _attempt(
+    note, status = attempt(
         request,
         form,
         lambda: services.task_explain(actor=user, task=task, text=form.cleaned_data["text"]),
@@ -738,7 +725,7 @@ def task_extend(request: HttpRequest, task_id: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, task, status=400, failed=form, slot="extend")
     data = form.cleaned_data
-    extension, status = _attempt(
+    extension, status = attempt(
         request,
         form,
         lambda: services.task_extend(
@@ -772,7 +759,7 @@ def exemption_request(request: HttpRequest, task_id: int) -> HttpResponse:
     if event is None:
         form.add_error(None, _("Không tìm thấy diễn biến này của nhiệm vụ."))
         return _detail(request, task, status=404, failed=form, slot=slot)
-    exemption, status = _attempt(
+    exemption, status = attempt(
         request,
         form,
         lambda: services.exemption_request(
@@ -796,7 +783,7 @@ def exemption_decide(request: HttpRequest, exemption_id: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, task, status=400, failed=form, slot=slot)
     data = form.cleaned_data
-    decided, status = _attempt(
+    decided, status = attempt(
         request,
         form,
         lambda: services.exemption_decide(
