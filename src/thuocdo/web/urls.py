@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thuocdo.web import views, views_dashboards, views_evaluations, views_work
+from thuocdo.web import views, views_catalogue, views_dashboards, views_evaluations, views_work
 
 app_name = "web"
 
@@ -126,5 +126,45 @@ urlpatterns = [
         "evaluations/groups/<int:group_id>/exception/",
         views_evaluations.group_exception,
         name="ev_group_exception",
+    ),
+    # product catalogues and plans
+    path("work/catalogues/", views_catalogue.catalogue_list, name="work_catalogue_list"),
+    path(
+        "work/catalogues/<int:catalogue_id>/",
+        views_catalogue.catalogue_detail,
+        name="work_catalogue",
+    ),
+    path(
+        "work/catalogues/<int:catalogue_id>/propose/",
+        views_catalogue.catalogue_propose,
+        name="work_catalogue_propose",
+    ),
+    path(
+        "work/catalogues/versions/<int:version_id>/products/",
+        views_catalogue.product_add,
+        name="work_product_add",
+    ),
+    path(
+        "work/catalogues/versions/<int:version_id>/standardise/",
+        views_catalogue.version_standardise,
+        name="work_version_standardise",
+    ),
+    path(
+        "work/catalogues/versions/<int:version_id>/decide/",
+        views_catalogue.version_decide,
+        name="work_version_decide",
+    ),
+    path(
+        "work/catalogues/products/<int:product_id>/edit/",
+        views_catalogue.product_edit,
+        name="work_product_edit",
+    ),
+    path("work/plans/", views_catalogue.plan_list, name="work_plan_list"),
+    path("work/plans/new/", views_catalogue.plan_new, name="work_plan_new"),
+    path("work/plans/<int:plan_id>/", views_catalogue.plan_detail, name="work_plan"),
+    path(
+        "work/plans/<int:plan_id>/items/",
+        views_catalogue.plan_item_add,
+        name="work_plan_item_add",
     ),
 ]
