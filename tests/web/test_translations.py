@@ -74,3 +74,19 @@ def test_catalogue_text_is_nfc(po: polib.POFile) -> None:
         if any(t and not unicodedata.is_normalized("NFC", t) for t in texts):
             offenders.append(entry.msgid)
     assert not offenders, f"entries not in Unicode NFC: {offenders!r}"
+
+
+def test_every_translation_keeps_the_placeholders_of_its_msgid() -> None:
+    import re
+
+    placeholder = re.compile(r"%\(\w+\)[sd]")
+    wrong = []
+    for entry in polib.pofile(str(PO_PATH)):
+        wanted = set(placeholder.findall(entry.msgid))
+        outputs = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for output in outputs:
+            found = set(placeholder.findall(output))
+            # A singular form may leave out the count ("Product type" for n = 1).
+            if found != wanted and not (entry.msgid_plural and found < wanted):
+                wrong.append(entry.msgid)
+    assert not wrong, f"placeholders differ in: {wrong}"
