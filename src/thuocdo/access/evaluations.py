@@ -20,6 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from thuocdo.access.common import denied, under_led
 from thuocdo.access.scope import Scope, scope_for
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
@@ -52,17 +53,7 @@ _VERBS = {
 
 
 def _denied(action: str, what_vi: str, what_en: str) -> AccessDenied:
-    verb_vi, verb_en = _VERBS.get(action, ("thay đổi", "change"))
-    return AccessDenied(
-        f"Bạn không có quyền {verb_vi} {what_vi} này.", f"You may not {verb_en} this {what_en}."
-    )
-
-
-def _under_led(scope: Scope, field: str) -> Q:
-    query = Q(pk__in=[])
-    for path in scope.led_paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
+    return denied(action, what_vi, what_en, _VERBS)
 
 
 def _agencies_seen(scope: Scope) -> set[int]:
@@ -115,7 +106,7 @@ def visible_evaluations(user: AnyUser) -> QuerySet[Evaluation]:
     return Evaluation.objects.filter(
         Q(agency_id__in=scope.read_agencies)
         | Q(person_id=scope.person_id or 0)
-        | (Q(agency_id=scope.agency_id or 0) & _under_led(scope, "unit__path"))
+        | (Q(agency_id=scope.agency_id or 0) & under_led(scope, "unit__path"))
     )
 
 
@@ -126,7 +117,7 @@ def reviewable_evaluations(user: AnyUser) -> QuerySet[Evaluation]:
     if scope.person_id is None or not scope.led_paths:
         return Evaluation.objects.none()
     return Evaluation.objects.filter(
-        _under_led(scope, "unit__path"), agency_id=scope.agency_id or 0
+        under_led(scope, "unit__path"), agency_id=scope.agency_id or 0
     ).exclude(person_id=scope.person_id)
 
 
@@ -170,7 +161,7 @@ def visible_unit_evaluations(user: AnyUser) -> QuerySet[UnitEvaluation]:
     own_units = Evaluation.objects.filter(person_id=scope.person_id or 0).values("unit_id")
     return UnitEvaluation.objects.filter(
         Q(period__agency_id__in=scope.read_agencies)
-        | (Q(period__agency_id=scope.agency_id or 0) & _under_led(scope, "unit__path"))
+        | (Q(period__agency_id=scope.agency_id or 0) & under_led(scope, "unit__path"))
         | Q(unit_id__in=own_units)
     )
 

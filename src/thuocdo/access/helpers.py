@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from thuocdo.access.common import denied, under_led
 from thuocdo.access.scope import Scope, scope_for
 from thuocdo.audit.models import AuditEntry
 from thuocdo.core.errors import AccessDenied, NotFound
@@ -23,26 +24,12 @@ Action = Literal["view", "change"]
 AnyUser = User | AnonymousUser
 
 
-def _denied(action: Action, what_vi: str, what_en: str) -> AccessDenied:
-    verb_vi, verb_en = ("xem", "view") if action == "view" else ("thay đổi", "change")
-    return AccessDenied(
-        f"Bạn không có quyền {verb_vi} {what_vi} này.", f"You may not {verb_en} this {what_en}."
-    )
-
-
-def _paths_q(scope: Scope, field: str) -> Q:
-    query = Q(pk__in=[])
-    for path in scope.led_paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
-
-
 def _led_member_ids(scope: Scope) -> Q:
     """People with an assignment in force inside a unit the user leads."""
     if not scope.led_paths:
         return Q(pk__in=[])
     members = Assignment.objects.filter(current(timezone.localdate())).filter(
-        _paths_q(scope, "unit__path")
+        under_led(scope, "unit__path")
     )
     return Q(pk__in=members.values("person_id"))
 
@@ -58,7 +45,7 @@ def visible_units(user: AnyUser) -> QuerySet[Unit]:
         current(timezone.localdate()), person__pk=scope.person_id or 0
     ).values("unit_id")
     return Unit.objects.filter(
-        Q(agency_id__in=scope.read_agencies) | _paths_q(scope, "path") | Q(pk__in=own_units)
+        Q(agency_id__in=scope.read_agencies) | under_led(scope, "path") | Q(pk__in=own_units)
     )
 
 
@@ -73,7 +60,7 @@ def access_unit(user: AnyUser, unit_id: int, *, action: Action = "view") -> Unit
         else visible_units(user).filter(pk=unit.pk).exists()
     )
     if not allowed:
-        raise _denied(action, "đơn vị", "unit")
+        raise denied(action, "đơn vị", "unit")
     return unit
 
 
@@ -102,7 +89,7 @@ def access_person(user: AnyUser, person_id: int, *, action: Action = "view") -> 
         else visible_people(user).filter(pk=person.pk).exists()
     )
     if not allowed:
-        raise _denied(action, "hồ sơ cán bộ", "person's record")
+        raise denied(action, "hồ sơ cán bộ", "person's record")
     return person
 
 
@@ -116,7 +103,7 @@ def visible_assignments(user: AnyUser) -> QuerySet[Assignment]:
     return Assignment.objects.filter(
         Q(unit__agency_id__in=scope.read_agencies)
         | Q(person_id=scope.person_id)
-        | _paths_q(scope, "unit__path")
+        | under_led(scope, "unit__path")
     )
 
 
@@ -136,7 +123,7 @@ def access_assignment(user: AnyUser, assignment_id: int, *, action: Action = "vi
         else visible_assignments(user).filter(pk=assignment.pk).exists()
     )
     if not allowed:
-        raise _denied(action, "phân công", "assignment")
+        raise denied(action, "phân công", "assignment")
     return assignment
 
 
@@ -167,7 +154,7 @@ def access_job_position(user: AnyUser, job_id: int, *, action: Action = "view") 
         else visible_job_positions(user).filter(pk=job.pk).exists()
     )
     if not allowed:
-        raise _denied(action, "vị trí việc làm", "job position")
+        raise denied(action, "vị trí việc làm", "job position")
     return job
 
 
@@ -193,5 +180,5 @@ def access_audit_entry(user: AnyUser, entry_id: int, *, action: Action = "view")
             "The audit log is append-only: nobody may change it.",
         )
     if not scope_for(user).audits_agency(entry.agency_id):
-        raise _denied(action, "mục nhật ký", "audit entry")
+        raise denied(action, "mục nhật ký", "audit entry")
     return entry

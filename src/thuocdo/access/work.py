@@ -19,7 +19,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from thuocdo.access.scope import Scope, scope_for
+from thuocdo.access.common import denied, under_led
+from thuocdo.access.scope import scope_for
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
 from thuocdo.org.models import Assignment
@@ -37,17 +38,7 @@ _VERBS = {
 
 
 def _denied(action: str, what_vi: str, what_en: str) -> AccessDenied:
-    verb_vi, verb_en = _VERBS.get(action, ("thay đổi", "change"))
-    return AccessDenied(
-        f"Bạn không có quyền {verb_vi} {what_vi} này.", f"You may not {verb_en} this {what_en}."
-    )
-
-
-def _under_led(scope: Scope, field: str) -> Q:
-    query = Q(pk__in=[])
-    for path in scope.led_paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
+    return denied(action, what_vi, what_en, _VERBS)
 
 
 # --- tasks ----------------------------------------------------------------------------------
@@ -64,7 +55,7 @@ def visible_tasks(user: AnyUser) -> QuerySet[Task]:
         | Q(owner_id=person)
         | Q(assigner_id=person)
         | Q(pk__in=collaborating)
-        | _under_led(scope, "unit__path")
+        | under_led(scope, "unit__path")
     )
 
 
@@ -74,7 +65,7 @@ def reviewable_tasks(user: AnyUser) -> QuerySet[Task]:
     if scope.person_id is None:
         return Task.objects.none()
     return Task.objects.filter(
-        Q(assigner_id=scope.person_id) | _under_led(scope, "unit__path")
+        Q(assigner_id=scope.person_id) | under_led(scope, "unit__path")
     ).exclude(owner_id=scope.person_id)
 
 
@@ -137,7 +128,7 @@ def visible_plans(user: AnyUser) -> QuerySet[Plan]:
     return Plan.objects.filter(
         Q(unit__agency_id__in=scope.read_agencies)
         | Q(unit_id__in=own_units)
-        | _under_led(scope, "unit__path")
+        | under_led(scope, "unit__path")
     )
 
 
