@@ -1,0 +1,87 @@
+"""The agency's summary for a period and a person's history, as PDF and Excel: access,
+Vietnamese text intact in the PDF, values in the workbook's cells."""
+
+from __future__ import annotations
+
+import io
+
+from django.test import Client
+from openpyxl import load_workbook
+
+from tests.evaluations.conftest import Flow
+from tests.reports.conftest import LONG_NAME, pdf_text
+
+
+def get(flow: Flow, who: str, url: str):  # type: ignore[no-untyped-def]
+    client = Client(HTTP_ACCEPT_LANGUAGE="vi")
+    client.force_login(flow.user(who))
+    return client.get(url)
+
+
+def cells(content: bytes) -> list[object]:
+    ws = load_workbook(io.BytesIO(content)).active
+    return [cell for row in ws.iter_rows(values_only=True) for cell in row if cell is not None]
+
+
+def test_who_may_download_the_agency_summary(decided: Flow) -> None:
+    url = f"/reports/agency/periods/{decided.period.pk}.pdf"
+    for who, code in (
+        ("personnel_a", 200),
+        ("leader_a", 200),
+        ("auditor_a", 200),
+        ("head_x", 403),
+        ("staff_x", 403),
+        ("head_z", 403),
+    ):
+        response = get(decided, who, url)
+        assert response.status_code == code, who
+        if who in ("head_x", "staff_x"):
+            assert "Bạn không có quyền xem bảng tổng hợp kết quả của cơ quan này." in (
+                response.content.decode()
+            )
+    assert get(decided, "personnel_a", "/reports/agency/periods/999999.pdf").status_code == 404
+
+
+def test_the_agency_summary_pdf_and_workbook(decided: Flow) -> None:
+    url = f"/reports/agency/periods/{decided.period.pk}"
+    text = pdf_text(get(decided, "personnel_a", f"{url}.pdf").content, "agency-summary")
+    assert "TOÀN CƠ QUAN" in text
+    assert "Vụ Xây dựng" in text and "Phòng Một" in text
+    assert "Toàn cơ quan" in text
+    values = cells(get(decided, "personnel_a", f"{url}.xlsx").content)
+    assert "Toàn cơ quan" in values and "Hoàn thành xuất sắc" in values
+    assert 8 in values  # every official of agency A, as a number
+
+
+def test_who_may_download_a_persons_history(decided: Flow) -> None:
+    person = decided.cast.person("staff_x")
+    url = f"/reports/people/{person.pk}/history.xlsx"
+    for who, code in (
+        ("staff_x", 200),  # one's own
+        ("head_x", 200),  # the unit's head
+        ("personnel_a", 200),
+        ("auditor_a", 200),
+        ("staff_x1", 403),
+        ("head_y", 403),
+        ("head_z", 403),
+    ):
+        response = get(decided, who, url)
+        assert response.status_code == code, who
+        if code == 403:
+            assert "Bạn không có quyền xem hồ sơ cán bộ này." in response.content.decode()
+    assert get(decided, "personnel_a", "/reports/people/999999/history.pdf").status_code == 404
+
+
+def test_a_persons_history_pdf_and_workbook(decided: Flow) -> None:
+    person = decided.cast.person("staff_x")
+    url = f"/reports/people/{person.pk}/history"
+    response = get(decided, "staff_x", f"{url}.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content, "person-history")
+    assert "QUÁ TRÌNH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG" in text
+    assert "Tháng 1 năm" in text and "76,10" in text
+    assert "Hoàn thành tốt" in text
+    assert "Linh Độ" in text and "Tôn Nữ" in text  # the long name, its diacritics intact
+    values = cells(get(decided, "staff_x", f"{url}.xlsx").content)
+    assert LONG_NAME in values
+    assert 76.1 in values and "Hoàn thành tốt nhiệm vụ" in values
