@@ -652,7 +652,11 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
     rank_chart = bar_rows(
         [
             {
-                "label": row["unit"].short_name or row["unit"].name,
+                "label": (
+                    row["unit"].display_name(lang)
+                    if lang.startswith("en")
+                    else row["unit"].short_name or row["unit"].name
+                ),
                 "value": float(row["mean"]) if row["mean"] is not None else 0,
                 "text": row["mean_text"] or "—",
                 "href": reverse("web:dashboard_unit", args=[row["unit"].pk]),
