@@ -336,14 +336,15 @@ class Rates:
             self.by_kind[kind] = self.by_kind.get(kind, 0) + n
 
     @property
-    def plan_completion(self) -> Fraction:
+    def plan_completion(self) -> Fraction | None:
+        """None when nothing planned was due: "—", not a flattering 100%."""
         if not self.planned_due:
-            return Fraction(100)
+            return None
         return Fraction(100) * self.planned_accepted / self.planned_due
 
     @property
-    def on_time_rate(self) -> Fraction:
-        return Fraction(100) * self.on_time / self.counted if self.counted else Fraction(100)
+    def on_time_rate(self) -> Fraction | None:
+        return Fraction(100) * self.on_time / self.counted if self.counted else None
 
 
 def rates_by_unit(tasks: QuerySet[Task], period: DateRange, today: dt.date) -> dict[int, Rates]:

@@ -84,8 +84,8 @@ def _pct(value: Fraction | None, lang: str) -> str:
 
 
 def _pct100(value: Fraction | None, lang: str) -> str:
-    """A value already in percent (0–100)."""
-    return "" if value is None else _num(fmt_percent(value / 100), lang)
+    """A value already in percent (0–100); "—" when there was nothing to measure."""
+    return "—" if value is None else _num(fmt_percent(value / 100), lang)
 
 
 def _evaluation_url(evaluation_id: int) -> str | None:
