@@ -5,8 +5,8 @@ Every function takes querysets the caller has already narrowed with `visible_*` 
 dashboard never shows what a detail page would refuse) and issues a FIXED number of
 queries, whatever the number of people:
 
-- live task points of many people come from ONE `task_facts(person_ids, …)` call per month,
-  then the pure engine scores each person in memory;
+- live task points of many people are read from the rows `work.live` keeps per person and
+  month (recomputed there, in bulk, only when a task write or the date made them stale);
 - roles come from one query over the assignments in force;
 - decided evaluations, unit KPIs, plan items and overdue work are one query each;
 - rankings roll per-unit aggregates up the tree in Python (one grouped query by unit).
@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -30,50 +29,39 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from thuocdo.core.text import fold
 from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup, UnitEvaluation, UnitKpi
-from thuocdo.org.models import Assignment, Person, Unit
-from thuocdo.org.selectors import current
-from thuocdo.scoring import (
-    Framework,
-    InputError,
-    KindFacts,
-    Node,
-    PersonInputs,
-    PersonResult,
-    TaskLine,
-    load_preset,
-    score_person,
-)
+from thuocdo.org.models import Person, Unit
+from thuocdo.scoring import Framework, TaskLine
 from thuocdo.scoring.inputs import task_contribution
+from thuocdo.work.live import (
+    LEADER_ROLES,
+    Live,
+    MonthSummary,
+    explain_month,
+    framework,
+    live_points,
+    roles_on,
+    summarise,
+    task_max,
+)
 from thuocdo.work.models import PlanItem, Task
-from thuocdo.work.selectors import DEFAULT_FRAMEWORK, DateRange, counted_in, task_facts
+from thuocdo.work.selectors import DateRange, counted_in
+
+# for the views
+__all__ = [
+    "LEADER_ROLES",
+    "Live",
+    "MonthSummary",
+    "explain_month",
+    "framework",
+    "roles_on",
+    "task_max",
+]
 
 S = Task.State
-LEADER_ROLES = frozenset(str(role) for role in Assignment.LEADING_ROLES)
 OWNER_PENDING = (S.ASSIGNED, S.IN_PROGRESS, S.RETURNED)
 MONTHS_BACK = 6  # the trend and the heatmap: this month and the five before
 SEARCH_LIMIT = 20
 TASK_SEARCH_CANDIDATES = 5000  # titles have no folded column: fold the latest ones in Python
-
-
-def framework() -> Framework:
-    return load_preset(DEFAULT_FRAMEWORK)
-
-
-def task_max(fw: Framework) -> Fraction:
-    """The points of the task-results part (70 in the decree preset)."""
-
-    def find(node: Node) -> Node | None:
-        if node.key == "task_results":
-            return node
-        for child in node.children:
-            found = find(child)
-            if found is not None:
-                return found
-        return None
-
-    node = find(fw.individual.root)
-    size = node.points_max if node is not None else None
-    return size if size is not None else Fraction(70)
 
 
 def month_of(day: dt.date) -> DateRange:
@@ -93,120 +81,25 @@ def months_back(today: dt.date, count: int = MONTHS_BACK) -> list[DateRange]:
 # --- live points ------------------------------------------------------------------------------
 
 
-@dataclass
-class Live:
-    """One person's running task points for a month (the general criteria are scored at the
-    evaluation, so only the task-results part: a, b, c and its points)."""
-
-    person_id: int
-    role: str
-    period: DateRange
-    counted: int = 0
-    a: Fraction | None = None
-    b: Fraction | None = None
-    c: Fraction | None = None
-    points: Decimal | None = None
-    max_points: Fraction | None = None
-    leader_pending: bool = False  # d, đ, e come with the evaluation
-    reason_vi: str = ""
-    reason_en: str = ""
-    result: PersonResult | None = None
-
-    @property
-    def scored(self) -> bool:
-        return self.a is not None or self.points is not None
-
-
-def _score(
-    fw: Framework,
-    person_id: int,
-    role: str,
-    facts: Mapping[str, KindFacts],
-    period: DateRange,
-    *,
-    explain: bool,
-    top: Fraction,
-) -> Live:
-    leader = role in LEADER_ROLES
-    live = Live(person_id, role, period, counted=sum(k.count for k in facts.values()))
-    live.max_points = top
-    live.leader_pending = leader
-    inputs = PersonInputs(
-        person_id=str(person_id),
-        # A leader's a, b, c weigh the same tasks; d, đ, e wait for the evaluation.
-        role="staff" if leader else role,
-        tasks=facts,
-        given_points={"general": Fraction(0)},
-    )
-    try:
-        result = score_person(fw, inputs, explain=explain or leader)
-    except InputError as error:
-        live.reason_vi = "; ".join(i.message_vi for i in error.issues)
-        live.reason_en = "; ".join(i.message_en for i in error.issues)
-        return live
-    if result.status != "scored":
-        live.reason_vi, live.reason_en = result.reason_vi, result.reason_en
-        return live
-    node = result.breakdown.find("task_results") if result.breakdown else None
-    if node is not None:
-        for key in ("a", "b", "c"):
-            part = node.find(key)
-            setattr(live, key, part.ratio if part is not None else None)
-    if not leader:
-        live.points = result.points
-        live.result = result if explain else None
-    return live
-
-
-def roles_of(person_ids: Iterable[int], on: dt.date) -> dict[int, str]:
-    """{person id: role of the main assignment in force on the day}: one query."""
-    ids = list(person_ids)
-    roles = dict.fromkeys(ids, "staff")
-    rows = (
-        Assignment.objects.filter(current(on), person_id__in=ids, is_concurrent=False)
-        .order_by("person_id", "start_date")
-        .values_list("person_id", "role")
-    )
-    for pid, role in rows:  # the latest start wins
-        roles[pid] = role
-    return roles
-
-
-def live_many(
-    roles: Mapping[int, str],
-    period: DateRange,
-    *,
-    as_of: dt.date,
-    fw: Framework | None = None,
-    explain: bool = False,
-) -> dict[int, Live]:
-    """Live task points of many people: ONE `task_facts` query, then the engine in memory."""
-    fw = fw or framework()
-    facts = task_facts(list(roles), period, fw, as_of=as_of)
-    top = task_max(fw)
-    return {
-        pid: _score(fw, pid, role, facts.get(pid, {}), period, explain=explain, top=top)
-        for pid, role in roles.items()
-    }
-
-
 def live_trend(
-    roles: Mapping[int, str],
+    person_ids: Collection[int], today: dt.date, *, fw: Framework | None = None
+) -> dict[DateRange, dict[int, Live]]:
+    """Live points per month over `MONTHS_BACK` months, read from the kept rows
+    (`work.live`): a fixed number of queries, any headcount."""
+    return live_points(person_ids, months_back(today), today=today, fw=fw)
+
+
+def live_summary(
+    person_ids: Collection[int],
     today: dt.date,
     *,
     fw: Framework | None = None,
-    explain_current: bool = False,
-) -> dict[DateRange, dict[int, Live]]:
-    """Live points per month over `MONTHS_BACK` months: one query per month, any headcount.
-    The current month is explained (a, b, c and the tree) when asked."""
-    fw = fw or framework()
-    out: dict[DateRange, dict[int, Live]] = {}
-    months = months_back(today)
-    for period in months:
-        as_of = min(today, period.end)
-        explain = explain_current and period == months[-1]
-        out[period] = live_many(roles, period, as_of=as_of, fw=fw, explain=explain)
-    return out
+    people: QuerySet[Any] | None = None,
+) -> tuple[dict[DateRange, MonthSummary], dict[int, int]]:
+    """Per month over `MONTHS_BACK` months, the scored count and Σ points (in SQL), and
+    this month's points × 100 per person: for a whole agency without a row per person-month
+    in Python."""
+    return summarise(person_ids, months_back(today), today=today, fw=fw, people=people)
 
 
 # --- decided evaluations -------------------------------------------------------------------------
@@ -227,6 +120,20 @@ def month_key(period: Period) -> tuple[int, int] | None:
 def rating_counts(ratings: Iterable[str]) -> dict[str, int]:
     counts = Counter(r for r in ratings if r)
     return {key: counts.get(key, 0) for key in ("excellent", "good", "completed", "not_completed")}
+
+
+def rating_counts_in(evaluations: QuerySet[Evaluation], period: Period | None) -> dict[str, int]:
+    """Ratings decided in the period among these evaluations: one grouped query."""
+    counts = Counter[str]()
+    if period is not None:
+        rows = (
+            evaluations.filter(state=Evaluation.State.DECIDED, period=period)
+            .values_list("rating")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        counts.update(dict(rows))
+    return rating_counts(counts.elements())
 
 
 def quota_line(counts: Mapping[str, int], fw: Framework | None = None) -> int:

@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -47,6 +48,7 @@ from thuocdo.web import dashboards as dash
 from thuocdo.web.actions import language
 from thuocdo.work.models import PlanItem
 
+MEMBERS_PER_PAGE = 50
 RATING_LABELS = dict(RATING_CHOICES)
 RATING_ORDER = ("excellent", "good", "completed", "not_completed")
 RATING_SHORT = {
@@ -284,11 +286,11 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
     lang = language(request)
     today = timezone.localdate()
     fw = dash.framework()
-    role = dash.roles_of([person.pk], today)[person.pk]
+    role = dash.roles_on([person.pk], today)[person.pk]
     period = dash.month_of(today)
     why = reverse("web:work_why") if mine else "#breakdown"
-    live = dash.live_many({person.pk: role}, period, as_of=today, fw=fw, explain=True)[person.pk]
-    trend = dash.live_trend({person.pk: role}, today, fw=fw)
+    live = dash.explain_month(fw, person.pk, role, period, as_of=today)
+    trend = dash.live_trend([person.pk], today, fw=fw)
     leader = role in dash.LEADER_ROLES
 
     bars, trend_rows = [], []
@@ -405,35 +407,41 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
     period = dash.month_of(today)
     months = dash.months_back(today)
 
-    members = list(
-        Assignment.objects.filter(
-            current(today),
-            is_concurrent=False,
-            unit__path__startswith=unit.path,
-            person__in=visible_people(user),
-        )
-        .select_related("person", "unit")
-        .order_by("unit__path", "person__search_name", "person_id")
+    posts = Assignment.objects.filter(
+        current(today),
+        is_concurrent=False,
+        unit__path__startswith=unit.path,
+        person__in=visible_people(user),
     )
-    members.sort(key=lambda a: (a.unit.path != unit.path, a.unit.path, ROLE_ORDER[a.role]))
-    roles = {a.person_id: a.role for a in members}
-    trend = dash.live_trend(roles, today, fw=fw, explain_current=True)
+    # The order of every member from a light query; whole rows only for the page shown
+    # (a department can hold a thousand people). Counts and the distribution cover all.
+    order = sorted(
+        posts.values_list("pk", "unit__path", "role", "person__search_name", "person_id"),
+        key=lambda r: (r[1] != unit.path, r[1], ROLE_ORDER.get(r[2], 9), r[3], r[4]),
+    )
+    page = Paginator([row[0] for row in order], MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    rank = {pk: index for index, pk in enumerate(page.object_list)}
+    shown = sorted(
+        posts.filter(pk__in=list(rank)).select_related("person", "unit"),
+        key=lambda a: rank[a.pk],
+    )
+    shown_ids = [a.person_id for a in shown]
+    trend = dash.live_trend(shown_ids, today, fw=fw)
     now = trend[period]
-    evaluations = list(dash.decided(visible_evaluations(user).filter(person_id__in=list(roles))))
+    member_evaluations = visible_evaluations(user).filter(person__in=posts.values("person_id"))
+    last_period = dash.latest_decided_period(member_evaluations)
+    counts = dash.rating_counts_in(member_evaluations, last_period)
     by_month: dict[tuple[int, int], dict[int, Evaluation]] = {}
-    for ev in evaluations:
+    last: dict[int, Evaluation] = {}
+    for ev in dash.decided(member_evaluations.filter(person_id__in=shown_ids)):
         key = dash.month_key(ev.period)
         if key is not None:
             by_month.setdefault(key, {})[ev.person_id] = ev
-    last_period = evaluations[-1].period if evaluations else None
-    if evaluations:
-        last_period = max((ev.period for ev in evaluations), key=lambda p: (p.end, p.pk))
-    last = {
-        ev.person_id: ev for ev in evaluations if last_period and ev.period_id == last_period.pk
-    }
+        if last_period is not None and ev.period_id == last_period.pk:
+            last[ev.person_id] = ev
 
     rows = []
-    for a in members:
+    for a in shown:
         person_url = f"{reverse('web:dashboard')}?person={a.person_id}"
         item = now[a.person_id]
         last_ev = last.get(a.person_id)
@@ -483,7 +491,6 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
             }
         )
 
-    counts = dash.rating_counts(ev.rating for ev in last.values())
     quota = dash.quota_line(counts, fw)
     dist_top = float(max([*counts.values(), quota, 1]))
     distribution = bar_rows(
@@ -542,6 +549,8 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
             "period": period,
             "months": months,
             "rows": rows,
+            "page": page,
+            "headcount": len(order),
             "last_period": last_period,
             "counts": counts,
             "quota": quota,
@@ -598,17 +607,13 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
 
     units = list(visible_units(user).filter(agency=agency).order_by("path"))
     top_units = [u for u in units if u.depth == 1]
-    members = list(
-        Assignment.objects.filter(
-            current(today),
-            is_concurrent=False,
-            unit__agency=agency,
-            person__in=visible_people(user),
-        ).values_list("person_id", "role", "unit__path")
+    posts = Assignment.objects.filter(
+        current(today), is_concurrent=False, unit__agency=agency, person__in=visible_people(user)
     )
-    roles = {pid: role for pid, role, _path in members}
-    trend = dash.live_trend(roles, today, fw=fw)
-    now = trend[period]
+    members = list(posts.values_list("person_id", "role", "unit__path"))
+    summary, now = dash.live_summary(
+        [pid for pid, _role, _path in members], today, fw=fw, people=posts.values("person_id")
+    )
     tasks = visible_tasks(user).filter(agency=agency)
     per_unit = dash.rates_by_unit(tasks, period, today)
     rolled = dash.roll_up_rates(per_unit, top_units)
@@ -616,26 +621,26 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
     for value in per_unit.values():
         agency_rates.add(value)
 
+    # Each member under the top-level unit holding them: headcount, scored, Σ points × 100.
+    tally = {unit.pk: [0, 0, 0] for unit in top_units}
+    for pid, _role, path in members:
+        home = next((u for u in top_units if path.startswith(u.path)), None)
+        if home is None:
+            continue
+        tally[home.pk][0] += 1
+        if pid in now:
+            tally[home.pk][1] += 1
+            tally[home.pk][2] += now[pid]
     ranking: list[dict[str, Any]] = []
     for unit in top_units:
-        staff = [
-            now[pid]
-            for pid, _role, path in members
-            if path.startswith(unit.path) and now[pid].points is not None
-        ]
-        headcount = sum(1 for _pid, _role, path in members if path.startswith(unit.path))
-        mean = (
-            sum((Fraction(item.points) for item in staff if item.points is not None), Fraction(0))
-            / len(staff)
-            if staff
-            else None
-        )
+        headcount, scored, hundredths = tally[unit.pk]
+        mean = Fraction(hundredths, 100 * scored) if scored else None
         rates = rolled.get(unit.pk, dash.Rates())
         ranking.append(
             {
                 "unit": unit,
                 "headcount": headcount,
-                "scored": len(staff),
+                "scored": scored,
                 "mean": mean,
                 "mean_text": _points(mean, lang),
                 "plan": _pct100(rates.plan_completion, lang),
@@ -668,14 +673,13 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
     trend_rows, bars = [], []
-    for month, by_person in trend.items():
-        values = [Fraction(item.points) for item in by_person.values() if item.points is not None]
-        mean = sum(values, Fraction(0)) / len(values) if values else None
+    for month, month_summary in summary.items():
+        mean = month_summary.mean
         trend_rows.append(
             {
                 "label": month.start.strftime("%m/%Y"),
                 "mean": _points(mean, lang),
-                "scored": len(values),
+                "scored": month_summary.scored,
             }
         )
         bars.append(
@@ -717,7 +721,7 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
                 "counted": agency_rates.counted,
                 "overdue": agency_rates.overdue,
             },
-            "headcount": len(roles),
+            "headcount": len(members),
         },
     )
 

@@ -23,7 +23,7 @@ from thuocdo.core.errors import ThuocDoError, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text
 from thuocdo.org.models import Assignment, Person, Unit
-from thuocdo.work import rules
+from thuocdo.work import live, rules
 from thuocdo.work.models import CatalogueVersion, PlanItem, ProductType, Task, TaskEvent
 from thuocdo.work.services import TASK_FIELDS
 from thuocdo.work.transitions import ACTIONS, SUBMITTING_ACTIONS, target_state
@@ -273,6 +273,7 @@ def tasks_record_history(*, stories: Sequence[Story], batch_size: int = 2000) ->
         events.extend((index, event) for event in task_events)
         audits.extend((index, entry) for entry in task_audits)
     Task.objects.bulk_create(tasks, batch_size=batch_size)
+    live.touch(task.owner_id for task in tasks)
     for index, event in events:
         event.task = tasks[index]
     TaskEvent.objects.bulk_create([event for _, event in events], batch_size=batch_size)

@@ -430,3 +430,60 @@ class Explanation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}: {self.text[:40]}"
+
+
+# --- live points kept for the dashboards -----------------------------------------------------
+
+
+class LiveStamp(models.Model):
+    """A token that changes in the same transaction as every write to a person's tasks.
+
+    `LiveMonth` rows carry the token they were computed under; a row whose token is not the
+    person's current one is stale (see `work.live`). A cache of derived numbers, not a
+    record: the task writes themselves are audited.
+    """
+
+    person = models.OneToOneField(
+        Person, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "dấu thay đổi công việc"
+        verbose_name_plural = "dấu thay đổi công việc"
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.token}"
+
+
+class LiveMonth(models.Model):
+    """One person's running task points for one month, as the dashboards show them.
+
+    Derived from the tasks by `work.live` and refreshed there when stale: another token,
+    another counting day (`as_of`, which moves daily in the open month), another role or
+    another framework. `a`, `b`, `c` are exact ratios ("n/d"), blank when not scored.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    token = models.CharField(max_length=32, blank=True)
+    as_of = models.DateField()
+    role = models.CharField(max_length=20)
+    framework = models.CharField(max_length=120)
+    counted = models.PositiveIntegerField(default=0)
+    a = models.CharField(max_length=80, blank=True)
+    b = models.CharField(max_length=80, blank=True)
+    c = models.CharField(max_length=80, blank=True)
+    points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    reason_vi = models.TextField(blank=True)
+    reason_en = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "month"], name="live_month_unique"),
+        ]
+        verbose_name = "điểm tạm tính theo tháng"
+        verbose_name_plural = "điểm tạm tính theo tháng"
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.month:%m/%Y}: {self.points}"

@@ -24,7 +24,7 @@ from thuocdo.core.models import User
 from thuocdo.core.text import clean_text
 from thuocdo.org.models import JobPosition, Person, Unit
 from thuocdo.org.selectors import main_assignment
-from thuocdo.work import rules
+from thuocdo.work import live, rules
 from thuocdo.work.models import (
     CatalogueVersion,
     Exemption,
@@ -590,6 +590,7 @@ def _audit_task(
     *, actor: User, task: Task, action: str, before: dict[str, Any], reason: str = ""
 ) -> None:
     after = snapshot(task, TASK_FIELDS)
+    live.touch([task.owner_id])  # every audited task write moves the owner's live points
     record(
         actor=actor,
         action=f"work.task.{action}",
@@ -731,6 +732,7 @@ def task_assign(
         assigned_on=today,
     )
     task.collaborators.set(people)
+    live.touch([owner.pk])
     _event(task, actor=actor, action="assign", at=now)
     record(
         actor=actor,

@@ -1,0 +1,381 @@
+"""Live task points per person and month, kept in `LiveMonth` so that the dashboards read
+them rather than scoring every member × month on every request (issue 6, item 9).
+
+How a kept number stays right:
+- every write to a task calls `touch(owner ids)` inside its transaction, which gives each
+  owner's `LiveStamp` a new token; so does every saved or deleted assignment (a signal,
+  `work.apps`), since the role in force on the counting day picks the formula;
+- a kept row is fresh while its token is the person's current one, its counting day
+  (`as_of`: today in the open month, the month's last day after it) is today's, and its
+  framework is the one in force. Between writes, the role on a fixed past day cannot
+  change, and the open month's day moves daily, so the role needs no check of its own;
+- `live_points` reads the fresh rows, then the tokens of the rest, then recomputes those:
+  one `task_facts` query per month that has stale rows and one upsert statement
+  (executemany) for all of them. Tokens are read before the facts, so a write committed
+  while a request computes leaves a newer token behind and its row is recomputed on the
+  next read instead of being kept.
+
+So a warm page costs two queries whatever the headcount, and a cold one a fixed few more.
+Only the task-results part is live (a, b, c and its points); the general criteria and a
+leader's d, đ, e come with the evaluation, so a leader's points wait for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Round
+
+from thuocdo.org.models import Assignment
+from thuocdo.org.selectors import current
+from thuocdo.scoring import (
+    Framework,
+    InputError,
+    KindFacts,
+    Node,
+    PersonInputs,
+    PersonResult,
+    load_preset,
+    score_person,
+)
+from thuocdo.work.models import LiveMonth, LiveStamp
+from thuocdo.work.selectors import DEFAULT_FRAMEWORK, DateRange, task_facts
+
+LEADER_ROLES = frozenset(str(role) for role in Assignment.LEADING_ROLES)
+# Bump when the way a kept row is computed changes: every kept row is then recomputed.
+FORMULA = 1
+
+
+def framework() -> Framework:
+    return load_preset(DEFAULT_FRAMEWORK)
+
+
+def framework_key(fw: Framework) -> str:
+    return f"{fw.id}@{fw.version}#{FORMULA}"
+
+
+def task_max(fw: Framework) -> Fraction:
+    """The points of the task-results part (70 in the decree preset)."""
+
+    def find(node: Node) -> Node | None:
+        if node.key == "task_results":
+            return node
+        for child in node.children:
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    node = find(fw.individual.root)
+    size = node.points_max if node is not None else None
+    return size if size is not None else Fraction(70)
+
+
+def _ratio(text: str) -> Fraction | None:
+    return Fraction(text) if text else None
+
+
+@dataclass
+class Live:
+    """One person's running task points for a month: a, b, c and the part's points."""
+
+    person_id: int
+    role: str
+    period: DateRange
+    counted: int = 0
+    ratios: tuple[str, str, str] = ("", "", "")  # a, b, c as exact "n/d", parsed on use
+    points: Decimal | None = None
+    max_points: Fraction | None = None
+    reason_vi: str = ""
+    reason_en: str = ""
+    result: PersonResult | None = None  # the whole result, when it was asked to explain
+
+    @property
+    def leader_pending(self) -> bool:
+        """d, đ, e come with the evaluation, so a leader's points wait for it."""
+        return self.role in LEADER_ROLES
+
+    @property
+    def a(self) -> Fraction | None:
+        return _ratio(self.ratios[0])
+
+    @property
+    def b(self) -> Fraction | None:
+        return _ratio(self.ratios[1])
+
+    @property
+    def c(self) -> Fraction | None:
+        return _ratio(self.ratios[2])
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.ratios[0]) or self.points is not None
+
+
+def score_month(
+    fw: Framework,
+    person_id: int,
+    role: str,
+    facts: Mapping[str, KindFacts],
+    period: DateRange,
+    *,
+    top: Fraction,
+) -> Live:
+    """The engine on one person's task facts for one month (explained: a, b, c are nodes)."""
+    leader = role in LEADER_ROLES
+    live = Live(person_id, role, period, counted=sum(k.count for k in facts.values()))
+    live.max_points = top
+    inputs = PersonInputs(
+        person_id=str(person_id),
+        # A leader's a, b, c weigh the same tasks as anyone's; d, đ, e wait for the evaluation.
+        role="staff" if leader else role,
+        tasks=facts,
+        given_points={"general": Fraction(0)},
+    )
+    try:
+        result = score_person(fw, inputs, explain=True)
+    except InputError as error:
+        live.reason_vi = "; ".join(i.message_vi for i in error.issues)
+        live.reason_en = "; ".join(i.message_en for i in error.issues)
+        return live
+    if result.status != "scored":
+        live.reason_vi, live.reason_en = result.reason_vi, result.reason_en
+        return live
+    node = result.breakdown.find("task_results") if result.breakdown else None
+    if node is not None:
+        parts = [node.find(key) for key in ("a", "b", "c")]
+        live.ratios = tuple(  # type: ignore[assignment]
+            str(part.ratio) if part is not None and part.ratio is not None else "" for part in parts
+        )
+    if not leader:
+        live.points = result.points
+        live.result = result
+    return live
+
+
+def explain_month(
+    fw: Framework, person_id: int, role: str, period: DateRange, *, as_of: dt.date
+) -> Live:
+    """One person's month scored now, with the whole breakdown (never kept)."""
+    facts = task_facts([person_id], period, fw, as_of=as_of).get(person_id, {})
+    return score_month(fw, person_id, role, facts, period, top=task_max(fw))
+
+
+# --- kept rows ------------------------------------------------------------------------------
+
+_COLUMNS = (
+    "person",
+    "month",
+    "token",
+    "as_of",
+    "role",
+    "framework",
+    "counted",
+    "a",
+    "b",
+    "c",
+    "points",
+    "reason_vi",
+    "reason_en",
+)
+
+
+def touch(person_ids: Iterable[int | None]) -> None:
+    """Marks these people's kept points stale: call it in the transaction of a task write."""
+    ids = sorted({pid for pid in person_ids if pid})
+    if ids:
+        LiveStamp.objects.bulk_create(
+            [LiveStamp(person_id=pid, token=uuid.uuid4().hex) for pid in ids],
+            update_conflicts=True,
+            unique_fields=["person"],
+            update_fields=["token"],
+        )
+
+
+def _upsert(rows: Sequence[tuple[object, ...]]) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE statement run for every row (SQLite ≥ 3.24 and
+    PostgreSQL both speak it): the same query count for 10 rows or 60,000, and two
+    requests filling the same rows at once both succeed."""
+    fields = [LiveMonth._meta.get_field(name) for name in _COLUMNS]
+    quote = connection.ops.quote_name
+    columns = [quote(str(getattr(field, "column", ""))) for field in fields]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
+    sql = (
+        f"INSERT INTO {quote(LiveMonth._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({columns[0]}, {columns[1]}) DO UPDATE SET {updates}"
+    )
+    params = [
+        [
+            field.get_db_prep_save(value, connection)  # type: ignore[union-attr]  # concrete fields
+            for field, value in zip(fields, row, strict=True)
+        ]
+        for row in rows
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def fresh_rows(
+    people: Collection[int] | QuerySet[Any],
+    months: Sequence[DateRange],
+    *,
+    today: dt.date,
+    fw: Framework,
+) -> QuerySet[LiveMonth]:
+    """The kept rows still right: current token, today's counting day and this framework.
+    Checked in SQL, so a summary never loads every row.
+    `people`: person ids, or a query of them (a subquery keeps big lists out of the SQL)."""
+    token = Subquery(LiveStamp.objects.filter(person=OuterRef("person")).values("token")[:1])
+    counting_day = Q()
+    for month in months:
+        counting_day |= Q(month=month.start, as_of=min(today, month.end))
+    return (
+        LiveMonth.objects.filter(
+            person_id__in=people if isinstance(people, QuerySet) else list(people),
+            framework=framework_key(fw),
+        )
+        .filter(counting_day)
+        .annotate(current_token=Coalesce(token, Value("")))
+        .filter(token=F("current_token"))
+    )
+
+
+def roles_on(person_ids: Collection[int], on: dt.date) -> dict[int, str]:
+    """{person id: role of the main assignment in force on the day}: one query."""
+    roles = dict.fromkeys(person_ids, "staff")
+    rows = (
+        Assignment.objects.filter(current(on), person_id__in=list(person_ids), is_concurrent=False)
+        .order_by("person_id", "start_date", "id")
+        .values_list("person_id", "role")
+    )
+    for pid, role in rows:  # the latest start wins
+        roles[pid] = role
+    return roles
+
+
+def live_points(
+    person_ids: Collection[int],
+    months: Sequence[DateRange],
+    *,
+    today: dt.date,
+    fw: Framework | None = None,
+) -> dict[DateRange, dict[int, Live]]:
+    """{month: {person id: Live}} for these people and months.
+
+    One query when every kept row is fresh; otherwise, per month with stale rows, one for
+    the roles and one `task_facts`, then one for the tokens and one upsert: a fixed number
+    whatever the number of people.
+    """
+    fw = fw or framework()
+    top = task_max(fw)
+    ids = list(dict.fromkeys(person_ids))
+    out: dict[DateRange, dict[int, Live]] = {month: {} for month in months}
+    if not ids or not months:
+        return out
+    by_start = {month.start: month for month in months}
+    kept = fresh_rows(ids, months, today=today, fw=fw).values_list(
+        "person_id", "month", "role", "counted", "a", "b", "c", "points", "reason_vi",
+        "reason_en",
+    )  # fmt: skip
+    for pid, start, role, counted, a, b, c, points, r_vi, r_en in kept:
+        month = by_start[start]
+        out[month][pid] = Live(pid, role, month, counted, (a, b, c), points, top, r_vi, r_en)
+    stale = {month: [pid for pid in ids if pid not in out[month]] for month in months}
+    if not any(stale.values()):
+        return out
+    # Tokens before facts: a write after this point leaves a newer token behind.
+    everyone = {pid for group in stale.values() for pid in group}
+    tokens = dict(
+        LiveStamp.objects.filter(person_id__in=list(everyone)).values_list("person_id", "token")
+    )
+    key = framework_key(fw)
+    rows: list[tuple[object, ...]] = []
+    for month, group in stale.items():
+        if not group:
+            continue
+        as_of = min(today, month.end)
+        roles = roles_on(group, as_of)
+        facts = task_facts(group, month, fw, as_of=as_of)
+        for pid in group:
+            live = score_month(fw, pid, roles[pid], facts.get(pid, {}), month, top=top)
+            live.result = None  # kept rows carry numbers, not trees
+            out[month][pid] = live
+            rows.append(
+                (pid, month.start, tokens.get(pid, ""), as_of, live.role, key, live.counted,
+                 *live.ratios, live.points, live.reason_vi, live.reason_en)
+            )  # fmt: skip
+    _upsert(rows)
+    return out
+
+
+@dataclass
+class MonthSummary:
+    """Kept task points of many people for one month, summed in SQL."""
+
+    people: int  # rows kept and fresh
+    scored: int  # of which with points (leaders' wait for the evaluation)
+    hundredths: int  # Σ points × 100, exact
+
+    @property
+    def mean(self) -> Fraction | None:
+        return Fraction(self.hundredths, 100 * self.scored) if self.scored else None
+
+
+def summarise(
+    person_ids: Collection[int],
+    months: Sequence[DateRange],
+    *,
+    today: dt.date,
+    fw: Framework | None = None,
+    people: QuerySet[Any] | None = None,
+) -> tuple[dict[DateRange, MonthSummary], dict[int, int]]:
+    """Per month: how many people scored and their points' sum; and {person id: points ×
+    100} for the LAST month. Aggregated in SQL over the fresh kept rows: two queries and
+    no row per person-month in Python; stale rows are refreshed first (`live_points`).
+    `people`, a query of the same ids, keeps a long id list out of the SQL."""
+    fw = fw or framework()
+    ids = list(dict.fromkeys(person_ids))
+    among = people if people is not None else ids
+    by_start = {month.start: month for month in months}
+
+    def read() -> dict[DateRange, MonthSummary]:
+        # ROUND(points × 100) is an exact integer on every database (SQLite sums REALs).
+        rows = (
+            fresh_rows(among, months, today=today, fw=fw)
+            .values("month")
+            .annotate(
+                people=Count("person_id"),
+                scored=Count("points"),
+                hundredths=Sum(Round(F("points") * 100)),
+            )
+            .order_by()
+        )
+        found = {
+            by_start[row["month"]]: MonthSummary(
+                row["people"], row["scored"], int(row["hundredths"] or 0)
+            )
+            for row in rows
+        }
+        return {month: found.get(month, MonthSummary(0, 0, 0)) for month in months}
+
+    summary = read() if ids else {month: MonthSummary(0, 0, 0) for month in months}
+    if any(item.people < len(ids) for item in summary.values()):
+        live_points(ids, months, today=today, fw=fw)  # refresh what is stale, then sum again
+        summary = read()
+    last = months[-1]
+    points = dict(
+        fresh_rows(among, [last], today=today, fw=fw)
+        .filter(points__isnull=False)
+        .annotate(h=Round(F("points") * 100))
+        .values_list("person_id", "h")
+    ) if ids else {}  # fmt: skip
+    return summary, {pid: int(h) for pid, h in points.items()}
