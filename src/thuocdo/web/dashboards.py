@@ -61,7 +61,6 @@ S = Task.State
 OWNER_PENDING = (S.ASSIGNED, S.IN_PROGRESS, S.RETURNED)
 MONTHS_BACK = 6  # the trend and the heatmap: this month and the five before
 SEARCH_LIMIT = 20
-TASK_SEARCH_CANDIDATES = 5000  # titles have no folded column: fold the latest ones in Python
 
 
 def month_of(day: dt.date) -> DateRange:
@@ -402,18 +401,19 @@ class SearchResults:
 def search(
     needle: str, *, people: QuerySet[Person], units: QuerySet[Unit], tasks: QuerySet[Task]
 ) -> SearchResults:
-    """Accent-insensitive search: `nguyen van a` finds `Nguyễn Văn A`. Three or four queries.
+    """Accent-insensitive search: `nguyen van a` finds `Nguyễn Văn A`. Three queries.
 
-    People through their folded `search_name`; units are few, so their names are folded
-    here; task titles have no folded column, so the latest `TASK_SEARCH_CANDIDATES` are.
+    People and tasks through their folded `search_name` / `search_title` columns (every
+    word must appear); units are few, so their names are folded here.
     """
     key = fold(needle)
     if not key:
         return SearchResults(needle, [], [], [])
     words = key.split()
-    person_q = Q()
+    person_q, task_q = Q(), Q()
     for word in words:
         person_q &= Q(search_name__contains=word) | Q(code__iexact=word)
+        task_q &= Q(search_title__contains=word)
     found_people = list(people.filter(person_q).order_by("search_name", "id")[:SEARCH_LIMIT])
 
     def matches(*texts: str) -> bool:
@@ -425,13 +425,7 @@ def search(
         for unit in units.order_by("path")
         if matches(unit.name, unit.short_name, unit.code, unit.name_en)
     ][:SEARCH_LIMIT]
-    candidates = tasks.order_by("-updated_at", "-id").values_list("pk", "title")[
-        :TASK_SEARCH_CANDIDATES
-    ]
-    ids = [pk for pk, title in candidates if matches(title)][:SEARCH_LIMIT]
-    found_tasks = (
-        list(Task.objects.filter(pk__in=ids).select_related("owner").order_by("-updated_at", "-id"))
-        if ids
-        else []
+    found_tasks = list(
+        tasks.filter(task_q).select_related("owner").order_by("-updated_at", "-id")[:SEARCH_LIMIT]
     )
     return SearchResults(needle, found_people, found_units, found_tasks)

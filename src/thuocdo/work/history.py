@@ -21,7 +21,7 @@ from thuocdo.audit.models import AuditEntry
 from thuocdo.audit.services import build_entry, changed, record_many, snapshot
 from thuocdo.core.errors import ThuocDoError, ValidationFailed
 from thuocdo.core.models import User
-from thuocdo.core.text import clean_text
+from thuocdo.core.text import clean_text, fold
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.work import live, rules
 from thuocdo.work.models import CatalogueVersion, PlanItem, ProductType, Task, TaskEvent
@@ -136,12 +136,14 @@ class _Replay:
         if product is not None:
             self.check_product(product, story.owner.agency_id)
             coefficient, measure = product.coefficient, product.unit_of_measure
+        title = clean_text(story.title)
         task = Task(
             agency_id=story.owner.agency_id,
             unit=story.unit,
             kind=story.kind,
             extra=story.extra,
-            title=clean_text(story.title),
+            title=title,
+            search_title=fold(title),  # bulk_create skips save()
             assigner=story.assigner,
             owner=story.owner,
             plan_item=story.plan_item,

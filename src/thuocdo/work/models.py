@@ -8,6 +8,7 @@ unit and year, done ≤ assigned, exemptions ≤ what they exempt.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.text import fold
 from thuocdo.org.models import JobPosition, Person, Unit
 
 # --- product catalogue (art. 13) -------------------------------------------------------------
@@ -229,6 +231,9 @@ class Task(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="taken_over_by"
     )
     title = models.CharField(max_length=500)
+    # The title folded (no accents, lower case) for the header search: set by `save()`,
+    # and by whoever bulk-creates tasks.
+    search_title = models.CharField(max_length=500, blank=True, editable=False)
     description = models.TextField(blank=True)
     assigner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assigned_tasks")
     owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="tasks")
@@ -304,6 +309,13 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_title = fold(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_title"}
+        super().save(*args, **kwargs)
 
     @property
     def w(self) -> Decimal:
