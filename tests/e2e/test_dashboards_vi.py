@@ -16,6 +16,7 @@ from tests.e2e.test_work_flow import as_user, demo_with_catalogue  # noqa: F401 
 from thuocdo.core.models import User
 from thuocdo.org.models import Assignment, Person
 from thuocdo.org.selectors import current
+from thuocdo.web import views_dashboards
 from thuocdo.work import services
 from thuocdo.work.models import ProductType, Task
 
@@ -106,7 +107,9 @@ def history(demo_with_catalogue: None) -> dict[str, Any]:  # noqa: F811
     return {"unit": unit, "official": official}
 
 
-def test_dashboards_in_vietnamese(page: Any, live_server: Any, history: dict[str, Any]) -> None:
+def test_dashboards_in_vietnamese(
+    page: Any, live_server: Any, history: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = live_server.url
     official: Person = history["official"]
 
@@ -148,6 +151,18 @@ def test_dashboards_in_vietnamese(page: Any, live_server: Any, history: dict[str
         "heading", name=f"Bảng điều khiển của {official.full_name}"
     ).is_visible()
     shoot(page, "dashboard-person-from-unit-vi")
+
+    # Members a page at a time (50 in use; 5 here, so that the unit's people need pages).
+    monkeypatch.setattr(views_dashboards, "MEMBERS_PER_PAGE", 5)
+    page.goto(f"{base}/dashboard/unit/{history['unit'].pk}/")
+    pager = page.get_by_role("navigation", name="Phân trang thành viên").first
+    assert pager.get_by_text("Trang 1/").is_visible()
+    pager.get_by_role("link", name="Trang sau →").click()
+    page.wait_for_url("**/?page=2")
+    assert page.locator('table[data-table="members"] tbody tr').count() == 5
+    assert page.locator('table[data-table="heatmap"] tbody tr').count() == 5
+    assert page.get_by_text("Đang xem 6–10.").is_visible()
+    shoot(page, "dashboard-unit-page-2-vi")
 
     # 4. The agency's leadership: units ranked, drill down to a unit.
     as_user(page, base, "lanhdao")

@@ -590,7 +590,6 @@ def _audit_task(
     *, actor: User, task: Task, action: str, before: dict[str, Any], reason: str = ""
 ) -> None:
     after = snapshot(task, TASK_FIELDS)
-    live.touch([task.owner_id])  # every audited task write moves the owner's live points
     record(
         actor=actor,
         action=f"work.task.{action}",
@@ -600,6 +599,9 @@ def _audit_task(
         after=changed(before, after),
         reason=reason,
     )
+    # Every audited task write moves the owner's live points (work.live). Last, as the
+    # callers do nothing after it: the stamp row stays locked until the commit.
+    live.touch([task.owner_id])
 
 
 # --- tasks: assignment ----------------------------------------------------------------------
@@ -732,7 +734,6 @@ def task_assign(
         assigned_on=today,
     )
     task.collaborators.set(people)
-    live.touch([owner.pk])
     _event(task, actor=actor, action="assign", at=now)
     record(
         actor=actor,
@@ -741,6 +742,8 @@ def task_assign(
         agency_id=task.agency_id,
         after={**snapshot(task, TASK_FIELDS), "collaborators": [p.pk for p in people]},
     )
+    # Last: the owner's stamp row is locked until commit, so take it as late as possible.
+    live.touch([owner.pk])
     return task
 
 
