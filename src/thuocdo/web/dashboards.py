@@ -46,8 +46,7 @@ from thuocdo.work.live import (
 from thuocdo.work.models import PlanItem, Task
 from thuocdo.work.selectors import DateRange, counted_in
 
-# for the views
-__all__ = [
+__all__ = [  # re-exported for the views
     "LEADER_ROLES",
     "Live",
     "MonthSummary",

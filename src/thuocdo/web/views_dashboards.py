@@ -610,9 +610,9 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
     posts = Assignment.objects.filter(
         current(today), is_concurrent=False, unit__agency=agency, person__in=visible_people(user)
     )
-    members = list(posts.values_list("person_id", "role", "unit__path"))
+    members = list(posts.values_list("person_id", "unit__path"))
     summary, now = dash.live_summary(
-        [pid for pid, _role, _path in members], today, fw=fw, people=posts.values("person_id")
+        [pid for pid, _path in members], today, fw=fw, people=posts.values("person_id")
     )
     tasks = visible_tasks(user).filter(agency=agency)
     per_unit = dash.rates_by_unit(tasks, period, today)
@@ -623,7 +623,7 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
 
     # Each member under the top-level unit holding them: headcount, scored, Σ points × 100.
     tally = {unit.pk: [0, 0, 0] for unit in top_units}
-    for pid, _role, path in members:
+    for pid, path in members:
         home = next((u for u in top_units if path.startswith(u.path)), None)
         if home is None:
             continue

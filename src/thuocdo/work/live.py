@@ -10,12 +10,12 @@ How a kept number stays right:
   framework is the one in force. Between writes, the role on a fixed past day cannot
   change, and the open month's day moves daily, so the role needs no check of its own;
 - `live_points` reads the fresh rows, then the tokens of the rest, then recomputes those:
-  one `task_facts` query per month that has stale rows and one upsert statement
-  (executemany) for all of them. Tokens are read before the facts, so a write committed
-  while a request computes leaves a newer token behind and its row is recomputed on the
-  next read instead of being kept.
+  per month that has stale rows one roles query and one `task_facts` query, then one
+  upsert statement (executemany) for all of them. Tokens are read before the facts, so
+  a write committed while a request computes leaves a newer token behind and its row is
+  recomputed on the next read instead of being kept.
 
-So a warm page costs two queries whatever the headcount, and a cold one a fixed few more.
+So a warm page costs one query whatever the headcount, and a cold one a fixed few more.
 Only the task-results part is live (a, b, c and its points); the general criteria and a
 leader's d, đ, e come with the evaluation, so a leader's points wait for it.
 """
@@ -368,8 +368,9 @@ def summarise(
         return {month: found.get(month, MonthSummary(0, 0, 0)) for month in months}
 
     summary = read() if ids else {month: MonthSummary(0, 0, 0) for month in months}
-    if any(item.people < len(ids) for item in summary.values()):
-        live_points(ids, months, today=today, fw=fw)  # refresh what is stale, then sum again
+    short = [month for month, item in summary.items() if item.people < len(ids)]
+    if short:  # refresh the months with stale rows (daily: the open one), then sum again
+        live_points(ids, short, today=today, fw=fw)
         summary = read()
     last = months[-1]
     points = dict(

@@ -471,9 +471,10 @@ class LiveStamp(models.Model):
 class LiveMonth(models.Model):
     """One person's running task points for one month, as the dashboards show them.
 
-    Derived from the tasks by `work.live` and refreshed there when stale: another token,
-    another counting day (`as_of`, which moves daily in the open month), another role or
-    another framework. `a`, `b`, `c` are exact ratios ("n/d"), blank when not scored.
+    Derived from the tasks by `work.live` and refreshed there when stale: another token (a
+    task or a post of the person changed), another counting day (`as_of`, which moves
+    daily in the open month) or another framework. `role` is the one in force on `as_of`;
+    `a`, `b`, `c` are exact ratios ("n/d"), blank when not scored.
     """
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
