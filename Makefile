@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := thuocdo.config.settings
 
-.PHONY: run test install install-dev lint typecheck contracts migrations-check pytest pytest-here clean
+.PHONY: run test test-calendar install install-dev lint typecheck contracts migrations-check pytest pytest-here clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ pytest:
 # The suite on whatever DATABASE_URL names (SQLite when unset).
 pytest-here:
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make test-calendar: the date-sensitive tests under every moment of tests/clock.py's CALENDAR
+## (1 January, the 1st and 2nd of a month, 28/29 February of a leap year, 31 December, a
+## Sunday, both sides of midnight in Hà Nội against UTC); prints one row per moment.
+test-calendar: install-dev
+	$(BIN)/python tests/calendar_run.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static build *.egg-info

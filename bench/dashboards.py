@@ -109,8 +109,8 @@ def build(people: int) -> Setup:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.db import transaction
-    from django.utils import timezone
 
+    from thuocdo.core import clock
     from thuocdo.core.origin import origin_scope
     from thuocdo.core.text import fold
     from thuocdo.org import services as org
@@ -119,7 +119,7 @@ def build(people: int) -> Setup:
 
     rnd = random.Random(9)
     start = dt.date(2025, 1, 1)
-    today = timezone.localdate()
+    today = clock.today()
     setup = Setup(people=people)
     with origin_scope("cli:bench"):
         agency = org.agency_create(actor=None, code="BENCH", name="Cơ quan đo hiệu năng")

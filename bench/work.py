@@ -168,6 +168,7 @@ def bench_create(agency: Agency, n: int, runs: int) -> list[Row]:
     from django.test import Client
 
     from thuocdo.api.services import client_create
+    from thuocdo.core import clock
     from thuocdo.core.origin import origin_scope
     from thuocdo.work import services as work
 
@@ -176,7 +177,7 @@ def bench_create(agency: Agency, n: int, runs: int) -> list[Row]:
             actor=None, agency=agency.agency, name="Bench", scopes=["tasks:write"]
         )
     http = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    deadline = dt.date.today() + dt.timedelta(days=30)
+    deadline = clock.today() + dt.timedelta(days=30)
     product = agency.products["CV"]
     head_code = agency.head.code
 
@@ -248,13 +249,15 @@ def bench_create(agency: Agency, n: int, runs: int) -> list[Row]:
 def write_workbook(path: Path, agency: Agency, rows: int) -> None:
     from openpyxl import Workbook
 
+    from thuocdo.core import clock
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Nhiệm vụ")
     sheet.append(HEADERS)
     rnd = random.Random(7)
     codes = [p.code for p in agency.staff]
     products = list(agency.products)
-    deadline = dt.date.today() + dt.timedelta(days=30)
+    deadline = clock.today() + dt.timedelta(days=30)
     for i in range(rows):
         sheet.append(
             (
@@ -283,14 +286,14 @@ def read_rows(path: Path) -> list[tuple[Any, ...]]:
 def bulk_insert(path: Path, agency: Agency) -> int:
     """Read + map codes + Task.bulk_create in one transaction: no events, no audit."""
     from django.db import transaction
-    from django.utils import timezone
 
+    from thuocdo.core import clock
     from thuocdo.core.text import fold
     from thuocdo.work.models import Task
 
     people = {p.code: p for p in agency.staff}
     products = agency.products
-    today = timezone.localdate()
+    today = clock.today()
     rows = read_rows(path)
     tasks = []
     for owner_code, title, kind, deadline, quantity, product_code in rows:
@@ -367,11 +370,12 @@ def bench_excel(agency: Agency, rows: int, runs: int, tmp: Path) -> list[Row]:
 
 def bench_importer(kind: Any, agency: Agency, rows: int, runs: int, tmp: Path, read: float) -> Row:
     """The registered tasks kind, fed a file in its own template (plan + apply)."""
+    from thuocdo.core import clock
     from thuocdo.imports.framework import apply, plan
     from thuocdo.imports.workbook import write_workbook as template
     from thuocdo.work.models import Task, TaskEvent
 
-    deadline = dt.date.today() + dt.timedelta(days=30)
+    deadline = clock.today() + dt.timedelta(days=30)
     sample = {
         "owner_code": None,
         "owner": None,
@@ -420,8 +424,8 @@ def bench_importer(kind: Any, agency: Agency, rows: int, runs: int, tmp: Path, r
 def bench_live_kpi(agency: Agency, tasks: int, repeats: int) -> list[Row]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
+    from thuocdo.core import clock
     from thuocdo.core.origin import origin_scope
     from thuocdo.core.text import fold
     from thuocdo.scoring import load_preset
@@ -429,7 +433,7 @@ def bench_live_kpi(agency: Agency, tasks: int, repeats: int) -> list[Row]:
     from thuocdo.work.models import Task
     from thuocdo.work.selectors import DateRange, live_kpi, tasks_counted
 
-    today = timezone.localdate()
+    today = clock.today()
     period = DateRange.month(today.year, today.month)
     person = agency.staff[0]
     rnd = random.Random(11)

@@ -18,6 +18,9 @@ from thuocdo.core.origin import origin_scope
 from thuocdo.org import services
 from thuocdo.org.models import Assignment, JobPosition, Person, RoleGrant, Unit
 
+# Every test runs at a pinned moment (tests/clock.py): the machine's date never matters.
+pytest_plugins = ["tests.clock"]
+
 START = dt.date(2025, 1, 1)
 PASSWORD = "Mật-khẩu-thử-2025"
 

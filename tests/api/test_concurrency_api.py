@@ -11,18 +11,18 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from tests.api.conftest import Api
 from tests.conftest import Cast, load_cast, make_cast
 from tests.work.conftest import Work, build_work
 from thuocdo.api.services import client_create
 from thuocdo.audit.models import AuditEntry
+from thuocdo.core import clock
 from thuocdo.org.models import Unit
 from thuocdo.work import services
 from thuocdo.work.models import Task
 
-SOON = timezone.localdate() + dt.timedelta(days=10)
+SOON = clock.today() + dt.timedelta(days=10)
 SLOW = "slow-writer"
 
 

@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from tests.api.conftest import Api
 from tests.conftest import Cast
@@ -19,13 +18,14 @@ from thuocdo.api.models import IdempotencyRecord
 from thuocdo.api.schemas_work import TaskExtra, TaskKind, TaskState
 from thuocdo.api.services import client_create
 from thuocdo.audit.models import AuditEntry
+from thuocdo.core import clock
 from thuocdo.org import services as org_services
 from thuocdo.org.models import Person
 from thuocdo.work import services
 from thuocdo.work.models import Task
 from thuocdo.work.transitions import ACTIONS
 
-TODAY = timezone.localdate()
+TODAY = clock.today()
 SOON = TODAY + dt.timedelta(days=10)
 
 

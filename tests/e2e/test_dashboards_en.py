@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shoot
 from tests.e2e.test_dashboards_vi import history  # noqa: F401 (fixture)
@@ -47,24 +48,24 @@ def test_dashboards_in_english(page: Any, live_server: Any, history: dict[str, A
     to_english(page)
     page.get_by_role("link", name="Dashboard", exact=True).first.click()
     page.wait_for_url("**/dashboard/")
-    assert page.get_by_role("heading", name="My dashboard").is_visible()
-    assert page.get_by_role("heading", name="Tasks due and overdue").is_visible()
-    assert page.get_by_text("Tổng hợp ý kiến góp ý dự thảo Nghị quyết").first.is_visible()
-    assert page.locator("svg.chart").count() >= 1
+    expect(page.get_by_role("heading", name="My dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tasks due and overdue")).to_be_visible()
+    expect(page.get_by_text("Tổng hợp ý kiến góp ý dự thảo Nghị quyết").first).to_be_visible()
+    expect(page.locator("svg.chart").first).to_be_visible()
     shoot(page, "dashboard-mine-en")
     page.get_by_role("button", name="Show as a table").first.click()
-    assert page.locator("#trend-table").is_visible()
+    expect(page.locator("#trend-table")).to_be_visible()
 
     # 2. The unit head: members, leaders' points left to the evaluation; drill down.
     as_user(page, base, "truongvu")
     page.goto(f"{base}/dashboard/unit/{unit.pk}/")
     to_english(page)
-    assert page.get_by_role("heading", name="Members: live points and ratings").is_visible()
-    assert page.get_by_text("scored at evaluation").first.is_visible()
+    expect(page.get_by_role("heading", name="Members: live points and ratings")).to_be_visible()
+    expect(page.get_by_text("scored at evaluation").first).to_be_visible()
     shoot(page, "dashboard-unit-en")
     page.locator(f'tr[data-person="{official.pk}"] th a').click()
     page.wait_for_url(f"**/dashboard/?person={official.pk}")
-    assert page.get_by_role("heading", name=f"{official.full_name}'s dashboard").is_visible()
+    expect(page.get_by_role("heading", name=f"{official.full_name}'s dashboard")).to_be_visible()
     shoot(page, "dashboard-person-from-unit-en")
 
     # 3. Back to Vietnamese with the VI button: the choice is the user's, both ways.
@@ -88,12 +89,12 @@ def test_agency_dashboard_in_an_english_browser(
     page.wait_for_url(f"{base}/")
     page.get_by_role("link", name="Whole agency", exact=True).first.click()
     page.wait_for_url("**/dashboard/agency/")
-    assert page.get_by_role("heading", name="Unit ranking").is_visible()
+    expect(page.get_by_role("heading", name="Unit ranking")).to_be_visible()
     shoot(page, "dashboard-agency-en")
     page.emulate_media(media="print")
     shoot(page, "dashboard-agency-print-en")
     page.emulate_media(media="screen")
     page.locator(f'tr[data-unit] a[href="/dashboard/unit/{history["unit"].pk}/"]').first.click()
     page.wait_for_url(f"**/dashboard/unit/{history['unit'].pk}/")
-    assert page.locator('table[data-table="heatmap"]').is_visible()
-    assert page.get_by_role("heading", name="Members: live points and ratings").is_visible()
+    expect(page.locator('table[data-table="heatmap"]')).to_be_visible()
+    expect(page.get_by_role("heading", name="Members: live points and ratings")).to_be_visible()

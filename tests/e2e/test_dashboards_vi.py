@@ -9,10 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shoot
 from tests.e2e.test_work_flow import as_user, demo_with_catalogue  # noqa: F401 (fixture)
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.org.models import Assignment, Person
 from thuocdo.org.selectors import current
@@ -40,14 +41,14 @@ def history(demo_with_catalogue: None) -> dict[str, Any]:  # noqa: F811
     """Four months of work in the unit head's unit: on time, late, returned, overdue."""
     users = {u.username: u for u in User.objects.filter(username__in=["truongvu", "lanhdao"])}
     head = Person.objects.get(user=users["truongvu"])
-    unit = Assignment.objects.filter(current(timezone.localdate()), person=head).first().unit  # type: ignore[union-attr]
+    unit = Assignment.objects.filter(current(clock.today()), person=head).first().unit  # type: ignore[union-attr]
     members = list(
-        Assignment.objects.filter(current(timezone.localdate()), unit__path__startswith=unit.path)
+        Assignment.objects.filter(current(clock.today()), unit__path__startswith=unit.path)
         .select_related("person")
         .exclude(person=head)
     )
     product = ProductType.objects.get(code="BC")
-    today = timezone.localdate()
+    today = clock.today()
     for back in range(3, -1, -1):
         first = month_start(today, back)
         for index, member in enumerate(members):
@@ -117,65 +118,69 @@ def test_dashboards_in_vietnamese(
     as_user(page, base, "chuyenvien")
     page.get_by_role("link", name="Bảng điều khiển", exact=True).first.click()
     page.wait_for_url("**/dashboard/")
-    assert page.get_by_role("heading", name="Bảng điều khiển của tôi").is_visible()
-    assert page.get_by_role("heading", name="Việc đến hạn và quá hạn").is_visible()
-    assert page.get_by_text("Tổng hợp ý kiến góp ý dự thảo Nghị quyết").first.is_visible()
-    assert page.locator("svg.chart").count() >= 1
+    expect(page.get_by_role("heading", name="Bảng điều khiển của tôi")).to_be_visible()
+    expect(page.get_by_role("heading", name="Việc đến hạn và quá hạn")).to_be_visible()
+    expect(page.get_by_text("Tổng hợp ý kiến góp ý dự thảo Nghị quyết").first).to_be_visible()
+    expect(page.locator("svg.chart").first).to_be_visible()
     shoot(page, "dashboard-mine-vi")
     # the table behind the chart, on request
     page.get_by_role("button", name="Xem dạng bảng").first.click()
-    assert page.locator("#trend-table").is_visible()
+    expect(page.locator("#trend-table")).to_be_visible()
     # every number leads to its breakdown
     page.locator('[data-kpi="a"] a').click()
     page.wait_for_url("**/work/why/")
-    assert page.get_by_role("heading", name="Vì sao? Cách tính điểm nhiệm vụ").is_visible()
+    expect(page.get_by_role("heading", name="Vì sao? Cách tính điểm nhiệm vụ")).to_be_visible()
 
     # 2. Search from the header without accents.
     surname = official.full_name.split()[0]
     page.get_by_placeholder("Tìm người, đơn vị, nhiệm vụ").fill("tong hop y kien")
     page.get_by_placeholder("Tìm người, đơn vị, nhiệm vụ").press("Enter")
     page.wait_for_url("**/search/?q=*")
-    assert page.get_by_role("link", name="Tổng hợp ý kiến góp ý dự thảo Nghị quyết").is_visible()
+    expect(
+        page.get_by_role("link", name="Tổng hợp ý kiến góp ý dự thảo Nghị quyết")
+    ).to_be_visible()
     shoot(page, "search-vi")
     assert surname
 
     # 3. The unit head: members, distribution, heatmap, overdue work; drill down to a person.
     as_user(page, base, "truongvu")
     page.goto(f"{base}/dashboard/unit/{history['unit'].pk}/")
-    assert page.get_by_role("heading", name="Thành viên: điểm tạm tính và xếp loại").is_visible()
-    assert page.get_by_text("tính khi đánh giá").first.is_visible()
+    expect(
+        page.get_by_role("heading", name="Thành viên: điểm tạm tính và xếp loại")
+    ).to_be_visible()
+    expect(page.get_by_text("tính khi đánh giá").first).to_be_visible()
     shoot(page, "dashboard-unit-vi")
     page.locator(f'tr[data-person="{official.pk}"] th a').click()
     page.wait_for_url(f"**/dashboard/?person={official.pk}")
-    assert page.get_by_role(
-        "heading", name=f"Bảng điều khiển của {official.full_name}"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name=f"Bảng điều khiển của {official.full_name}")
+    ).to_be_visible()
     shoot(page, "dashboard-person-from-unit-vi")
 
     # Members a page at a time (50 in use; 5 here, so that the unit's people need pages).
     monkeypatch.setattr(views_dashboards, "MEMBERS_PER_PAGE", 5)
     page.goto(f"{base}/dashboard/unit/{history['unit'].pk}/")
     pager = page.get_by_role("navigation", name="Phân trang thành viên").first
-    assert pager.get_by_text("Trang 1/").is_visible()
+    expect(pager.get_by_text("Trang 1/")).to_be_visible()
     pager.get_by_role("link", name="Trang sau →").click()
     page.wait_for_url("**/?page=2")
-    assert page.locator('table[data-table="members"] tbody tr').count() == 5
-    assert page.locator('table[data-table="heatmap"] tbody tr').count() == 5
-    assert page.get_by_text("Đang xem 6–10.").is_visible()
+    expect(page.locator('table[data-table="members"] tbody tr')).to_have_count(5)
+    expect(page.locator('table[data-table="heatmap"] tbody tr')).to_have_count(5)
+    expect(page.get_by_text("Đang xem 6–10.")).to_be_visible()
     shoot(page, "dashboard-unit-page-2-vi")
 
     # 4. The agency's leadership: units ranked, drill down to a unit.
     as_user(page, base, "lanhdao")
     page.get_by_role("link", name="Toàn cơ quan", exact=True).first.click()
     page.wait_for_url("**/dashboard/agency/")
-    assert page.get_by_role("heading", name="Xếp hạng đơn vị").is_visible()
+    expect(page.get_by_role("heading", name="Xếp hạng đơn vị")).to_be_visible()
     shoot(page, "dashboard-agency-vi")
     page.emulate_media(media="print")
     shoot(page, "dashboard-agency-print-vi")
     page.emulate_media(media="screen")
     page.locator(f'tr[data-unit] a[href="/dashboard/unit/{history["unit"].pk}/"]').first.click()
     page.wait_for_url(f"**/dashboard/unit/{history['unit'].pk}/")
-    assert page.locator('table[data-table="heatmap"]').is_visible()
+    expect(page.locator('table[data-table="heatmap"]')).to_be_visible()
 
 
 def test_unit_dashboard_shows_ratings_against_the_quota_line(
@@ -209,9 +214,9 @@ def test_unit_dashboard_shows_ratings_against_the_quota_line(
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/dashboard/unit/{cast.unit_x.pk}/")
-    assert page.get_by_role("heading", name="Phân bố xếp loại so với trần tỷ lệ").is_visible()
-    assert page.locator(".chart-marker line").count() == 1
+    expect(page.get_by_role("heading", name="Phân bố xếp loại so với trần tỷ lệ")).to_be_visible()
+    expect(page.locator(".chart-marker line")).to_have_count(1)
     shoot(page, "dashboard-unit-decided-vi")
     page.goto(f"{base}/dashboard/?person={cast.person('staff_x').pk}")
-    assert page.locator('table[data-table="history"] tbody tr[id^="evaluation-"]').count() == 1
+    expect(page.locator('table[data-table="history"] tbody tr[id^="evaluation-"]')).to_have_count(1)
     shoot(page, "dashboard-person-history-vi")

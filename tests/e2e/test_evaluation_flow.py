@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, Cast, load_cast, make_cast
 from tests.e2e.conftest import shoot
@@ -59,8 +60,8 @@ def test_self_assessment_to_publication(page: Any, live_server: Any, evaluation_
     page.get_by_role("link", name="Đánh giá", exact=True).first.click()
     page.get_by_role("link", name="Tháng 1/2026").first.click()
     page.wait_for_url(f"**/evaluations/{ev.pk}/")
-    assert page.get_by_role("heading", name="Tự đánh giá các tiêu chí chung").is_visible()
-    assert page.locator('[data-part="b"]').is_visible()  # task points: read-only
+    expect(page.get_by_role("heading", name="Tự đánh giá các tiêu chí chung")).to_be_visible()
+    expect(page.locator('[data-part="b"]')).to_be_visible()  # task points: read-only
     for key, value in scores(25).items():
         page.fill(f"#id_score_{key}", value)
     page.fill("#id_evidence_g3_competence", "Báo cáo tổng kết tháng 1, số 15/BC-X")
@@ -129,8 +130,8 @@ def test_self_assessment_to_publication(page: Any, live_server: Any, evaluation_
     page.goto(f"{base}/evaluations/periods/{period.pk}/")
     page.get_by_role("link", name=flow.cast.unit_x.name, exact=True).first.click()
     page.wait_for_url("**/evaluations/groups/*/")
-    assert page.locator(".ev-line").is_visible()
-    assert page.get_by_text("Đề xuất hạ").first.is_visible()  # 1 excellent > 20% × 2 good
+    expect(page.locator(".ev-line")).to_be_visible()
+    expect(page.get_by_text("Đề xuất hạ").first).to_be_visible()  # 1 excellent > 20% × 2 good
     shoot(page, "evaluation-4-decision")
     page.get_by_role("button", name="Quyết định xếp loại nhóm").click()
     page.get_by_text("Đã quyết định xếp loại nhóm").wait_for()
@@ -145,15 +146,15 @@ def test_self_assessment_to_publication(page: Any, live_server: Any, evaluation_
 
     # 6. The official sees the notification and the result, with the quota's reason.
     sign_in(page, base, "staff_x")
-    assert page.locator(".nav-count").first.is_visible()
+    expect(page.locator(".nav-count").first).to_be_visible()
     page.get_by_role("link", name="Thông báo").first.click()
     page.get_by_text("Kết quả đánh giá Tháng 1/2026").wait_for()
     shoot(page, "evaluation-6-notifications")
     page.get_by_role("button", name="Xem").first.click()
     page.wait_for_url(f"**/evaluations/{ev.pk}/")
-    assert page.get_by_role("heading", name="Kết quả đánh giá, xếp loại").is_visible()
-    assert page.get_by_text("Hoàn thành tốt nhiệm vụ").first.is_visible()
-    assert page.get_by_text("Gửi khiếu nại").first.is_visible()
+    expect(page.get_by_role("heading", name="Kết quả đánh giá, xếp loại")).to_be_visible()
+    expect(page.get_by_text("Hoàn thành tốt nhiệm vụ").first).to_be_visible()
+    expect(page.get_by_text("Gửi khiếu nại").first).to_be_visible()
     shoot(page, "evaluation-7-result")
     decided = Evaluation.objects.get(pk=ev.pk)
     assert (decided.state, decided.rating) == ("decided", "good")

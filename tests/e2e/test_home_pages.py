@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shoot
 from thuocdo.demo.build import load_demo
@@ -28,24 +29,26 @@ def sign_in(page: Any, base: str, username: str) -> None:
 
 def test_an_official_signs_in_and_sees_their_work(page: Any, live_server: Any, demo: None) -> None:
     sign_in(page, live_server.url, "chuyenvien")
-    assert page.get_by_role("heading", name="Công tác của tôi").is_visible()
-    assert page.get_by_text("Vụ Kinh tế vĩ mô").first.is_visible()
-    assert page.get_by_role("heading", name="Đơn vị tôi phụ trách").count() == 0
+    expect(page.get_by_role("heading", name="Công tác của tôi")).to_be_visible()
+    expect(page.get_by_text("Vụ Kinh tế vĩ mô").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Đơn vị tôi phụ trách")).to_have_count(0)
     shoot(page, "home-official-vi")
     page.get_by_role("link", name="Xem hồ sơ và quá trình công tác").click()
     rows = page.locator("table tbody tr")
-    assert rows.count() == 2  # moved in September: two assignments, the history kept
+    expect(rows).to_have_count(2)  # moved in September: two assignments, the history kept
     assert "Vụ Chiến lược phát triển" in rows.nth(1).inner_text()
     shoot(page, "person-history-official-vi")
 
 
 def test_a_unit_head_sees_their_unit(page: Any, live_server: Any, demo: None) -> None:
     sign_in(page, live_server.url, "truongvu")
-    assert page.get_by_role("heading", name="Đơn vị tôi phụ trách").is_visible()
+    expect(page.get_by_role("heading", name="Đơn vị tôi phụ trách")).to_be_visible()
     shoot(page, "home-unit-head-vi")
     page.get_by_role("link", name="Vụ Kinh tế vĩ mô").last.click()
-    assert page.get_by_role("heading", name="Vụ Kinh tế vĩ mô", exact=True).is_visible()
-    assert page.locator("table tbody tr").count() == 14  # head, 2 deputies, 10 staff, 1 moved in
+    expect(page.get_by_role("heading", name="Vụ Kinh tế vĩ mô", exact=True)).to_be_visible()
+    expect(page.locator("table tbody tr")).to_have_count(
+        14
+    )  # head, 2 deputies, 10 staff, 1 moved in
     shoot(page, "unit-members-unit-head-vi")
 
 
@@ -53,7 +56,7 @@ def test_the_shell_switches_language_contrast_and_text_size(
     page: Any, live_server: Any, demo: None
 ) -> None:
     sign_in(page, live_server.url, "lanhdao")
-    assert page.get_by_role("heading", name="Toàn cơ quan").is_visible()
+    expect(page.get_by_role("heading", name="Toàn cơ quan")).to_be_visible()
     size_before = page.evaluate("getComputedStyle(document.body).fontSize")
     page.get_by_role("button", name="Tăng cỡ chữ").click()
     assert page.evaluate("getComputedStyle(document.body).fontSize") != size_before
@@ -65,7 +68,7 @@ def test_the_shell_switches_language_contrast_and_text_size(
     page.get_by_role("button", name="Độ tương phản cao").click()
     page.get_by_role("button", name="Cỡ chữ mặc định").click()
     page.locator("button[name=language][value=en]").click()
-    assert page.get_by_role("heading", name="Whole agency").is_visible()
+    expect(page.get_by_role("heading", name="Whole agency")).to_be_visible()
     shoot(page, "home-leadership-en")
 
 
@@ -104,10 +107,10 @@ def test_the_auditor_browses_and_filters_the_audit_log(
 ) -> None:
     sign_in(page, live_server.url, "thanhtra")
     page.get_by_role("link", name="Nhật ký", exact=True).click()
-    assert page.get_by_role("heading", name="Nhật ký thao tác").is_visible()
+    expect(page.get_by_role("heading", name="Nhật ký thao tác")).to_be_visible()
     page.get_by_label("Thao tác").select_option("org.role.grant")
     page.get_by_role("button", name="Lọc").click()
     rows = page.locator("table.audit tbody tr")
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)
     assert "Giao vai trò" in rows.first.inner_text()
     shoot(page, "audit-log-auditor-vi")

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shoot
 from tests.e2e.test_home_pages import sign_in
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.demo.build import load_demo
 from thuocdo.org.models import Person
@@ -65,19 +66,19 @@ def test_assign_submit_return_resubmit_accept(
     as_user(page, base, "truongvu")
     page.get_by_role("link", name="Giao việc", exact=True).first.click()
     page.wait_for_url("**/work/assign/")
-    assert page.get_by_role("heading", name="Giao việc").is_visible()
+    expect(page.get_by_role("heading", name="Giao việc")).to_be_visible()
     page.get_by_label("Người chủ trì thực hiện").select_option(str(official.pk))
     page.get_by_label("Tên nhiệm vụ").fill(title)
     page.get_by_label("Loại nhiệm vụ").select_option("arising")
     page.get_by_label("Loại sản phẩm").select_option(label="BC — Báo cáo chuyên đề (báo cáo, ×1,5)")
     page.get_by_label("Số lượng").fill("2")
-    page.get_by_label("Hạn hoàn thành").fill(timezone.localdate().strftime("%d/%m/%Y"))
+    page.get_by_label("Hạn hoàn thành").fill(clock.today().strftime("%d/%m/%Y"))
     page.get_by_label("Mô tả, yêu cầu").fill("Tập trung vào xuất khẩu và đầu tư công.")
     shoot(page, "work-assign-form-vi")
     page.get_by_role("button", name="Giao nhiệm vụ").click()
     page.get_by_text("Đã giao nhiệm vụ").first.wait_for()
-    assert page.get_by_role("heading", name=title).is_visible()
-    assert page.locator(".facts").get_by_text("3", exact=True).is_visible()  # w = 2 × 1,5
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page.locator(".facts").get_by_text("3", exact=True)).to_be_visible()  # w = 2 × 1,5
     shoot(page, "work-task-assigned-vi")
 
     # 2. The official sees it on My work, the live KPI at zero, then starts and submits.
@@ -109,7 +110,7 @@ def test_assign_submit_return_resubmit_accept(
     )
     item.get_by_role("button", name="Trả lại vì lỗi lớn").click()
     page.get_by_text("Đã trả lại vì lỗi lớn").first.wait_for()
-    assert page.locator("article", has_text=title).count() == 0
+    expect(page.locator("article", has_text=title)).to_have_count(0)
 
     # 4. The official resubmits.
     as_user(page, base, "chuyenvien")
@@ -138,12 +139,12 @@ def test_assign_submit_return_resubmit_accept(
     shoot(page, "work-my-work-accepted-vi")
     page.get_by_role("link", name="Vì sao?").click()
     page.wait_for_url("**/work/why/")
-    assert page.get_by_role("heading", name="Vì sao? Cách tính điểm nhiệm vụ").is_visible()
-    assert page.locator("table", has_text=title).is_visible()
+    expect(page.get_by_role("heading", name="Vì sao? Cách tính điểm nhiệm vụ")).to_be_visible()
+    expect(page.locator("table", has_text=title)).to_be_visible()
     shoot(page, "work-why-vi")
     page.get_by_role("link", name=title).click()
     history = page.locator("table.history tbody tr")
-    assert history.count() == 6  # assign, start, submit, return, resubmit, accept
+    expect(history).to_have_count(6)  # assign, start, submit, return, resubmit, accept
     assert "Số liệu xuất khẩu tháng 10 chưa cập nhật" in history.nth(3).inner_text()
     shoot(page, "work-task-history-vi")
 
@@ -158,7 +159,7 @@ def test_my_work_and_the_board_fit_a_phone(
         owner=official,
         title="Tổng hợp ý kiến góp ý dự thảo nghị quyết",
         kind=Task.Kind.ARISING,
-        deadline=timezone.localdate(),
+        deadline=clock.today(),
     )
     context = browser.new_context(
         locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True
@@ -189,7 +190,7 @@ def test_the_quick_start_works_from_the_keyboard(
         owner=Person.objects.get(user__username="chuyenvien"),
         title="Rà soát số liệu",
         kind=Task.Kind.ARISING,
-        deadline=timezone.localdate(),
+        deadline=clock.today(),
     )
     as_user(page, live_server.url, "chuyenvien")
     page.goto(f"{live_server.url}/work/")

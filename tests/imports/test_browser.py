@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.db import connections
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, load_cast, make_cast
 from tests.e2e.conftest import CHROMIUM, FLAGS, shoot
@@ -113,8 +114,8 @@ def test_the_personnel_office_previews_and_confirms_an_import(
         page.get_by_label("Tệp Excel (.xlsx)").set_input_files(str(path))
         page.get_by_role("button", name="Kiểm tra và xem trước").click()
         page.wait_for_url("**/imports/preview/")
-        assert page.get_by_role("heading", name="Xem trước khi nhập").is_visible()
-        assert page.locator("table tbody tr").count() == 3
+        expect(page.get_by_role("heading", name="Xem trước khi nhập")).to_be_visible()
+        expect(page.locator("table tbody tr")).to_have_count(3)
         shoot(page, "imports-preview-vi")
         page.get_by_role("button", name="Xác nhận nhập").click()
         page.get_by_role("heading", name="Đã nhập xong").wait_for()

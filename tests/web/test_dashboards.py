@@ -14,10 +14,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.conftest import Cast
 from tests.work.conftest import Work, at, build_work
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.core.text import fold
 from thuocdo.org.models import Assignment, Person, Unit
@@ -40,7 +40,7 @@ def login(client: Client, username: str) -> Client:
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def html(response: Any) -> str:
@@ -86,6 +86,8 @@ def kpi(page: str, key: str) -> str:
 # --- My dashboard ---------------------------------------------------------------------------
 
 
+# Mid-month: the overdue task (due two days ago) must fall in this month's volume.
+@pytest.mark.now("2026-03-18 09:30")
 def test_my_dashboard_shows_the_live_points_of_live_kpi_with_links(
     client: Client, work: Work
 ) -> None:

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.conftest import Cast
 from tests.work.conftest import Work, build_work
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.scoring.numbers import fmt_percent, fmt_points
 from thuocdo.work import services
@@ -34,7 +34,7 @@ def login(client: Client, username: str) -> Client:
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def give(

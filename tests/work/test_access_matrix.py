@@ -6,7 +6,6 @@ check (`is_reviewer`) must agree with `review`.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -22,6 +21,7 @@ from thuocdo.access.work import (
     visible_plans,
     visible_tasks,
 )
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.org.models import Person
 from thuocdo.work import services
@@ -134,7 +134,7 @@ def test_tasks_follow_the_scope(world: World, role: str, target: str) -> None:
     check(role in REVIEW[target], lambda: access_task(user, task.pk, action="review"))
     person = Person.objects.filter(user=user).first()
     if person is not None:
-        assert services.is_reviewer(person, task, dt.date.today()) is (role in REVIEW[target])
+        assert services.is_reviewer(person, task, clock.today()) is (role in REVIEW[target])
 
 
 @pytest.mark.parametrize("role", ROLES)

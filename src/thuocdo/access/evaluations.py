@@ -18,10 +18,10 @@ from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from thuocdo.access.common import denied, under_led
 from thuocdo.access.scope import Scope, scope_for
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
 from thuocdo.evaluations.models import (
@@ -64,7 +64,7 @@ def _agencies_seen(scope: Scope) -> set[int]:
 
 
 def _authority(user: AnyUser, agency: Unit) -> bool:
-    return isinstance(user, User) and is_authority(user, agency, timezone.localdate())
+    return isinstance(user, User) and is_authority(user, agency, clock.today())
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def access_evaluation(
         allowed = scope.person_id is not None and scope.person_id == ev.person_id
     elif action == "review":
         person = Person.objects.filter(pk=scope.person_id).first() if scope.person_id else None
-        allowed = is_direct_manager(person, ev, timezone.localdate())
+        allowed = is_direct_manager(person, ev, clock.today())
     elif action == "decide":
         allowed = _authority(user, ev.period.agency)
     else:

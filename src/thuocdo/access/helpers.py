@@ -10,11 +10,11 @@ from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from thuocdo.access.common import denied, under_led
 from thuocdo.access.scope import Scope, scope_for
 from thuocdo.audit.models import AuditEntry
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
 from thuocdo.org.models import Assignment, JobPosition, Person, Unit
@@ -28,7 +28,7 @@ def _led_member_ids(scope: Scope) -> Q:
     """People with an assignment in force inside a unit the user leads."""
     if not scope.led_paths:
         return Q(pk__in=[])
-    members = Assignment.objects.filter(current(timezone.localdate())).filter(
+    members = Assignment.objects.filter(current(clock.today())).filter(
         under_led(scope, "unit__path")
     )
     return Q(pk__in=members.values("person_id"))
@@ -42,7 +42,7 @@ def visible_units(user: AnyUser) -> QuerySet[Unit]:
     if scope.operator:
         return Unit.objects.all()
     own_units = Assignment.objects.filter(
-        current(timezone.localdate()), person__pk=scope.person_id or 0
+        current(clock.today()), person__pk=scope.person_id or 0
     ).values("unit_id")
     return Unit.objects.filter(
         Q(agency_id__in=scope.read_agencies) | under_led(scope, "path") | Q(pk__in=own_units)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
-from django.utils import timezone
 
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.org.models import Assignment, Person, RoleGrant
 from thuocdo.org.selectors import current
@@ -71,7 +71,7 @@ def scope_for(user: User | AnonymousUser, on: dt.date | None = None) -> Scope:
     cached: Scope | None = getattr(user, "_thuocdo_scope", None)
     if cached is not None and on is None:
         return cached
-    day = on or timezone.localdate()
+    day = on or clock.today()
     person = Person.objects.filter(user=user, is_active=True).only("id", "agency_id").first()
     led_paths: list[str] = []
     leadership: set[int] = set()

@@ -17,10 +17,10 @@ from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from thuocdo.access.common import denied, under_led
 from thuocdo.access.scope import scope_for
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
 from thuocdo.org.models import Assignment
@@ -123,7 +123,7 @@ def visible_plans(user: AnyUser) -> QuerySet[Plan]:
     if scope.operator:
         return Plan.objects.all()
     own_units = Assignment.objects.filter(
-        current(timezone.localdate()), person_id=scope.person_id or 0
+        current(clock.today()), person_id=scope.person_id or 0
     ).values("unit_id")
     return Plan.objects.filter(
         Q(unit__agency_id__in=scope.read_agencies)

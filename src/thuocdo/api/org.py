@@ -6,12 +6,12 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from thuocdo.api.auth import client_of
 from thuocdo.api.schemas import MAX_ID, AssignmentOut, JobPositionOut, Page, PersonOut, UnitOut
+from thuocdo.core import clock
 from thuocdo.core.errors import NotFound
 from thuocdo.core.text import fold
 from thuocdo.org.models import Assignment, JobPosition, Person, Unit
@@ -69,7 +69,7 @@ class PeopleFilter(Paging):
 
 def _people(agency_id: int) -> QuerySet[Person]:
     in_force = (
-        Assignment.objects.filter(current(timezone.localdate()))
+        Assignment.objects.filter(current(clock.today()))
         .select_related("unit", "job_position")
         .order_by("is_concurrent", "start_date")
     )
@@ -108,9 +108,9 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> dict[str,
     client = client_of(request, "org:read")
     people = _people(client.agency_id)
     if filters.unit_id is not None:
-        members = Assignment.objects.filter(
-            current(timezone.localdate()), unit_id=filters.unit_id
-        ).values("person_id")
+        members = Assignment.objects.filter(current(clock.today()), unit_id=filters.unit_id).values(
+            "person_id"
+        )
         people = people.filter(pk__in=members)
     if filters.q:
         people = people.filter(search_name__contains=fold(filters.q))

@@ -7,10 +7,10 @@ import hmac
 import secrets
 
 from django.db import transaction
-from django.utils import timezone
 
 from thuocdo.api.models import IntegrationClient
 from thuocdo.audit.services import record
+from thuocdo.core import clock
 from thuocdo.core.errors import Conflict, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text
@@ -88,7 +88,7 @@ def client_for_token(token: str) -> IntegrationClient | None:
     if client is None or not hmac.compare_digest(client.token_hash, _digest(parts[2])):
         return None
     # Coarse last-use stamp without an audit entry: it is bookkeeping, not a change of data.
-    now = timezone.now()
+    now = clock.now()
     if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 300:
         IntegrationClient.objects.filter(pk=client.pk).update(last_used_at=now)
     return client

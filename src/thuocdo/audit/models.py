@@ -4,7 +4,8 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+
+from thuocdo.core import clock
 
 
 class AppendOnlyError(RuntimeError):
@@ -22,7 +23,7 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
 class AuditEntry(models.Model):
     """One recorded write. Rows are only ever inserted (PostgreSQL enforces it too)."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.core.origin import origin_scope
 from thuocdo.demo.data import (
@@ -322,7 +322,7 @@ def load_demo(
             result.tasks = WorkHistory(
                 result.agency,
                 seed=seed,
-                today=today or timezone.localdate(),
+                today=today or clock.today(),
                 progress=progress,
             ).build()
     return result

@@ -15,16 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.org import services as org_services
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.work import services
 from thuocdo.work.history import Step, Story, tasks_record_history
 from thuocdo.work.models import PlanItem, ProductType, Task, TaskEvent
-
-HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # code, name, unit of measure, coefficient, complexity group (illustrative, not the Ban's)
 PRODUCTS = (
@@ -86,7 +84,7 @@ class Month:
 
 
 def at(day: dt.date, hour: int = 9) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=HCM)
+    return clock.at(day, hour)
 
 
 def months_of_year(today: dt.date) -> list[Month]:

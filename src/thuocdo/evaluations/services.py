@@ -26,9 +26,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from thuocdo.audit.services import build_entry, record, record_many
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, Conflict, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text
@@ -84,11 +84,11 @@ def _evaluation_link(pk: int) -> str:
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
-    return at or timezone.now()
+    return at or clock.now()
 
 
 def _day(at: dt.datetime) -> dt.date:
-    return timezone.localdate(at)
+    return clock.local_date(at)
 
 
 def _text(value: str, field: str, label_vi: str, label_en: str) -> str:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from thuocdo.audit.services import changed, record, snapshot
+from thuocdo.core import clock
 from thuocdo.core.errors import Conflict, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.frameworks.models import FrameworkVersion
@@ -205,8 +205,8 @@ def framework_publish(
         )
     before = snapshot(row, VERSION_FIELDS)
     row.status = FrameworkVersion.Status.PUBLISHED
-    row.published_at = timezone.now()
-    row.valid_from = valid_from or timezone.localdate()
+    row.published_at = clock.now()
+    row.valid_from = valid_from or clock.today()
     row.save(update_fields=["status", "published_at", "valid_from", "updated_at"])
     after = snapshot(row, VERSION_FIELDS)
     record(
@@ -236,7 +236,7 @@ def framework_retire(
         )
     before = snapshot(row, VERSION_FIELDS)
     row.status = FrameworkVersion.Status.RETIRED
-    row.retired_at = timezone.now()
+    row.retired_at = clock.now()
     row.save(update_fields=["status", "retired_at", "updated_at"])
     after = snapshot(row, VERSION_FIELDS)
     record(
@@ -266,7 +266,7 @@ def framework_mark_used(*, actor: User | None, version: FrameworkVersion) -> Fra
             f"Version {row.version} is not published: it cannot be used for scoring.",
             field="status",
         )
-    row.first_used_at = timezone.now()
+    row.first_used_at = clock.now()
     row.save(update_fields=["first_used_at", "updated_at"])
     record(
         actor=actor,

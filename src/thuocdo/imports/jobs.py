@@ -14,14 +14,13 @@ import os
 import re
 import secrets
 import threading
-import time
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.utils import timezone
 
+from thuocdo.core import clock
 from thuocdo.core.errors import NotFound
 from thuocdo.core.models import User
 from thuocdo.imports.errors import FileRejected, ImportRefused, RowError, file_error
@@ -59,7 +58,6 @@ def save_upload(chunks: Any, size: int | None) -> str:
     limit = max_upload_bytes()
     if size is not None and size > limit:
         raise _too_large(limit)
-    sweep_uploads()
     token = secrets.token_urlsafe(24)
     path = upload_dir() / f"{token}.xlsx"
     written = 0
@@ -71,6 +69,7 @@ def save_upload(chunks: Any, size: int | None) -> str:
                 path.unlink(missing_ok=True)
                 raise _too_large(limit)
             handle.write(chunk)
+    sweep_uploads(disk_now=path.stat().st_mtime)
     return token
 
 
@@ -99,9 +98,13 @@ def discard_upload(token: str) -> None:
         (upload_dir() / f"{token}.xlsx").unlink(missing_ok=True)
 
 
-def sweep_uploads(max_age: float = UPLOAD_MAX_AGE) -> None:
-    """Removes uploads left behind by previews that were never confirmed."""
-    cutoff = time.time() - max_age
+def sweep_uploads(*, disk_now: float, max_age: float = UPLOAD_MAX_AGE) -> None:
+    """Removes uploads left behind by previews that were never confirmed.
+
+    Ages are read on the disk's clock (`disk_now` is the mtime of a file just written),
+    never the application's: the two may differ (a shared volume, a pinned test clock).
+    """
+    cutoff = disk_now - max_age
     for path in upload_dir().glob("*"):
         try:
             if path.stat().st_mtime < cutoff:
@@ -229,7 +232,7 @@ def run_job(job_id: int, token: str, actor_id: int | None) -> None:
     applies it; records the outcome on the job; removes the file."""
     job = ImportJob.objects.select_related("agency").get(pk=job_id)
     job.status = ImportJob.Status.RUNNING
-    job.started_at = timezone.now()
+    job.started_at = clock.now()
     job.save(update_fields=["status", "started_at"])
     errors: list[RowError] = []
     try:
@@ -265,7 +268,7 @@ def run_job(job_id: int, token: str, actor_id: int | None) -> None:
         _progress_path(job_id).unlink(missing_ok=True)
     job.status = ImportJob.Status.FAILED if errors else ImportJob.Status.DONE
     job.errors = [error.to_json() for error in errors]
-    job.finished_at = timezone.now()
+    job.finished_at = clock.now()
     job.save(update_fields=["status", "errors", "counts", "done", "finished_at"])
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import TextChoices
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.imports.columns import Choice, Column
 from thuocdo.imports.errors import RowError
@@ -202,7 +203,7 @@ class PeopleKind(ImportKind):
         ).select_related("person"):
             heads.holders[a.unit_id].append((a.pk, None, a.person.full_name))
         units = {u.pk: u for u in Unit.objects.filter(agency=agency)}
-        today = timezone.localdate()
+        today = clock.today()
         planned: list[RowPlan] = []
         for row in rows:
             v = row.values

@@ -36,12 +36,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from thuocdo.core import clock
 from thuocdo.core.errors import ThuocDoError, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import fold
@@ -61,7 +60,6 @@ from thuocdo.work.history import Step as Act
 from thuocdo.work.history import Story, tasks_record_history
 from thuocdo.work.models import PlanItem, ProductType, Task, TaskEvent
 
-HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 BATCH = 2000
 S = Task.State
 RETURN_REASON = "Trả lại vì lỗi lớn về nội dung (dữ liệu nhập từ Excel)."
@@ -350,7 +348,7 @@ class TaskKind(ImportKind):
             )
             items.setdefault(key, item)
         known = self._known(agency, rows)
-        today = timezone.localdate()
+        today = clock.today()
         planned: list[RowPlan] = []
         stories: list[tuple[int, Story]] = []  # (index in planned, story)
         for row in rows:
@@ -446,7 +444,7 @@ class TaskKind(ImportKind):
         for task_id, action, at in events.values_list("task_id", "action", "at").iterator(
             chunk_size=5000
         ):
-            day = timezone.localtime(at, HCM).date()
+            day = clock.local_date(at)
             if action in ("submit", "resubmit"):
                 submitted[task_id].append(day)
             else:
@@ -844,26 +842,26 @@ class _Row:
         if self.broken or assigner.user is None:
             return []
         owner_user, reviewer = owner.user, assigner.user
-        clock = _Clock()
+        moments = _Clock()
         acts: list[Act] = []
         if state == S.IN_PROGRESS:
             assert owner_user is not None
-            acts.append(Act("start", clock.at(assigned_on), owner_user))
+            acts.append(Act("start", moments.at(assigned_on), owner_user))
         for index in range(count):
             assert owner_user is not None and first is not None
             day = last if index == count - 1 and count > 1 else first
             assert day is not None
-            acts.append(Act("resubmit" if index else "submit", clock.at(day), owner_user))
+            acts.append(Act("resubmit" if index else "submit", moments.at(day), owner_user))
             if index < returns:
-                acts.append(Act("return", clock.at(day), reviewer, reason=RETURN_REASON))
+                acts.append(Act("return", moments.at(day), reviewer, reason=RETURN_REASON))
         if closing == "accept":
             assert closed is not None
-            acts.append(Act("accept", clock.at(closed), reviewer, done_quantity=done))
+            acts.append(Act("accept", moments.at(closed), reviewer, done_quantity=done))
         elif closing is not None:
             assert closed is not None
             actor = owner_user if closing == "hand_back" else reviewer
             assert actor is not None
-            acts.append(Act(closing, clock.at(closed), actor, reason=v["reason"]))
+            acts.append(Act(closing, moments.at(closed), actor, reason=v["reason"]))
         return acts
 
     def shown(self, story: Story) -> list[Any]:
@@ -892,7 +890,7 @@ class _Clock:
 
 
 def _moment(day: dt.date, hour: int) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=HCM)
+    return clock.at(day, hour)
 
 
 __all__ = ["COLUMNS", "TaskKind", "parse_period"]

@@ -14,13 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thuocdo.access import scope_for
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound, ThuocDoError
 from thuocdo.core.models import User
 from thuocdo.imports import jobs
@@ -142,7 +142,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     import_kind = get_kind(kind)
     agency = access_import_agency(request.user, request.GET.get("agency"))
     content = write_workbook(import_kind, agency, import_kind.export_rows(agency))
-    day = timezone.localdate().isoformat()
+    day = clock.today().isoformat()
     return _download(content, f"{kind}-{agency.code}-{day}.xlsx")
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from thuocdo.core import clock
+
 
 def to_decimal(value: object, places: int = 2) -> Decimal | None:
     """A stored number ("76.10", Decimal, Fraction "5479/72") rounded half-up; None stays."""
@@ -46,10 +48,11 @@ def vn_text(text: str) -> str:
 
 
 def vn_date(day: dt.date | dt.datetime | None) -> str:
+    """A date as 05/02/2026; a stored moment by the agency's calendar, not UTC's."""
     if day is None:
         return ""
     if isinstance(day, dt.datetime):
-        day = day.date()
+        day = clock.local_date(day)
     return day.strftime("%d/%m/%Y")
 
 

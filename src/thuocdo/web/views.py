@@ -11,7 +11,6 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +24,7 @@ from thuocdo.access import (
     visible_people,
     visible_units,
 )
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied
 from thuocdo.org import selectors as org
 from thuocdo.org.services import person_join, person_move, unit_create
@@ -61,7 +61,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    today = timezone.localdate()
+    today = clock.today()
     context: dict[str, Any] = {"today": today}
     if scope.person_id is not None:
         person = access_person(request.user, scope.person_id)
@@ -97,7 +97,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = access_unit(request.user, unit_id)
-    today = timezone.localdate()
+    today = clock.today()
     members = org.unit_members(unit, today).filter(
         pk__in=visible_assignments(request.user).values("pk")
     )

@@ -18,7 +18,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,6 +30,7 @@ from thuocdo.access import (
     visible_plans,
     visible_tasks,
 )
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
 from thuocdo.org.models import Person, Unit
@@ -63,7 +63,7 @@ def _viewer(request: HttpRequest) -> tuple[User, Scope]:
 def _powers(user: User, catalogue: ProductCatalogue) -> dict[str, bool]:
     """The lifecycle steps this viewer's roles allow (the same checks the services make)."""
     agency = catalogue.agency
-    today = timezone.localdate()
+    today = clock.today()
     person = Person.objects.filter(user=user, is_active=True).first()
     personnel = rules.is_personnel(user, agency, today)
     leader = person is not None and rules.leads_any_unit(person, agency, today)
@@ -370,7 +370,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
             "Drawing up a work plan is for unit leaders.",
         )
     units = _led_units(scope)
-    initial = {"year": timezone.localdate().year}
+    initial = {"year": clock.today().year}
     if units.count() == 1:
         initial["unit"] = units.first()
     form = PlanForm(request.POST or None, units=units, initial=initial)
@@ -406,7 +406,7 @@ def _plan_page(
     request: HttpRequest, plan: Plan, *, status: int = 200, failed: PlanItemForm | None = None
 ) -> HttpResponse:
     user, scope = _viewer(request)
-    today = timezone.localdate()
+    today = clock.today()
     tasks = (
         visible_tasks(user)
         .filter(plan_item__plan=plan)

@@ -21,7 +21,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
@@ -38,6 +37,7 @@ from thuocdo.access import (
     visible_unit_evaluations,
     visible_units,
 )
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied
 from thuocdo.core.models import User
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
@@ -284,7 +284,7 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
     user, scope = _viewer(request)
     person, mine = _dashboard_person(request)
     lang = language(request)
-    today = timezone.localdate()
+    today = clock.today()
     fw = dash.framework()
     role = dash.roles_on([person.pk], today)[person.pk]
     period = dash.month_of(today)
@@ -402,7 +402,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
             "The unit dashboard is for the unit's leaders and the agency's leadership.",
         )
     lang = language(request)
-    today = timezone.localdate()
+    today = clock.today()
     fw = dash.framework()
     period = dash.month_of(today)
     months = dash.months_back(today)
@@ -601,7 +601,7 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
     user, scope = _viewer(request)
     agency = _agency_for(request, scope)
     lang = language(request)
-    today = timezone.localdate()
+    today = clock.today()
     fw = dash.framework()
     period = dash.month_of(today)
 

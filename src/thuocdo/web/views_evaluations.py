@@ -22,7 +22,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -42,6 +41,7 @@ from thuocdo.access.evaluations import (
     visible_quota_groups,
     visible_unit_evaluations,
 )
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied
 from thuocdo.core.models import User
 from thuocdo.evaluations import services
@@ -128,7 +128,7 @@ def _is_office(scope: Scope, agency_id: int) -> bool:
 
 
 def _authority(user: User, agency: Unit) -> bool:
-    return services.is_authority(user, agency, timezone.localdate())
+    return services.is_authority(user, agency, clock.today())
 
 
 # --- index: my evaluations, reviews, periods -------------------------------------------------
@@ -150,7 +150,7 @@ def index(request: HttpRequest) -> HttpResponse:
         .select_related("period", "person", "unit")
         .order_by("period_id", "unit__path", "person__search_name")
         if services.is_direct_manager(
-            Person.objects.filter(pk=scope.person_id or 0).first(), ev, timezone.localdate()
+            Person.objects.filter(pk=scope.person_id or 0).first(), ev, clock.today()
         )
     ]
     periods = visible_periods(user).select_related("agency").order_by("-end", "-id")[:24]
@@ -182,7 +182,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "The review queue is for unit leaders.",
         )
     me = Person.objects.filter(pk=scope.person_id or 0).first()
-    today = timezone.localdate()
+    today = clock.today()
     rows = [
         ev
         for ev in reviewable_evaluations(user)
@@ -207,7 +207,7 @@ def period_create(request: HttpRequest) -> HttpResponse:
             "Only the agency's personnel office opens a period.",
         )
     agency = Unit.objects.get(pk=scope.agency_id)
-    today = timezone.localdate()
+    today = clock.today()
     form = PeriodCreateForm(request.POST or None, initial={"year": today.year})
     status = 200
     if request.method == "POST":
@@ -435,7 +435,7 @@ def minutes(request: HttpRequest, period_id: int, unit_id: int) -> HttpResponse:
     members = Person.objects.filter(
         pk__in=Evaluation.objects.filter(period=period, unit=unit).values("person_id")
     ).order_by("search_name")
-    initial: dict[str, Any] = {"held_on": timezone.localdate(), "total_members": members.count()}
+    initial: dict[str, Any] = {"held_on": clock.today(), "total_members": members.count()}
     if existing is not None:
         initial = {
             "text": existing.text,
@@ -530,7 +530,7 @@ def _task_panel(ev: Evaluation, lang: str) -> dict[str, Any]:
                 period=period_range(ev.period),
                 framework=engine_framework(ev.framework),
                 general_points=0,
-                as_of=min(timezone.localdate(), ev.period.end),
+                as_of=min(clock.today(), ev.period.end),
             )
         except InputError as error:
             panel["issues"] = [i.message_vi if vi else i.message_en for i in error.issues]
@@ -590,7 +590,7 @@ def _evaluation_page(
 ) -> HttpResponse:
     user, scope = _viewer(request)
     lang = language(request)
-    today = timezone.localdate()
+    today = clock.today()
     ev = Evaluation.objects.select_related(
         "period__agency", "person", "unit", "reviewer", "framework", "job_position"
     ).get(pk=ev.pk)
@@ -977,7 +977,7 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
             "new_rating_label": _rating(complaint.new_rating) if complaint.new_rating else "",
             "form": form if may_answer else None,
             "late": complaint.state == Complaint.State.OPEN
-            and timezone.localdate() > complaint.answer_due,
+            and clock.today() > complaint.answer_due,
         },
         status=status,
     )

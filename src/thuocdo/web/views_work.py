@@ -23,7 +23,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +40,7 @@ from thuocdo.access import (
     visible_plans,
     visible_tasks,
 )
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, Conflict
 from thuocdo.core.models import User
 from thuocdo.core.text import fold
@@ -264,7 +264,7 @@ def _live(person: Person, today: dt.date, lang: str) -> dict[str, Any]:
 def my_work(request: HttpRequest) -> HttpResponse:
     user, _scope = _viewer(request)
     me = _me(request)
-    today = timezone.localdate()
+    today = clock.today()
     form = TaskFilterForm(request.GET or None)
     mine = visible_tasks(user).filter(owner=me)
     tasks = _filter_tasks(mine, form, today).select_related("unit", "assigner", "product_type")
@@ -315,7 +315,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 def my_kpi(request: HttpRequest) -> HttpResponse:
     """Vì sao? The live task points in full: the tree, its text and each task's share."""
     me = _me(request)
-    today = timezone.localdate()
+    today = clock.today()
     lang = language(request)
     live = _live(me, today, lang)
     framework = load_preset(DEFAULT_FRAMEWORK)
@@ -346,7 +346,7 @@ def my_kpi(request: HttpRequest) -> HttpResponse:
 def _assign_form(request: HttpRequest, data: Any, initial: dict[str, Any]) -> AssignForm:
     user, scope = _viewer(request)
     me = _me(request)
-    today = timezone.localdate()
+    today = clock.today()
     members = Assignment.objects.filter(current(today)).filter(_led(scope, "unit__path"))
     owners = (
         visible_people(user)
@@ -426,7 +426,7 @@ def assign(request: HttpRequest) -> HttpResponse:
 def board(request: HttpRequest) -> HttpResponse:
     user, scope = _viewer(request)
     _require_leader(scope, "Bảng công việc", "The work board")
-    today = timezone.localdate()
+    today = clock.today()
     month = DateRange.month(today.year, today.month)
     led_tasks = visible_tasks(user).filter(_led(scope, "unit__path"))
     owners = (
@@ -515,7 +515,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .order_by("requested_at", "id")
     )
     overdue = (
-        reviewable.filter(state__in=OWNER_PENDING, effective_deadline__lt=timezone.localdate())
+        reviewable.filter(state__in=OWNER_PENDING, effective_deadline__lt=clock.today())
         .select_related("owner")
         .order_by("effective_deadline", "id")[:50]
     )
@@ -547,7 +547,7 @@ def _detail(
     task = Task.objects.select_related(
         "unit", "owner", "assigner", "plan_item__plan", "product_type", "taken_over_from"
     ).get(pk=task.pk)
-    today = timezone.localdate()
+    today = clock.today()
     lang = language(request)
     is_owner = scope.person_id == task.owner_id
     is_reviewer = reviewable_tasks(user).filter(pk=task.pk).exists()

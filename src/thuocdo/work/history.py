@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from thuocdo.audit.models import AuditEntry
 from thuocdo.audit.services import build_entry, changed, record_many, snapshot
+from thuocdo.core import clock
 from thuocdo.core.errors import ThuocDoError, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text, fold
@@ -27,8 +27,6 @@ from thuocdo.work import live, rules
 from thuocdo.work.models import CatalogueVersion, PlanItem, ProductType, Task, TaskEvent
 from thuocdo.work.services import TASK_FIELDS
 from thuocdo.work.transitions import ACTIONS, SUBMITTING_ACTIONS, target_state
-
-HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ class Story:
 
 
 def _day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(HCM).date()
+    return clock.local_date(moment)
 
 
 class _Replay:

@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from thuocdo.audit.services import changed, record, snapshot
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text
@@ -85,11 +85,11 @@ TASK_FIELDS = (
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
-    return at or timezone.now()
+    return at or clock.now()
 
 
 def _day(at: dt.datetime) -> dt.date:
-    return timezone.localdate(at)
+    return clock.local_date(at)
 
 
 def _required(value: str, field: str, label_vi: str, label_en: str) -> str:
@@ -169,7 +169,7 @@ def catalogue_version_propose(
 ) -> CatalogueVersion:
     """A unit head proposes a new version, by default starting from the latest one."""
     person = rules.person_of(actor)
-    if not rules.leads_any_unit(person, catalogue.agency, timezone.localdate()):
+    if not rules.leads_any_unit(person, catalogue.agency, clock.today()):
         raise AccessDenied(
             "Chỉ lãnh đạo đơn vị mới đề xuất danh mục sản phẩm.",
             "Only a unit's head or deputy proposes a product catalogue.",
@@ -213,7 +213,7 @@ def _editable(version: CatalogueVersion) -> CatalogueVersion:
 def _check_editor(actor: User, version: CatalogueVersion) -> None:
     """Proposers (unit leaders) and the personnel office shape a version before decision."""
     agency = version.catalogue.agency
-    today = timezone.localdate()
+    today = clock.today()
     if rules.is_personnel(actor, agency, today):
         return
     person = rules.person_of(actor)
@@ -328,7 +328,7 @@ def catalogue_version_standardise(
     """The personnel office standardises a proposed version."""
     version = _editable(version)
     agency = version.catalogue.agency
-    if not rules.is_personnel(actor, agency, timezone.localdate()):
+    if not rules.is_personnel(actor, agency, clock.today()):
         raise AccessDenied(
             "Chỉ bộ phận tổ chức cán bộ chuẩn hoá danh mục sản phẩm.",
             "Only the personnel office standardises a product catalogue.",
@@ -347,7 +347,7 @@ def catalogue_version_standardise(
         )
     version.status = CatalogueVersion.Status.STANDARDISED
     version.standardised_by = actor
-    version.standardised_at = timezone.now()
+    version.standardised_at = clock.now()
     version.save()
     record(
         actor=actor,
@@ -369,7 +369,7 @@ def catalogue_version_decide(
     version = _editable(version)
     agency = version.catalogue.agency
     person = rules.person_of(actor)
-    if not rules.heads_agency(person, agency, timezone.localdate()):
+    if not rules.heads_agency(person, agency, clock.today()):
         raise AccessDenied(
             "Chỉ người đứng đầu cơ quan quyết định danh mục sản phẩm.",
             "Only the head of the agency decides a product catalogue.",
@@ -382,7 +382,7 @@ def catalogue_version_decide(
         )
     version.status = CatalogueVersion.Status.DECIDED
     version.decided_by = actor
-    version.decided_at = timezone.now()
+    version.decided_at = clock.now()
     version.save()
     record(
         actor=actor,
@@ -400,9 +400,9 @@ def catalogue_version_decide(
 
 
 def _check_plan_editor(actor: User, unit: Unit) -> None:
-    if rules.is_personnel(actor, unit.agency or unit, timezone.localdate()):
+    if rules.is_personnel(actor, unit.agency or unit, clock.today()):
         return
-    if not rules.leads(rules.person_of(actor), unit, timezone.localdate()):
+    if not rules.leads(rules.person_of(actor), unit, clock.today()):
         raise AccessDenied(
             "Chỉ lãnh đạo đơn vị lập và sửa kế hoạch công tác của đơn vị.",
             "Only the unit's leaders draw up its work plan.",
@@ -837,7 +837,7 @@ def task_update(
             "(use an extension for the deadline).",
         )
     task = _lock(task, expected_version)
-    today = timezone.localdate()
+    today = clock.today()
     _check_who(actor, task, "reviewer", today, "sửa nhiệm vụ", "edit the task")
     if task.state not in OPEN_STATES:
         raise Conflict(
@@ -858,7 +858,7 @@ def task_update(
         task,
         actor=actor,
         action="update",
-        at=timezone.now(),
+        at=clock.now(),
         from_state=task.state,
         reason=clean_text(reason),
     )
