@@ -24,13 +24,16 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## make run: install, migrate, load the demo agency, serve on HOST:PORT (SQLite by default)
+## make run: install, migrate, load the demo agency, serve on HOST:PORT with a job worker (SQLite by default)
 run: install
 	$(BIN)/python -m thuocdo.manage migrate --no-input
 	$(BIN)/python -m thuocdo.manage collectstatic --no-input --verbosity 0
 	$(BIN)/python -m thuocdo.manage load_presets
 	$(BIN)/python -m thuocdo.manage load_demo
 	@$(BIN)/python -m thuocdo.manage demo_logins --url "http://$(HOST):$(PORT)/"
+	@# A job worker beside the web server (imports, period closes, refreshes); both stop together.
+	$(BIN)/python -m thuocdo.manage db_worker --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn thuocdo.config.wsgi --bind "$(HOST):$(PORT)" --workers 2 --threads 4 --access-logfile -
 
 ## make test: every check — lint, format, types, import contracts, migrations, tests with coverage

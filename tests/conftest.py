@@ -31,6 +31,9 @@ def pytest_configure() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Jobs run where they are queued, inside the test's transaction; tests of the worker
+    # itself switch to the database backend (tests/jobs/).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Argon2 stays in production; tests hash fast. One test checks Argon2 explicitly.
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
@@ -163,4 +166,13 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 @pytest.fixture
 def cast(db: None) -> Cast:
+    return load_cast()
+
+
+@pytest.fixture
+def cast_committed(transactional_db: None) -> Cast:
+    """The cast in committed rows, for tests where another connection, thread or process
+    must see the data (a worker, a live server); the flush after such a test removes it."""
+    if not Unit.objects.filter(code="BA").exists():
+        make_cast()
     return load_cast()

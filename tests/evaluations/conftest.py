@@ -18,7 +18,9 @@ from django.core.management import call_command
 from tests.conftest import Cast
 from tests.work.conftest import Work, at, build_work
 from thuocdo.evaluations import services
+from thuocdo.evaluations.compute import explained
 from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup, UnitEvaluation
+from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.work.models import Task
 
 D = dt.date
@@ -64,6 +66,14 @@ OPENED, SELF, REVIEW, COLLECTIVE, DECISION, PUBLISH = (
     D(2026, 2, 6),
     D(2026, 2, 10),
 )
+
+
+def tree(ev: Evaluation, *, decided: bool = True) -> dict[str, Any]:
+    """The breakdown of an evaluation's kept result, rebuilt as every page rebuilds it."""
+    data = ev.result if decided else ev.proposed
+    found = explained(data, engine_framework(ev.framework))
+    assert found is not None, "the kept result has no breakdown to rebuild"
+    return found
 
 
 def scores(total: Any) -> dict[str, str]:

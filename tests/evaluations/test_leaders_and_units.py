@@ -18,7 +18,7 @@ from thuocdo.evaluations.models import Evaluation, Period, UnitEvaluation, UnitK
 from thuocdo.evaluations.selectors import period_range, work_rates
 from thuocdo.org.models import Assignment
 
-from .conftest import AGENCY_A, DECISION, Flow, make_flow
+from .conftest import AGENCY_A, DECISION, Flow, make_flow, tree
 
 
 def node(tree: dict[str, Any], key: str) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def node(tree: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def ratio(ev: Evaluation, key: str) -> Fraction:
-    return Fraction(node(ev.result["breakdown"], key)["ratio"]["exact"])
+    return Fraction(node(tree(ev), key)["ratio"]["exact"])
 
 
 def _leaders_flow(cast: Cast) -> Flow:

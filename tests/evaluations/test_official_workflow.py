@@ -16,7 +16,7 @@ from thuocdo.evaluations.models import Complaint, Evaluation, Notification, Peri
 from thuocdo.evaluations.selectors import facts_from_json
 from thuocdo.frameworks.models import FrameworkVersion
 
-from .conftest import AGENCY_A, COLLECTIVE, DECISION, PUBLISH, REVIEW, SELF, D, Flow
+from .conftest import AGENCY_A, COLLECTIVE, DECISION, PUBLISH, REVIEW, SELF, D, Flow, tree
 
 
 def _run_example(flow: Flow) -> None:
@@ -59,7 +59,8 @@ def test_the_official_goes_from_self_assessment_to_a_locked_period(flow: Flow) -
     flow.step("start_decision", on=DECISION)
     ev = flow.ev("staff_x")
     assert ev.proposed["points"] == "76.10"
-    breakdown = ev.proposed["breakdown"]
+    assert "breakdown" not in ev.proposed  # kept as inputs; rebuilt when read
+    breakdown = tree(ev, decided=False)
     assert breakdown["key"] == "total"
 
     flow.rate_units()
@@ -144,7 +145,7 @@ def test_a_reviewer_change_needs_a_reason_and_moves_the_points(flow: Flow) -> No
     assert ev.points == Decimal("74.60")
     politics = next(
         c
-        for g in ev.proposed["breakdown"]["children"][0]["children"]
+        for g in tree(ev, decided=False)["children"][0]["children"]
         for c in g["children"]
         if c["key"] == "g1_politics"
     )

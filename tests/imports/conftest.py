@@ -1,11 +1,10 @@
-"""Helpers for import tests: workbooks built in memory, run inline, uploads in tmp."""
+"""Helpers for import tests: workbooks built in memory; jobs run where they are queued."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +17,6 @@ from thuocdo.org.models import Unit
 
 HEADERS = [column.template_header for column in COLUMNS]
 KIND = PeopleKind()
-
-
-@pytest.fixture(autouse=True)
-def _imports_settings(settings: Any, tmp_path: Path) -> None:
-    settings.IMPORTS_RUN_INLINE = True
-    settings.VAR_DIR = tmp_path
 
 
 def xlsx(

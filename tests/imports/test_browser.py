@@ -19,8 +19,10 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, load_cast, make_cast
 from tests.e2e.conftest import CHROMIUM, FLAGS, shoot
-from thuocdo.imports.jobs import write_progress
-from thuocdo.imports.models import ImportJob
+from tests.jobs.kinds import running_job
+from thuocdo.core import clock
+from thuocdo.jobs.models import Job
+from thuocdo.jobs.progress import Progress
 from thuocdo.org.models import Person, Unit
 
 from .conftest import person_row, xlsx
@@ -128,27 +130,37 @@ def test_the_personnel_office_previews_and_confirms_an_import(
 def test_the_progress_bar_follows_a_running_job_then_shows_the_result(
     in_browser: Callable[[Scenario], None], live_server: Any, cast_live: Any
 ) -> None:
-    job = ImportJob.objects.create(
-        agency=cast_live.agency_a,
-        kind="people",
-        file_name="lon.xlsx",
-        status="running",
-        total=10_000,
+    job = running_job(
+        cast_live.agency_a,
+        title="Nhập Excel: lon.xlsx",
+        params={"kind": "people", "file_name": "lon.xlsx"},
     )
-    write_progress(job.pk, "write", 1200, 10_000)
+    worker = Progress(str(job.uid), job.attempt)
+    worker.set(1200, 10_000, "write")
 
     def scenario(page: Any) -> None:
         sign_in(page, live_server.url, "personnel_a")
         page.goto(f"{live_server.url}/imports/jobs/{job.pk}/")
         page.get_by_text("Đã ghi 1.200/10.000 thay đổi").wait_for()
-        write_progress(job.pk, "write", 6400, 10_000)
+        worker.set(6400, 10_000, "write")
+        worker.flush()
         page.get_by_text("Đã ghi 6.400/10.000 thay đổi").wait_for(timeout=5000)
         assert page.locator("progress").evaluate("el => el.value") == 64
         shoot(page, "imports-progress-vi", full_page=False)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status="done",
+        Job.objects.filter(pk=job.pk).update(
+            state="done",
             done=10_000,
-            counts={"create": 10_000, "update": 0, "start": 10_000, "move": 0, "unchanged": 0},
+            total=10_000,
+            finished_at=clock.now(),
+            result={
+                "counts": {
+                    "create": 10_000,
+                    "update": 0,
+                    "start": 10_000,
+                    "move": 0,
+                    "unchanged": 0,
+                }
+            },
         )
         page.get_by_role("heading", name="Đã nhập xong").wait_for(timeout=5000)
 

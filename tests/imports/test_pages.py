@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,10 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.conftest import Cast
+from tests.jobs.kinds import running_job
 from thuocdo.audit.models import AuditEntry
-from thuocdo.imports.models import ImportJob
+from thuocdo.jobs.models import Job, Upload
+from thuocdo.jobs.progress import Progress
 from thuocdo.org.models import Person
 
 from .conftest import person_row, xlsx
@@ -34,8 +35,18 @@ def upload(client: Client, cast: Cast, rows: list[list[Any]], name: str = "can-b
     )
 
 
-def uploads(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / "uploads").glob("*.xlsx"))
+def uploads() -> list[str]:
+    """The tokens of the uploaded files kept (in the database, for every worker)."""
+    return list(Upload.objects.order_by("id").values_list("token", flat=True))
+
+
+def running_import(cast: Cast) -> Job:
+    return running_job(cast.agency_a, params={"kind": "people", "file_name": "x.xlsx"})
+
+
+def business_entries() -> int:
+    """Audit entries of the data an import writes (a job's own start is audited too)."""
+    return AuditEntry.objects.exclude(action__startswith="jobs.").count()
 
 
 @pytest.mark.parametrize("name", ["staff_x", "head_x", "leader_a", "auditor_a", "nobody", "head_z"])
@@ -92,15 +103,12 @@ def test_template_and_export_download_as_xlsx(client: Client, cast: Cast) -> Non
     assert client.get("/imports/nothing/template/").status_code == 404
 
 
-def test_upload_preview_and_confirm_write_everything(
-    client: Client, cast: Cast, tmp_path: Path
-) -> None:
+def test_upload_preview_and_confirm_write_everything(client: Client, cast: Cast) -> None:
     signed_in(client, cast, "personnel_a")
     response = upload(client, cast, [person_row("W1", "Đỗ Văn Web"), person_row("W2", unit="Y")])
     assert response.status_code == 302 and response["Location"] == "/imports/preview/"
-    assert len(uploads(tmp_path)) == 1
     token = client.session["imports_upload"]["token"]
-    assert token in uploads(tmp_path)[0].name and "/" not in token
+    assert uploads() == [token] and "/" not in token
     preview = client.get("/imports/preview/")
     page = preview.content.decode()
     assert preview.context["counts"]["create"] == 2
@@ -108,13 +116,15 @@ def test_upload_preview_and_confirm_write_everything(
     assert not Person.objects.filter(code="W1").exists()  # the preview writes nothing
 
     response = client.post("/imports/confirm/")
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert response["Location"] == f"/imports/jobs/{job.pk}/"
-    assert (job.status, job.total, job.done) == ("done", 4, 4)
-    assert job.counts == {"create": 2, "update": 0, "start": 2, "move": 0, "unchanged": 0}
-    assert (job.created_by_id, job.file_name) == (cast.users["personnel_a"].pk, "can-bo.xlsx")
+    assert (job.state, job.total, job.done) == ("done", 4, 4)
+    counts = job.result["counts"]
+    assert counts == {"create": 2, "update": 0, "start": 2, "move": 0, "unchanged": 0}
+    assert job.created_by_id == cast.users["personnel_a"].pk
+    assert job.params["file_name"] == "can-bo.xlsx"
     assert Person.objects.filter(code__in=["W1", "W2"]).count() == 2
-    assert uploads(tmp_path) == []  # deleted after apply
+    assert uploads() == []  # deleted with the writes
     assert "imports_upload" not in client.session
     entry = AuditEntry.objects.get(action="org.person.create", object_repr="Đỗ Văn Web")
     assert entry.channel == "web" and entry.reason == ""
@@ -126,7 +136,7 @@ def test_upload_preview_and_confirm_write_everything(
 
 
 def test_a_file_with_errors_shows_the_error_table_and_no_confirm(
-    client: Client, cast: Cast, tmp_path: Path
+    client: Client, cast: Cast
 ) -> None:
     signed_in(client, cast, "personnel_a")
     upload(client, cast, [person_row("E1", category="Bộ đội")])
@@ -135,7 +145,7 @@ def test_a_file_with_errors_shows_the_error_table_and_no_confirm(
     assert "Bộ đội" in page and "Đối tượng" in page and '<td class="num">2</td>' in page
     assert "Xác nhận nhập" not in page
     client.post("/imports/cancel/")
-    assert uploads(tmp_path) == []
+    assert uploads() == []
     assert client.get("/imports/preview/").status_code == 302
 
 
@@ -155,7 +165,7 @@ def test_a_malformed_upload_is_a_clear_message_not_a_crash(client: Client, cast:
 
 
 def test_an_oversized_upload_is_refused_before_it_is_kept(
-    client: Client, cast: Cast, settings: Any, tmp_path: Path
+    client: Client, cast: Cast, settings: Any
 ) -> None:
     settings.IMPORTS_MAX_UPLOAD_BYTES = 1024 * 1024
     signed_in(client, cast, "personnel_a")
@@ -168,7 +178,7 @@ def test_an_oversized_upload_is_refused_before_it_is_kept(
         },
     )
     assert "Tệp lớn hơn 1 MB" in response.content.decode()
-    assert uploads(tmp_path) == []
+    assert uploads() == []
 
 
 def test_a_file_already_imported_previews_as_unchanged(client: Client, cast: Cast) -> None:
@@ -180,7 +190,7 @@ def test_a_file_already_imported_previews_as_unchanged(client: Client, cast: Cas
     upload(client, cast, rows)
     page = client.get("/imports/preview/").content.decode()
     assert "không có gì để ghi" in page and "Xác nhận nhập" not in page
-    assert AuditEntry.objects.count() == entries
+    assert AuditEntry.objects.count() == entries  # a preview writes nothing
 
 
 def test_a_tampered_session_token_never_reaches_the_file_system(client: Client, cast: Cast) -> None:
@@ -200,26 +210,21 @@ def test_a_tampered_session_token_never_reaches_the_file_system(client: Client, 
 def test_a_job_page_and_status_are_for_its_agency_personnel_only(
     client: Client, cast: Cast
 ) -> None:
-    job = ImportJob.objects.create(
-        agency=cast.agency_a, kind="people", file_name="x.xlsx", status="running"
-    )
+    job = running_import(cast)
+    Progress(str(job.uid), job.attempt).set(0, 0, "check")
     signed_in(client, cast, "staff_x")
     assert client.get(f"/imports/jobs/{job.pk}/status/").status_code == 403
     signed_in(client, cast, "personnel_a")
     page = client.get(f"/imports/jobs/{job.pk}/").content.decode()
-    assert "data-progress-url" in page and "imports/progress.js" in page
+    assert "data-progress-url" in page and "thuocdo/progress.js" in page
     state = client.get(f"/imports/jobs/{job.pk}/status/").json()
     assert (state["status"], state["finished"], state["phase"]) == ("running", False, "check")
     assert client.get("/imports/jobs/999999/").status_code == 404
 
 
-def test_a_running_job_reports_progress_from_its_progress_file(client: Client, cast: Cast) -> None:
-    from thuocdo.imports.jobs import write_progress
-
-    job = ImportJob.objects.create(
-        agency=cast.agency_a, kind="people", file_name="x.xlsx", status="running", total=10_000
-    )
-    write_progress(job.pk, "write", 1200, 10_000)
+def test_a_running_job_reports_the_progress_its_worker_keeps(client: Client, cast: Cast) -> None:
+    job = running_import(cast)
+    Progress(str(job.uid), job.attempt).set(1200, 10_000, "write")
     signed_in(client, cast, "personnel_a")
     state = client.get(f"/imports/jobs/{job.pk}/status/").json()
     assert (state["done"], state["total"], state["percent"]) == (1200, 10_000, 12)
@@ -235,18 +240,18 @@ def test_the_operator_chooses_the_agency(client: Client, cast: Cast) -> None:
 
 
 def test_confirming_a_file_with_errors_records_a_failed_job_and_writes_nothing(
-    client: Client, cast: Cast, tmp_path: Path
+    client: Client, cast: Cast
 ) -> None:
     signed_in(client, cast, "personnel_a")
     upload(client, cast, [person_row("F1"), person_row("F2", birth="30/02/1990")])
-    audit = AuditEntry.objects.count()
+    audit = business_entries()
     client.post("/imports/confirm/")  # the page hides the button; a hand-made POST still fails
-    job = ImportJob.objects.get()
-    assert job.status == "failed"
+    job = Job.objects.get()
+    assert job.state == "failed"
     assert job.errors[0]["row"] == 3 and job.errors[0]["column"] == "Ngày sinh"
     assert not Person.objects.filter(code="F1").exists()
-    assert AuditEntry.objects.count() == audit
-    assert uploads(tmp_path) == []
+    assert business_entries() == audit
+    assert uploads() == []  # a refused file is let go: a retry could not use it
     page = client.get(f"/imports/jobs/{job.pk}/").content.decode()
     assert "Không nhập được" in page and "30/02/1990" in page
     client.cookies.load({"thuocdo_language": "en"})

@@ -26,6 +26,7 @@ from thuocdo.evaluations.models import (
     Period,
     UnitEvaluation,
 )
+from thuocdo.jobs.models import Job
 
 D = dt.date
 
@@ -102,12 +103,11 @@ def test_the_office_opens_a_period_and_moves_it(client: Client, cast: Cast, pres
     page = client.get(reverse("web:ev_period", args=[period.pk]))
     assert "Bắt đầu tự đánh giá" in text(page)
     step = reverse("web:ev_period_step", args=[period.pk])
-    assert (
-        client.post(
-            step, {"action": "start_self_assessment", "version": period.version}
-        ).status_code
-        == 302
-    )
+    moved = client.post(step, {"action": "start_self_assessment", "version": period.version})
+    job = Job.objects.get(kind="evaluations.step")  # every evaluation is made: a job
+    assert moved.status_code == 302 and moved["Location"] == reverse("web:job", args=[job.pk])
+    assert job.state == "done" and job.params["back"] == reverse("web:ev_period", args=[period.pk])
+    assert "Quay lại" in text(client.get(moved["Location"]))
     period.refresh_from_db()
     assert period.state == "self_assessment"
     assert Evaluation.objects.filter(period=period).count() == len(AGENCY_A)
@@ -390,6 +390,39 @@ def test_unit_rating_is_given_by_the_authority(client: Client, cast: Cast, prese
 def _decided(flow: Flow) -> Period:
     flow.decide_all()
     return flow.refresh()
+
+
+def test_the_authority_decides_every_group_at_once_and_the_office_compiles_again(
+    client: Client, quota_flow: Flow
+) -> None:
+    period = quota_flow.refresh()
+    run = reverse("web:ev_period_job", args=[period.pk, "decide_all"])
+    login(client, "personnel_a")  # the office compiles, it does not decide
+    page = text(client.get(reverse("web:ev_period", args=[period.pk])))
+    assert "Tổng hợp lại kết quả" in page and "Quyết định tất cả các nhóm" not in page
+    refused = client.post(run)
+    assert refused.status_code == 403 and not Job.objects.filter(kind="evaluations.decide_all")
+    compiled = client.post(reverse("web:ev_period_job", args=[period.pk, "compile"]))
+    assert (
+        compiled.status_code == 302 and Job.objects.get(kind="evaluations.compile").state == "done"
+    )
+
+    login(client, "leader_a")
+    assert "Quyết định tất cả các nhóm" in text(
+        client.get(reverse("web:ev_period", args=[period.pk]))
+    )
+    response = client.post(run)
+    job = Job.objects.get(kind="evaluations.decide_all")
+    assert response["Location"] == reverse("web:job", args=[job.pk])
+    assert job.state == "done", job.errors
+    assert Evaluation.objects.filter(period=period).exclude(state="decided").count() == 0
+    staff_x = quota_flow.ev("staff_x")  # 95 points, alone above the 20% line of unit X
+    assert (
+        staff_x.rating == "good" and staff_x.result["rating_changes"][-1]["rule"] == "quota:unit:X"
+    )
+    result = text(client.get(response["Location"]))
+    assert "Đã quyết định 3 nhóm" in result and "Còn 0 nhóm" in result
+    assert client.post(reverse("web:ev_period_job", args=[period.pk, "nothing"])).status_code == 404
 
 
 def test_publish_notify_complain_answer_and_reopen(client: Client, quota_flow: Flow) -> None:

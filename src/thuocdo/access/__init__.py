@@ -40,6 +40,7 @@ from thuocdo.access.helpers import (
     visible_people,
     visible_units,
 )
+from thuocdo.access.jobs import access_job
 from thuocdo.access.scope import Scope, scope_for
 from thuocdo.access.work import (
     TaskAction,
@@ -67,6 +68,7 @@ __all__ = [
     "access_complaint",
     "access_evaluation",
     "access_exemption",
+    "access_job",
     "access_job_position",
     "access_notification",
     "access_period",

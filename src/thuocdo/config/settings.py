@@ -65,9 +65,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "thuocdo.core",
     "thuocdo.audit",
     "thuocdo.org",
+    "thuocdo.jobs",
     "thuocdo.frameworks",
     "thuocdo.work",
     "thuocdo.evaluations",
@@ -165,6 +168,26 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Long work runs as jobs: queued in the database, run by `manage db_worker` processes.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("JOBS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Running jobs report progress through the cache: files under VAR_DIR on one machine,
+# Redis (CACHE_URL=redis://…) when web and workers run on several.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if (CACHE_URL := os.environ.get("CACHE_URL", ""))
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

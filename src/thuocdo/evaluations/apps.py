@@ -5,3 +5,6 @@ class EvaluationsConfig(AppConfig):
     name = "thuocdo.evaluations"
     label = "evaluations"
     verbose_name = "Đánh giá, xếp loại"
+
+    def ready(self) -> None:
+        from thuocdo.evaluations import jobs  # noqa: F401  # registers the period job kinds

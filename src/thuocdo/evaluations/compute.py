@@ -6,7 +6,10 @@ the rows. Nothing here writes: services decide when a result is proposed or froz
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 from thuocdo.core.errors import ValidationFailed
 from thuocdo.evaluations.models import Evaluation, Period, UnitEvaluation, UnitKpi
 from thuocdo.evaluations.selectors import (
+    WorkRates,
     charge_paths,
     facts_from_json,
     facts_to_json,
@@ -106,32 +110,90 @@ def check_scale(node: Node, value: Any, field: str) -> Fraction:
 
 
 def manual_scores(ev: Evaluation) -> dict[str, ManualScore]:
+    return manual_from_rows(
+        (row.key, row.self_score, row.reviewer_score, row.reason) for row in ev.scores.all()
+    )
+
+
+def manual_from_rows(
+    rows: Iterable[tuple[str, Decimal | None, Decimal | None, str]],
+) -> dict[str, ManualScore]:
+    """(key, self score, reviewer score, reason) rows → the engine's manual scores."""
     out = {}
-    for row in ev.scores.all():
-        final = row.reviewer_score if row.reviewer_score is not None else row.self_score
+    for key, self_score, reviewer_score, reason in rows:
+        final = reviewer_score if reviewer_score is not None else self_score
         if final is None:
             continue
-        out[row.key] = ManualScore(
+        out[key] = ManualScore(
             value=Fraction(final),
-            self_score=Fraction(row.self_score) if row.self_score is not None else None,
-            reason=row.reason,
+            self_score=Fraction(self_score) if self_score is not None else None,
+            reason=reason,
         )
     return out
 
 
-def leader_facts(ev: Evaluation, fw: Framework) -> tuple[LeaderFacts | None, dict[str, Any]]:
-    """d from the points of the officials in the leader's charge, đ from the charge's
-    planned tasks (all accepted, none late or returned → 100%), e from the reviewer's
-    finding (no prolonged complaint recorded → 100%). A reviewer's level with a reason wins.
-    """
-    role = engine_role(ev)
-    if role not in fw.settings.leader_roles:
-        return None, {}
-    stored = dict(ev.leader or {})
-    paths, how = charge_paths(ev)
-    staff = list(staff_in_charge(ev, paths))
-    points = tuple(s.points for s in staff if s.points is not None)
-    rates = work_rates(paths, period_range(ev.period))
+@dataclass
+class EvaluationInputs:
+    """Everything one evaluation is scored from. It is kept with the result (`data`), so
+    the score can be explained and reproduced from the stored JSON alone, years later."""
+
+    role: str  # the engine's role (an acting head ruled as a deputy is a deputy)
+    facts: dict[str, KindFacts]
+    manual: dict[str, ManualScore]
+    leader: LeaderFacts | None = None
+    leader_record: dict[str, Any] = field(default_factory=dict)
+    overrides: list[dict[str, str]] = field(default_factory=list)
+    unit_rating: str | None = None  # the unit's decided rating, for Art. 20(6)
+
+    def as_json(self, fw: Framework) -> dict[str, Any]:
+        return {
+            "framework": fw.content_hash,
+            "role": self.role,
+            "task_facts": facts_to_json(self.facts),
+            "manual": manual_to_json(self.manual),
+            "leader": self.leader_record,
+            "overrides": self.overrides,
+            "unit_rating": self.unit_rating,
+        }
+
+    def digest(self, fw: Framework) -> str:
+        """A fingerprint of the inputs: a decision reuses the compiled result when it holds."""
+        text = json.dumps(self.as_json(fw), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def manual_to_json(manual: Mapping[str, ManualScore]) -> dict[str, dict[str, Any]]:
+    return {
+        key: {
+            "value": _frac(score.value),
+            "self": _frac(score.self_score) if score.self_score is not None else None,
+            "reason": score.reason,
+        }
+        for key, score in sorted(manual.items())
+    }
+
+
+def _frac(value: Fraction) -> str:
+    return f"{value.numerator}/{value.denominator}" if value.denominator != 1 else str(value)
+
+
+def overrides_json(rows: Iterable[tuple[str, str, str]]) -> list[dict[str, str]]:
+    """(kind, value, document ref) rows, in the order they were recorded."""
+    return [{"kind": k, "value": v, "document_ref": ref} for k, v, ref in rows]
+
+
+def leader_from(
+    stored: Mapping[str, Any],
+    *,
+    paths: list[str],
+    how: str,
+    staff: Iterable[tuple[int, int, Decimal | None]],
+    rates: WorkRates,
+) -> tuple[LeaderFacts, dict[str, Any]]:
+    """A leader's facts and their record, from what was gathered: the reviewer's given
+    levels (`stored`), the charge, the officials in it as (evaluation, person, points) in
+    evaluation order, and the charge's work rates. The one rule for both ways of gathering."""
+    staff = [item for item in staff if item[2] is not None]
     shortcomings = rates.planned_with_shortcomings > 0
     conflict = bool(stored.get("e", {}).get("internal_conflict", False))
 
@@ -144,9 +206,8 @@ def leader_facts(ev: Evaluation, fw: Framework) -> tuple[LeaderFacts | None, dic
         "d": {
             **{k: v for k, v in stored.get("d", {}).items() if k in ("value", "reason")},
             "staff": [
-                {"evaluation": s.pk, "person": s.person_id, "points": str(s.points)}
-                for s in staff
-                if s.points is not None
+                {"evaluation": pk, "person": person_id, "points": str(points)}
+                for pk, person_id, points in staff
             ],
         },
         "dd": {
@@ -163,48 +224,147 @@ def leader_facts(ev: Evaluation, fw: Framework) -> tuple[LeaderFacts | None, dic
         d=given("d"),
         dd=given("dd"),
         e=given("e"),
-        staff_points=points,
+        staff_points=tuple(Decimal(str(points)) for _pk, _person, points in staff),
         organisation_shortcomings=shortcomings,
         internal_conflict=conflict,
     )
     return facts, record
 
 
+def leader_facts(ev: Evaluation, fw: Framework) -> tuple[LeaderFacts | None, dict[str, Any]]:
+    """d from the points of the officials in the leader's charge, đ from the charge's
+    planned tasks (all accepted, none late or returned → 100%), e from the reviewer's
+    finding (no prolonged complaint recorded → 100%). A reviewer's level with a reason wins.
+    """
+    role = engine_role(ev)
+    if role not in fw.settings.leader_roles:
+        return None, {}
+    paths, how = charge_paths(ev)
+    staff = staff_in_charge(ev, paths).order_by("pk").values_list("pk", "person_id", "points")
+    rates = work_rates(paths, period_range(ev.period))
+    return leader_from(dict(ev.leader or {}), paths=paths, how=how, staff=staff, rates=rates)
+
+
 def person_facts(ev: Evaluation, fw: Framework) -> dict[str, KindFacts]:
     return task_facts([ev.person_id], period_range(ev.period), fw).get(ev.person_id, {})
+
+
+def evaluation_inputs(
+    ev: Evaluation,
+    fw: Framework,
+    *,
+    facts: dict[str, KindFacts] | None = None,
+    unit_rating: str | None = None,
+) -> EvaluationInputs:
+    """One evaluation's inputs read person by person (a few queries): the path of a single
+    review or decision. `close.py` gathers the same for a whole period in bulk."""
+    leader, leader_record = leader_facts(ev, fw)
+    overrides = ev.overrides.order_by("id").values_list("kind", "value", "document_ref")
+    return EvaluationInputs(
+        role=engine_role(ev),
+        facts=person_facts(ev, fw) if facts is None else facts,
+        manual=manual_scores(ev),
+        leader=leader,
+        leader_record=leader_record,
+        overrides=overrides_json(overrides),
+        unit_rating=unit_rating,
+    )
+
+
+def score_inputs(
+    fw: Framework, person_id: int, inputs: EvaluationInputs, *, explain: bool = False
+) -> tuple[PersonResult, dict[str, Any]]:
+    """Score one month or quarter evaluation. Returns the engine's result and the JSON to
+    keep: the result without its breakdown (rebuilt on reading, `explained`) and the inputs."""
+    person_inputs = PersonInputs(
+        person_id=str(person_id),
+        role=inputs.role,
+        tasks=inputs.facts,
+        manual=inputs.manual,
+        leader=inputs.leader,
+        flags=frozenset(o["value"] for o in inputs.overrides if o["kind"] == "flag"),
+        discipline=tuple(o["value"] for o in inputs.overrides if o["kind"] == "discipline"),
+    )
+    try:
+        result = score_person(fw, person_inputs, explain=explain)
+    except InputError as error:
+        raise input_failed(error.issues) from error
+    if inputs.unit_rating:
+        result = apply_head_rule(fw, result, inputs.unit_rating)
+    data = result.as_dict()
+    data.pop("breakdown", None)
+    data.pop("tasks", None)
+    data["task_facts"] = facts_to_json(inputs.facts)
+    data["manual"] = manual_to_json(inputs.manual)
+    data["leader"] = inputs.leader_record
+    data["overrides"] = inputs.overrides
+    data["unit_rating"] = inputs.unit_rating
+    data["inputs_hash"] = inputs.digest(fw)
+    return result, data
 
 
 def compute_person(
     ev: Evaluation, *, facts: dict[str, KindFacts] | None = None, unit_rating: str | None = None
 ) -> tuple[PersonResult, dict[str, Any]]:
-    """Score a month or quarter evaluation now. Returns the engine's result and the JSON to
-    keep (result, task facts, leader components). `unit_rating` applies Art. 20(6)."""
+    """Score a month or quarter evaluation now, reading its inputs person by person.
+    `unit_rating` applies Art. 20(6)."""
     fw = engine_framework(ev.framework)
-    facts = person_facts(ev, fw) if facts is None else facts
-    leader, leader_record = leader_facts(ev, fw)
-    overrides = list(ev.overrides.all())
-    inputs = PersonInputs(
-        person_id=str(ev.person_id),
-        role=engine_role(ev),
-        tasks=facts,
-        manual=manual_scores(ev),
+    inputs = evaluation_inputs(ev, fw, facts=facts, unit_rating=unit_rating)
+    return score_inputs(fw, ev.person_id, inputs)
+
+
+def inputs_from_data(data: Mapping[str, Any]) -> EvaluationInputs | None:
+    """The inputs kept in a stored result (None for results kept before they were)."""
+    if "manual" not in data or "task_facts" not in data:
+        return None
+    record = dict(data.get("leader") or {})
+    leader = None
+    if record:
+
+        def given(comp: str) -> Fraction | None:
+            value = record.get(comp, {}).get("value")
+            return Fraction(str(value)) if value not in (None, "") else None
+
+        leader = LeaderFacts(
+            d=given("d"),
+            dd=given("dd"),
+            e=given("e"),
+            staff_points=tuple(
+                Decimal(item["points"]) for item in record.get("d", {}).get("staff", [])
+            ),
+            organisation_shortcomings=bool(record.get("dd", {}).get("shortcomings")),
+            internal_conflict=bool(record.get("e", {}).get("internal_conflict")),
+        )
+    return EvaluationInputs(
+        role=str(data.get("role") or "staff"),
+        facts=facts_from_json(data.get("task_facts")),
+        manual={
+            key: ManualScore(
+                value=Fraction(item["value"]),
+                self_score=Fraction(item["self"]) if item.get("self") is not None else None,
+                reason=item.get("reason", ""),
+            )
+            for key, item in (data.get("manual") or {}).items()
+        },
         leader=leader,
-        flags=frozenset(o.value for o in overrides if o.kind == "flag"),
-        discipline=tuple(o.value for o in overrides if o.kind == "discipline"),
+        leader_record=record,
+        overrides=list(data.get("overrides") or []),
+        unit_rating=data.get("unit_rating"),
     )
-    try:
-        result = score_person(fw, inputs)
-    except InputError as error:
-        raise input_failed(error.issues) from error
-    if unit_rating:
-        result = apply_head_rule(fw, result, unit_rating)
-    data = result.as_dict()
-    data["task_facts"] = facts_to_json(facts)
-    data["leader"] = leader_record
-    data["overrides"] = [
-        {"kind": o.kind, "value": o.value, "document_ref": o.document_ref} for o in overrides
-    ]
-    return result, data
+
+
+def explained(data: Mapping[str, Any] | None, fw: Framework) -> dict[str, Any] | None:
+    """The breakdown tree of a kept result: rebuilt from its kept inputs with the framework
+    version it was scored with (results kept before carry their tree)."""
+    if not data:
+        return None
+    if data.get("breakdown"):
+        return dict(data["breakdown"])
+    inputs = inputs_from_data(data)
+    if inputs is None or data.get("status") != "scored":
+        return None
+    result, _data = score_inputs(fw, int(data.get("person_id") or 0), inputs, explain=True)
+    return result.breakdown.as_dict() if result.breakdown is not None else None
 
 
 def compute_year(ev: Evaluation, *, unit_rating: str | None = None) -> dict[str, Any]:

@@ -253,7 +253,8 @@ def charge_paths(evaluation: Evaluation) -> tuple[list[str], str]:
 
 def staff_in_charge(evaluation: Evaluation, paths: list[str]) -> QuerySet[Evaluation]:
     """The other evaluations of the period in the leader's charge. A deputy's whole-unit
-    fallback leaves out the unit's head and acting head (they are not in a deputy's charge)."""
+    fallback leaves out the unit's leaders: its head and acting head, and fellow deputies
+    (peers, not in a deputy's charge; with them, two deputies' d would feed each other)."""
     query = Q(pk__in=[])
     for path in paths:
         query |= Q(unit__path__startswith=path)
@@ -263,10 +264,7 @@ def staff_in_charge(evaluation: Evaluation, paths: list[str]) -> QuerySet[Evalua
         and evaluation.period.acting_head_rule == Period.ActingHeadRule.AS_DEPUTY
     )
     if as_deputy and paths == [evaluation.unit.path]:
-        qs = qs.exclude(
-            unit=evaluation.unit,
-            role__in=[Assignment.Role.HEAD, Assignment.Role.ACTING_HEAD],
-        )
+        qs = qs.exclude(unit=evaluation.unit, role__in=Assignment.LEADING_ROLES)
     return qs.select_related("person")
 
 

@@ -26,12 +26,15 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 
 from thuocdo.audit.services import build_entry, record, record_many
 from thuocdo.core import clock
+from thuocdo.core.bulk import update_rows
 from thuocdo.core.errors import AccessDenied, Conflict, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text
+from thuocdo.evaluations import close
 from thuocdo.evaluations import transitions as tr
 from thuocdo.evaluations.compute import (
     ROLE_RANK,
@@ -62,6 +65,8 @@ from thuocdo.evaluations.models import (
 from thuocdo.evaluations.selectors import facts_to_json, group_members
 from thuocdo.frameworks.selectors import engine_framework, framework_for
 from thuocdo.frameworks.services import framework_mark_used
+from thuocdo.jobs.models import Job
+from thuocdo.jobs.services import job_start
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.selectors import current
 from thuocdo.scoring import RATINGS, QuotaMember, resolve_quota
@@ -463,6 +468,81 @@ def _guard(period: Period, action: str, on: dt.date) -> None:
             )
 
 
+# Steps that touch every evaluation of the period: pages run them as jobs.
+HEAVY_STEPS = frozenset({"start_self_assessment", "start_decision", "publish"})
+
+
+def period_target(period: Period) -> str:
+    """The job target of a period: one job at a time works on it."""
+    return f"evaluations.period:{period.pk}"
+
+
+def _check_transition(actor: User, row: Period, action: str, day: dt.date) -> str:
+    """Everything a step checks before it writes; returns the state it leads to."""
+    new_state = tr.target_state(row.state, action)
+    if tr.ACTIONS[action].who == "office":
+        _require_office(actor, row.agency, day)
+    else:
+        _require_authority(actor, row.agency, day)
+    _guard(row, action, day)
+    return new_state
+
+
+@transaction.atomic
+def period_step_queue(
+    *, actor: User, period: Period, action: str, expected_version: int, back: str = ""
+) -> Job:
+    """Checks a step now (rights, state, what must be true) and queues it as a job: the
+    page answers at once and the job does the work, all or nothing."""
+    row = _lock_period(period, expected_version)
+    new_state = _check_transition(actor, row, action, clock.today())
+    label_vi = str(dict(Period.State.choices)[new_state])
+    with translation.override("en"):
+        label_en = str(dict(Period.State.choices)[new_state])
+    return job_start(
+        actor=actor,
+        kind="evaluations.step",
+        title_vi=f"{row}: chuyển sang bước “{label_vi}”",
+        title_en=f"{row}: move to “{label_en}”",
+        agency=row.agency,
+        target=period_target(row),
+        params={"period": row.pk, "action": action, "version": row.version, "back": back},
+    )
+
+
+@transaction.atomic
+def period_job_queue(
+    *, actor: User, period: Period, kind: str, back: str = "", **params: Any
+) -> Job:
+    """Checks rights and state now, then queues compile, decide-all or reopen as a job."""
+    row = _lock_period(period, params.get("version"))
+    day = clock.today()
+    if kind == "evaluations.compile":
+        _require_office(actor, row.agency, day)
+        tr.refuse_unless(row, tr.DECISION_STATES, "tổng hợp kết quả", "compile")
+        title_vi, title_en = "tổng hợp lại kết quả", "compile again"
+    elif kind == "evaluations.decide_all":
+        _require_authority(actor, row.agency, day)
+        tr.refuse_unless(row, tr.DECISION_STATES, "quyết định xếp loại", "decide ratings")
+        title_vi, title_en = "quyết định các nhóm", "decide the groups"
+    elif kind == "evaluations.reopen":
+        _require_reopener(actor, row, day)
+        _text(str(params.get("reason", "")), "reason", "lý do mở lại", "reason for reopening")
+        tr.reopen_target(row.state, str(params.get("to_state", "")))
+        title_vi, title_en = "mở lại kỳ", "reopen"
+    else:
+        raise ValidationFailed(f"Không có việc “{kind}”.", f"No such job: {kind}.")
+    return job_start(
+        actor=actor,
+        kind=kind,
+        title_vi=f"{row}: {title_vi}",
+        title_en=f"{row}: {title_en}",
+        agency=row.agency,
+        target=period_target(row),
+        params={"period": row.pk, "back": back, **params},
+    )
+
+
 @transaction.atomic
 def period_transition(
     *,
@@ -471,18 +551,14 @@ def period_transition(
     action: str,
     expected_version: int,
     at: dt.datetime | None = None,
+    progress: close.Progress | None = None,
 ) -> Period:
-    """Move a period one step along the table in `transitions.py`."""
+    """Move a period one step along the table in `transitions.py`. The steps that touch
+    every evaluation (create, compile, publish) run set-based; pages run them as jobs."""
     now = _now(at)
     day = _day(now)
     row = _lock_period(period, expected_version)
-    new_state = tr.target_state(row.state, action)
-    spec = tr.ACTIONS[action]
-    if spec.who == "office":
-        _require_office(actor, row.agency, day)
-    else:
-        _require_authority(actor, row.agency, day)
-    _guard(row, action, day)
+    new_state = _check_transition(actor, row, action, day)
     before = row.state
     row.state = new_state
     row.version += 1
@@ -491,9 +567,11 @@ def period_transition(
     if action == "start_self_assessment":
         extra["created"] = _create_evaluations(actor, row, now)
     elif action == "start_decision":
-        extra["compiled"] = _compile(actor, row, now)
+        extra["compiled"] = _compile(actor, row, now, progress)
     elif action == "publish":
         extra["notified"] = _publish(row, now)
+    if progress is not None and action != "start_decision":
+        progress(1, 1)
     _event(row, action, before, actor, now)
     record(
         actor=actor,
@@ -1199,39 +1277,28 @@ def _propose(ev: Evaluation, *, freeze: bool) -> dict[str, Any]:
     return data
 
 
-def _compile(actor: User, period: Period, now: dt.datetime) -> int:
-    evs = _ordered(
-        Evaluation.objects.filter(period=period)
-        .exclude(state=E.DECIDED)
-        .select_related("period", "unit", "person", "framework")
-    )
-    for ev in evs:
-        _propose(ev, freeze=False)
-        ev.version += 1
-        ev.save(update_fields=["proposed", "points", "rating", "version", "updated_at"])
-    by_unit: dict[int, list[int]] = {}
-    for pk, unit_id in Evaluation.objects.filter(period=period).values_list("pk", "unit_id"):
-        by_unit.setdefault(unit_id, []).append(pk)
-    for unit in Unit.objects.filter(pk__in=by_unit):
-        group, _created = QuotaGroup.objects.get_or_create(
-            period=period,
-            code=f"unit:{unit.code}",
-            defaults={"kind": QuotaGroup.Kind.UNIT, "name": unit.name, "unit": unit},
-        )
-        if group.decided_at is None:
-            group.members.set(by_unit[unit.pk])
-    return len(evs)
+def _compile(
+    actor: User, period: Period, now: dt.datetime, progress: close.Progress | None = None
+) -> int:
+    """Every undecided proposal recomputed, set-based (`close.compile_period`)."""
+    return close.compile_period(actor=actor, period=period, now=now, progress=progress)
 
 
 @transaction.atomic
-def period_compile(*, actor: User, period: Period, at: dt.datetime | None = None) -> Period:
+def period_compile(
+    *,
+    actor: User,
+    period: Period,
+    at: dt.datetime | None = None,
+    progress: close.Progress | None = None,
+) -> Period:
     """The office recomputes every undecided evaluation's proposal (after an override, a
     unit decision or a late task change) and refreshes the unit quota groups."""
     now = _now(at)
     row = _lock_period(period)
     _require_office(actor, row.agency, _day(now))
     tr.refuse_unless(row, tr.DECISION_STATES, "tổng hợp kết quả", "compile")
-    count = _compile(actor, row, now)
+    count = _compile(actor, row, now, progress)
     record(
         actor=actor,
         action="evaluations.period.compile",
@@ -1497,26 +1564,68 @@ def group_decide(
     return group
 
 
+@transaction.atomic
+def period_decide_all(
+    *,
+    actor: User,
+    period: Period,
+    at: dt.datetime | None = None,
+    progress: close.Progress | None = None,
+) -> close.Decided:
+    """The authority decides at once every quota group of the period that needs no choice
+    of theirs: the engine's proposed demotions are taken. Groups with a tie at the quota
+    line, or with a head whose unit is not decided, are left for a decision one by one."""
+    now = _now(at)
+    row = _lock_period(period)
+    _require_authority(actor, row.agency, _day(now))
+    tr.refuse_unless(row, tr.DECISION_STATES, "quyết định xếp loại", "decide ratings")
+    outcome = close.decide_period(actor=actor, period=row, now=now, progress=progress)
+    record(
+        actor=actor,
+        action="evaluations.period.decide_all",
+        target=row,
+        agency_id=row.agency_id,
+        after={
+            "groups": outcome.groups,
+            "evaluations": outcome.evaluations,
+            "left": [item.group for item in outcome.skipped],
+        },
+    )
+    return outcome
+
+
 # --- publish, complaints ---------------------------------------------------------------------
 
 
 def _publish(period: Period, now: dt.datetime) -> int:
-    day = _day(now)
-    count = 0
-    for ev in period.evaluations.select_related("person"):
-        ev.notified_at = now
-        ev.complaint_until = day + dt.timedelta(days=period.complaint_days)
-        _bump(ev, "notified_at", "complaint_until")
-        points = f"{ev.points} điểm, " if ev.points is not None else ""
-        _notify(
-            ev.person,
-            f"Kết quả đánh giá {period}: {points}{_rating_label(ev.rating)}. Có thể khiếu nại "
-            f"đến hết ngày {ev.complaint_until:%d/%m/%Y}.",
-            _evaluation_link(ev.pk),
-            now,
+    """Every official is told their result and the last day to complain: one update and
+    one insert of notifications per batch, whatever the headcount."""
+    until = _day(now) + dt.timedelta(days=period.complaint_days)
+    rows = list(
+        period.evaluations.order_by("pk").values_list(
+            "pk", "person_id", "points", "rating", "version"
         )
-        count += 1
-    return count
+    )
+    update_rows(
+        Evaluation,
+        ["notified_at", "complaint_until", "version", "updated_at"],
+        [(pk, now, until, version + 1, clock.now()) for pk, _p, _pts, _r, version in rows],
+    )
+    Notification.objects.bulk_create(
+        (
+            Notification(
+                recipient_id=person_id,
+                text=f"Kết quả đánh giá {period}: "
+                + (f"{points} điểm, " if points is not None else "")
+                + f"{_rating_label(rating)}. Có thể khiếu nại đến hết ngày {until:%d/%m/%Y}.",
+                link=_evaluation_link(pk),
+                created_at=now,
+            )
+            for pk, person_id, points, rating, _version in rows
+        ),
+        batch_size=2000,
+    )
+    return len(rows)
 
 
 @transaction.atomic
@@ -1672,6 +1781,16 @@ def notification_read(
 # --- reopen -----------------------------------------------------------------------------------
 
 
+def _require_reopener(actor: User, row: Period, day: dt.date) -> None:
+    if row.state in tr.DECIDED_STATES:
+        _require_authority(actor, row.agency, day)
+    elif not (is_authority(actor, row.agency, day) or rules.is_personnel(actor, row.agency, day)):
+        raise AccessDenied(
+            "Chỉ bộ phận tổ chức cán bộ hoặc người đứng đầu cơ quan mở lại kỳ.",
+            "Only the personnel office or the head of the agency reopens a period.",
+        )
+
+
 @transaction.atomic
 def period_reopen(
     *,
@@ -1688,13 +1807,7 @@ def period_reopen(
     now = _now(at)
     day = _day(now)
     row = _lock_period(period, expected_version)
-    if row.state in tr.DECIDED_STATES:
-        _require_authority(actor, row.agency, day)
-    elif not (is_authority(actor, row.agency, day) or rules.is_personnel(actor, row.agency, day)):
-        raise AccessDenied(
-            "Chỉ bộ phận tổ chức cán bộ hoặc người đứng đầu cơ quan mở lại kỳ.",
-            "Only the personnel office or the head of the agency reopens a period.",
-        )
+    _require_reopener(actor, row, day)
     reason = _text(reason, "reason", "lý do mở lại", "reason for reopening")
     tr.reopen_target(row.state, to_state)
     before = row.state

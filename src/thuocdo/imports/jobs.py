@@ -1,282 +1,101 @@
-"""Uploaded files and import jobs: keep the file, plan again, apply in the background.
+"""An import as a job: the file kept in the database, planned again by a worker (the data
+may have changed since the preview) and applied in the job's one transaction.
 
-Progress while the import's transaction is open cannot go into the database on
-SQLite (one writer at a time, and the import is that writer), so the worker writes it
-to a small file beside the upload; the job row gets the final numbers.
+Progress has two phases: "check" (rows read) and "write" (changes written).
 """
 
 from __future__ import annotations
 
-import contextvars
-import json
-import logging
-import os
-import re
-import secrets
-import threading
-from pathlib import Path
-from typing import IO, Any
+import io
+from typing import Any
 
-from django.conf import settings
-from django.db import connections, transaction
-
-from thuocdo.core import clock
-from thuocdo.core.errors import NotFound
 from thuocdo.core.models import User
-from thuocdo.imports.errors import FileRejected, ImportRefused, RowError, file_error
+from thuocdo.imports.errors import ImportRefused
 from thuocdo.imports.framework import apply, plan
-from thuocdo.imports.models import ImportJob
 from thuocdo.imports.registry import get_kind
 from thuocdo.imports.workbook import vn_number
+from thuocdo.jobs.models import Job
+from thuocdo.jobs.progress import Progress
+from thuocdo.jobs.registry import JobFailed, Outcome, job_kind
+from thuocdo.jobs.selectors import JobView
+from thuocdo.jobs.services import job_start, upload_discard, upload_read
 from thuocdo.org.models import Unit
 
-logger = logging.getLogger(__name__)
-
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
-_THREADS: dict[int, threading.Thread] = {}
-UPLOAD_MAX_AGE = 24 * 3600
+KIND = "imports.run"
 
 
-# --- uploaded files ----------------------------------------------------------------------
-
-
-def upload_dir() -> Path:
-    directory = Path(settings.VAR_DIR) / "uploads"
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory
-
-
-def max_upload_bytes() -> int:
-    return int(getattr(settings, "IMPORTS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
-
-
-def save_upload(chunks: Any, size: int | None) -> str:
-    """Stores the upload under a random name and returns that name (the token).
-
-    The token, never a path from the client, is what the session remembers.
-    """
-    limit = max_upload_bytes()
-    if size is not None and size > limit:
-        raise _too_large(limit)
-    token = secrets.token_urlsafe(24)
-    path = upload_dir() / f"{token}.xlsx"
-    written = 0
-    with path.open("xb") as handle:
-        for chunk in chunks:
-            written += len(chunk)
-            if written > limit:
-                handle.close()
-                path.unlink(missing_ok=True)
-                raise _too_large(limit)
-            handle.write(chunk)
-    sweep_uploads(disk_now=path.stat().st_mtime)
-    return token
-
-
-def _too_large(limit: int) -> FileRejected:
-    megabytes = limit // (1024 * 1024)
-    return FileRejected(
-        f"Tệp lớn hơn {megabytes} MB; hãy chia thành nhiều tệp.",
-        f"The file is larger than {megabytes} MB; split it into several files.",
+def start_import(*, kind: str, agency: Unit, token: str, file_name: str, actor: User | None) -> Job:
+    """Queues the import of an uploaded file (refused at once when the file is gone)."""
+    import_kind = get_kind(kind)
+    upload_read(token)
+    return job_start(
+        actor=actor,
+        kind=KIND,
+        title_vi=f"Nhập Excel ({import_kind.title_vi}): {file_name}",
+        title_en=f"Excel import ({import_kind.title_en}): {file_name}",
+        agency=agency,
+        target=f"imports.upload:{token}",
+        params={"kind": kind, "token": token, "file_name": file_name[:255]},
     )
 
 
-def upload_path(token: str) -> Path:
-    if not _TOKEN.match(token or ""):
-        raise NotFound("Không tìm thấy tệp đã tải lên.", "The uploaded file was not found.")
-    path = upload_dir() / f"{token}.xlsx"
-    if not path.is_file():
-        raise NotFound(
-            "Tệp đã tải lên không còn nữa; hãy tải lên lại.",
-            "The uploaded file is gone; upload it again.",
-        )
-    return path
+def _discard(job: Job) -> None:
+    upload_discard(str(job.params.get("token", "")))
 
 
-def discard_upload(token: str) -> None:
-    if _TOKEN.match(token or ""):
-        (upload_dir() / f"{token}.xlsx").unlink(missing_ok=True)
-
-
-def sweep_uploads(*, disk_now: float, max_age: float = UPLOAD_MAX_AGE) -> None:
-    """Removes uploads left behind by previews that were never confirmed.
-
-    Ages are read on the disk's clock (`disk_now` is the mtime of a file just written),
-    never the application's: the two may differ (a shared volume, a pinned test clock).
-    """
-    cutoff = disk_now - max_age
-    for path in upload_dir().glob("*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:  # another worker removed it first
-            continue
-
-
-# --- progress ------------------------------------------------------------------------------
-
-
-def _progress_path(job_id: int) -> Path:
-    return upload_dir() / f"job-{job_id}.progress.json"
-
-
-def write_progress(job_id: int, phase: str, done: int, total: int) -> None:
-    path = _progress_path(job_id)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
-    os.replace(temporary, path)  # readers never see half a file
-
-
-def read_progress(job_id: int) -> dict[str, Any]:
+@job_kind(KIND, on_refused=_discard)
+def run_import(job: Job, progress: Progress) -> Outcome:
+    assert job.agency is not None
+    upload = upload_read(str(job.params.get("token", "")))
+    progress.set(0, 0, "check")
+    result = plan(
+        get_kind(str(job.params["kind"])),
+        io.BytesIO(bytes(upload.data)),
+        job.agency,
+        file_name=str(job.params.get("file_name", "")),
+        progress=lambda read: progress.set(read, 0, "check"),
+    )
+    if not result.ok:
+        raise _refused(result.errors)
+    total = len(result.writes)
+    progress.set(0, total, "write")
     try:
-        data: dict[str, Any] = json.loads(_progress_path(job_id).read_text())
-        return data
-    except (OSError, ValueError):
-        return {}
+        counts = apply(result, actor=job.created_by, progress=lambda done, _: progress.set(done))
+    except ImportRefused as error:
+        raise _refused(error.errors) from error
+    upload.delete()  # with the writes: a rolled-back import keeps its file for a retry
+    return Outcome(done=total, total=total, result={"counts": counts})
 
 
-def job_state(job: ImportJob) -> dict[str, Any]:
-    """What the progress endpoint reports: status, phase, done/total, percent."""
-    phase, done, total = "", job.done, job.total
-    if job.status == ImportJob.Status.RUNNING:
-        live = read_progress(job.pk)
-        phase = live.get("phase", "check")
-        done, total = int(live.get("done", 0)), int(live.get("total", 0))
-    elif job.status == ImportJob.Status.QUEUED:
-        phase = "queued"
-    percent = 100 if job.finished else (round(100 * done / total) if total else 0)
-    return {
-        "id": job.pk,
-        "status": job.status,
-        "finished": job.finished,
-        "phase": phase,
-        "done": done,
-        "total": total,
-        "percent": percent,
-        "counts": job.counts,
-        "error_count": len(job.errors),
-    }
+def _refused(errors: list[Any]) -> JobFailed:
+    return JobFailed(
+        f"Tệp có {len(errors)} lỗi; chưa ghi dữ liệu nào.",
+        f"The file has {len(errors)} errors; nothing was written.",
+        errors=[error.to_json() for error in errors],
+    )
 
 
-def progress_text(state: dict[str, Any], language: str = "vi") -> str:
+def progress_text(view: JobView, language: str = "vi") -> str:
     english = language.startswith("en")
-    done, total = state["done"], state["total"]
-    if state["phase"] == "queued":
-        return "Waiting to start…" if english else "Đang chờ bắt đầu…"
-    if state["phase"] == "check":
+    done, total = view.done, view.total
+    if view.state == "queued":
+        return "Waiting for a worker…" if english else "Đang chờ đến lượt xử lý…"
+    if view.state == "stopped":
+        return (
+            "The worker stopped half way; nothing was written."
+            if english
+            else "Tiến trình đã dừng giữa chừng; chưa ghi dữ liệu nào."
+        )
+    if view.phase == "check":
         return (
             f"Checking the file: {done:,} rows read"
             if english
             else f"Đang kiểm tra tệp: đã đọc {vn_number(done)} dòng"
         )
-    if state["phase"] == "write":
+    if view.phase == "write":
         return (
             f"Written {done:,}/{total:,} changes"
             if english
             else f"Đã ghi {vn_number(done)}/{vn_number(total)} thay đổi"
         )
     return ""
-
-
-# --- jobs ----------------------------------------------------------------------------------
-
-
-def start_job(
-    *, kind: str, agency: Unit, token: str, file_name: str, actor: User | None
-) -> ImportJob:
-    """Records the job and runs it: in a background thread, or here when
-    IMPORTS_RUN_INLINE is set (tests, and deployments that prefer a long request)."""
-    upload_path(token)  # refuse early when the file is gone
-    job = ImportJob.objects.create(
-        agency=agency, kind=kind, file_name=file_name[:255], created_by=actor
-    )
-    actor_id = actor.pk if actor is not None else None
-    if getattr(settings, "IMPORTS_RUN_INLINE", False):
-        run_job(job.pk, token, actor_id)
-        job.refresh_from_db()
-    else:
-        # The thread must see the committed job row, so it starts after the commit.
-        transaction.on_commit(lambda: _spawn(job.pk, token, actor_id))
-    return job
-
-
-def _spawn(job_id: int, token: str, actor_id: int | None) -> None:
-    context = contextvars.copy_context()  # keeps the request's origin for the audit trail
-    thread = threading.Thread(
-        target=context.run,
-        args=(_run_in_thread, job_id, token, actor_id),
-        name=f"thuocdo-import-{job_id}",
-        daemon=True,
-    )
-    _THREADS[job_id] = thread
-    thread.start()
-
-
-def _run_in_thread(job_id: int, token: str, actor_id: int | None) -> None:
-    try:
-        run_job(job_id, token, actor_id)
-    finally:
-        connections.close_all()
-        _THREADS.pop(job_id, None)
-
-
-def wait(job_id: int, timeout: float = 60) -> None:
-    """Blocks until a background job of this process has finished (tests, CLI)."""
-    thread = _THREADS.get(job_id)
-    if thread is not None:
-        thread.join(timeout)
-
-
-def run_job(job_id: int, token: str, actor_id: int | None) -> None:
-    """Plans the stored file again (the data may have changed since the preview) and
-    applies it; records the outcome on the job; removes the file."""
-    job = ImportJob.objects.select_related("agency").get(pk=job_id)
-    job.status = ImportJob.Status.RUNNING
-    job.started_at = clock.now()
-    job.save(update_fields=["status", "started_at"])
-    errors: list[RowError] = []
-    try:
-        actor = User.objects.get(pk=actor_id) if actor_id is not None else None
-        write_progress(job_id, "check", 0, 0)
-        with upload_path(token).open("rb") as handle:
-            result = run_plan(job, handle)
-        if not result.ok:
-            errors = result.errors
-        else:
-            job.total = len(result.writes)
-            job.save(update_fields=["total"])
-            job.counts = apply(
-                result,
-                actor=actor,
-                progress=lambda done, total: write_progress(job_id, "write", done, total),
-            )
-            job.done = job.total
-    except ImportRefused as error:
-        errors = error.errors
-    except NotFound as error:
-        errors = [file_error(error.message_vi, error.message_en)]
-    except Exception:
-        logger.exception("import job %s failed", job_id)
-        errors = [
-            file_error(
-                "Lỗi không mong đợi khi nhập; chưa ghi dữ liệu nào. Hãy báo quản trị hệ thống.",
-                "An unexpected error stopped the import; nothing was written. Tell the operator.",
-            )
-        ]
-    finally:
-        discard_upload(token)
-        _progress_path(job_id).unlink(missing_ok=True)
-    job.status = ImportJob.Status.FAILED if errors else ImportJob.Status.DONE
-    job.errors = [error.to_json() for error in errors]
-    job.finished_at = clock.now()
-    job.save(update_fields=["status", "errors", "counts", "done", "finished_at"])
-
-
-def run_plan(job: ImportJob, handle: IO[bytes]) -> Any:
-    return plan(
-        get_kind(job.kind),
-        handle,
-        job.agency,
-        file_name=job.file_name,
-        progress=lambda read: write_progress(job.pk, "check", read, 0),
-    )

@@ -6,6 +6,7 @@ kept under a random name that only the session knows.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django import forms
@@ -26,11 +27,20 @@ from thuocdo.core.models import User
 from thuocdo.imports import jobs
 from thuocdo.imports.errors import RowError
 from thuocdo.imports.framework import Plan, plan
-from thuocdo.imports.models import ImportJob
 from thuocdo.imports.registry import KINDS, get_kind
 from thuocdo.imports.workbook import write_workbook
+from thuocdo.jobs.models import Job
+from thuocdo.jobs.selectors import job_view
+from thuocdo.jobs.services import may_retry, upload_discard, upload_read, upload_save
 from thuocdo.org.models import Unit
 
+_STATE_LABELS = {
+    "queued": gettext_lazy("Đang chờ"),
+    "running": gettext_lazy("Đang nhập"),
+    "stopped": gettext_lazy("Đã dừng giữa chừng"),
+    "done": gettext_lazy("Hoàn tất"),
+    "failed": gettext_lazy("Không thành công"),
+}
 SESSION_KEY = "imports_upload"
 SHOWN_ROWS = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,7 +112,10 @@ def index(request: HttpRequest) -> HttpResponse:
         agency = access_import_agency(request.user, form.cleaned_data["agency"].pk)
         upload = form.cleaned_data["file"]
         try:
-            token = jobs.save_upload(upload.chunks(), upload.size)
+            user = request.user if isinstance(request.user, User) else None
+            token = upload_save(
+                actor=user, name=upload.name or "", chunks=upload.chunks(), size=upload.size
+            )
         except ThuocDoError as error:
             form.add_error("file", error.message(request.LANGUAGE_CODE))
         else:
@@ -114,7 +127,9 @@ def index(request: HttpRequest) -> HttpResponse:
                 "name": upload.name[:255],
             }
             return redirect("imports:preview")
-    recent = ImportJob.objects.filter(agency__in=agencies).select_related("created_by")[:10]
+    recent = Job.objects.filter(agency__in=agencies, kind=jobs.KIND).select_related("created_by")[
+        :10
+    ]
     return render(
         request,
         "imports/index.html",
@@ -154,7 +169,7 @@ def _pending(request: HttpRequest) -> dict[str, Any] | None:
 def _forget_upload(request: HttpRequest) -> None:
     pending = request.session.pop(SESSION_KEY, None)
     if isinstance(pending, dict):
-        jobs.discard_upload(str(pending.get("token", "")))
+        upload_discard(str(pending.get("token", "")))
 
 
 @login_required
@@ -167,13 +182,12 @@ def preview(request: HttpRequest) -> HttpResponse:
     agency = access_import_agency(request.user, pending["agency"])
     kind = get_kind(pending["kind"])
     try:
-        path = jobs.upload_path(str(pending["token"]))
+        upload = upload_read(str(pending["token"]))
     except NotFound as error:
         request.session.pop(SESSION_KEY, None)
         messages.error(request, error.message(request.LANGUAGE_CODE))
         return redirect("imports:index")
-    with path.open("rb") as handle:
-        result = plan(kind, handle, agency, file_name=pending["name"])
+    result = plan(kind, io.BytesIO(bytes(upload.data)), agency, file_name=pending["name"])
     return render(request, "imports/preview.html", _preview_context(result, request))
 
 
@@ -214,7 +228,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     agency = access_import_agency(request.user, pending["agency"])
     get_kind(pending["kind"])
     user = request.user if isinstance(request.user, User) else None
-    job = jobs.start_job(
+    job = jobs.start_import(
         kind=pending["kind"],
         agency=agency,
         token=str(pending["token"]),
@@ -233,8 +247,10 @@ def cancel(request: HttpRequest) -> HttpResponse:
     return redirect("imports:index")
 
 
-def _access_job(request: HttpRequest, job_id: int) -> ImportJob:
-    job = ImportJob.objects.select_related("agency", "created_by").filter(pk=job_id).first()
+def _access_job(request: HttpRequest, job_id: int) -> Job:
+    job = (
+        Job.objects.select_related("agency", "created_by").filter(pk=job_id, kind=jobs.KIND).first()
+    )
     if job is None:
         raise NotFound("Không tìm thấy lượt nhập.", "Import not found.")
     if not scope_for(request.user).configures_agency(job.agency_id):
@@ -246,18 +262,26 @@ def _access_job(request: HttpRequest, job_id: int) -> ImportJob:
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _access_job(request, job_id)
-    state = jobs.job_state(job)
-    errors = [RowError.from_json(item) for item in job.errors]
+    view = job_view(job)
+    errors = [RowError.from_json(item) for item in job.errors if "rule_vi" in item]
+    general = [item for item in job.errors if "rule_vi" not in item]
+    english = (request.LANGUAGE_CODE or "vi").startswith("en")
     return render(
         request,
         "imports/job.html",
         {
             "job": job,
-            "kind": get_kind(job.kind),
-            "state": state,
-            "progress_text": jobs.progress_text(state, get_language() or "vi"),
+            "view": view,
+            "file_name": job.params.get("file_name", ""),
+            "kind": get_kind(str(job.params.get("kind", ""))),
+            "counts": job.result.get("counts", {}),
+            "progress_text": jobs.progress_text(view, get_language() or "vi"),
             "errors": _error_rows(errors[:SHOWN_ROWS], request),
+            "general_errors": [
+                item.get("message_en" if english else "message_vi", "") for item in general
+            ],
             "hidden_errors": max(0, len(errors) - SHOWN_ROWS),
+            "may_retry": may_retry(request.user if isinstance(request.user, User) else None, job),
         },
     )
 
@@ -267,7 +291,11 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 @never_cache
 def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
     job = _access_job(request, job_id)
-    state = jobs.job_state(job)
-    state["text"] = jobs.progress_text(state, get_language() or "vi")
-    state["status_label"] = job.get_status_display()
+    view = job_view(job)
+    state = view.as_json()
+    state["status"] = view.state
+    state["counts"] = job.result.get("counts", {})
+    state["error_count"] = len(job.errors)
+    state["text"] = jobs.progress_text(view, get_language() or "vi")
+    state["status_label"] = str(_STATE_LABELS.get(view.state, view.state))
     return JsonResponse(state)

@@ -218,6 +218,7 @@ def _write_data_sheet(
     labels = {
         key: {choice.value: choice.label for choice in items} for key, items in choices.items()
     }
+    number = sheet.max_row  # counted here: openpyxl's max_row walks every cell (quadratic)
     for row in rows:
         cells: list[Any] = []
         for column in columns:
@@ -232,9 +233,10 @@ def _write_data_sheet(
                 value = "; ".join(str(v) for v in value)
             cells.append("" if value is None else value)
         sheet.append(cells)
+        number += 1
         for position, value in enumerate(cells, start=1):
             if isinstance(value, dt.date):
-                sheet.cell(row=sheet.max_row, column=position).number_format = DATE_FORMAT
+                sheet.cell(row=number, column=position).number_format = DATE_FORMAT
 
 
 def _write_instructions(sheet: Any, kind: ImportKind, agency: Unit) -> None:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from thuocdo.evaluations.compute import engine_role
+from thuocdo.evaluations.compute import engine_role, explained
 from thuocdo.evaluations.models import (
     RATING_CHOICES,
     Complaint,
@@ -483,7 +483,7 @@ def individual_form(ev: Evaluation) -> IndividualForm:
     role = engine_role(ev)
     decided = ev.state == Evaluation.State.DECIDED
     data: Mapping[str, Any] = (ev.result if decided else ev.proposed) or {}
-    breakdown = data.get("breakdown")
+    breakdown = explained(data, fw)
     reviewed = ev.state in (Evaluation.State.REVIEWED, Evaluation.State.DECIDED)
     scores = {s.key: s for s in CriterionScore.objects.filter(evaluation=ev)}
 
@@ -665,7 +665,7 @@ def unit_summary(period: Period, unit: Unit, evaluations: Iterable[Evaluation]) 
     for number, ev in enumerate(ordered, start=1):
         decided = ev.state == Evaluation.State.DECIDED
         data: Mapping[str, Any] = (ev.result if decided else ev.proposed) or {}
-        breakdown = data.get("breakdown")
+        breakdown = explained(data, engine_framework(ev.framework))
         rating = (ev.rating if decided else data.get("rating")) or ""
         if rating in counts:
             counts[rating] += 1

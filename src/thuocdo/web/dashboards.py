@@ -106,7 +106,7 @@ def live_summary(
 def decided(evaluations: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
     return (
         evaluations.filter(state=Evaluation.State.DECIDED)
-        .select_related("period")
+        .select_related("period", "framework")
         .order_by("period__start", "period__kind", "person_id")
     )
 
@@ -355,7 +355,7 @@ def latest_unit_kpis(unit_evaluations: QuerySet[UnitEvaluation], unit: Unit) -> 
 def latest_decided_period(evaluations: QuerySet[Evaluation]) -> Period | None:
     row = (
         evaluations.filter(state=Evaluation.State.DECIDED)
-        .select_related("period")
+        .select_related("period", "framework")
         .order_by("-period__end", "-period__id")
         .first()
     )

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from thuocdo.web import views, views_catalogue, views_dashboards, views_evaluations, views_work
+from thuocdo.web import (
+    views,
+    views_catalogue,
+    views_dashboards,
+    views_evaluations,
+    views_jobs,
+    views_work,
+)
 
 app_name = "web"
 
@@ -16,6 +23,10 @@ urlpatterns = [
     path("people/<int:person_id>/", views.person_detail, name="person_detail"),
     path("people/<int:person_id>/move/", views.person_move_view, name="person_move"),
     path("audit/", views.audit_log, name="audit_log"),
+    # jobs (issue 11)
+    path("jobs/<int:job_id>/", views_jobs.job_detail, name="job"),
+    path("jobs/<int:job_id>/status/", views_jobs.job_status, name="job_status"),
+    path("jobs/<int:job_id>/retry/", views_jobs.job_retry_view, name="job_retry"),
     # work (issue 4)
     path("work/", views_work.my_work, name="work_mine"),
     path("work/why/", views_work.my_kpi, name="work_why"),
@@ -52,6 +63,11 @@ urlpatterns = [
     ),
     path("evaluations/periods/new/", views_evaluations.period_create, name="ev_period_create"),
     path("evaluations/periods/<int:period_id>/", views_evaluations.period_detail, name="ev_period"),
+    path(
+        "evaluations/periods/<int:period_id>/run/<slug:kind>/",
+        views_evaluations.period_job,
+        name="ev_period_job",
+    ),
     path(
         "evaluations/periods/<int:period_id>/step/",
         views_evaluations.period_step,

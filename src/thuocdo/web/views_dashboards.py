@@ -40,7 +40,9 @@ from thuocdo.access import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied
 from thuocdo.core.models import User
+from thuocdo.evaluations.compute import explained
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
+from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.selectors import ROLE_ORDER, current
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
@@ -336,8 +338,8 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
             "rating": ev.rating,
             "rating_label": RATING_LABELS.get(ev.rating, ""),
             "href": _evaluation_url(ev.pk) or f"#evaluation-{ev.pk}",
-            "tree": _node(ev.result["breakdown"], lang)
-            if isinstance(ev.result, dict) and ev.result.get("breakdown")
+            "tree": _node(tree, lang)
+            if (tree := explained(ev.result, engine_framework(ev.framework))) is not None
             else None,
         }
         for ev in evaluations

@@ -22,6 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -42,11 +43,11 @@ from thuocdo.access.evaluations import (
     visible_unit_evaluations,
 )
 from thuocdo.core import clock
-from thuocdo.core.errors import AccessDenied
+from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
 from thuocdo.evaluations import services
 from thuocdo.evaluations import transitions as tr
-from thuocdo.evaluations.compute import general_nodes
+from thuocdo.evaluations.compute import explained, general_nodes
 from thuocdo.evaluations.models import (
     RATING_CHOICES,
     Complaint,
@@ -59,6 +60,7 @@ from thuocdo.evaluations.models import (
 )
 from thuocdo.evaluations.selectors import decision_sheet, period_progress, period_range
 from thuocdo.frameworks.selectors import engine_framework
+from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Person, Unit
 from thuocdo.scoring import InputError
 from thuocdo.web.actions import attempt, language
@@ -84,6 +86,7 @@ from thuocdo.web.forms_evaluations import (
     SelfAssessForm,
     StepForm,
 )
+from thuocdo.web.views_jobs import job_url
 from thuocdo.web.views_work import _num, _tree
 from thuocdo.work.selectors import live_kpi
 
@@ -310,6 +313,9 @@ def _period_page(
     )
     context = {
         "period": period,
+        "active_job": active_job(services.period_target(period)),
+        "may_compile": office and period.state in tr.DECISION_STATES,
+        "may_decide_all": authority and period.state in tr.DECISION_STATES,
         "office": office,
         "authority": authority,
         "steps": steps,
@@ -344,6 +350,22 @@ def period_step(request: HttpRequest, period_id: int) -> HttpResponse:
     if not form.is_valid():
         return _period_page(request, period, status=400, failed=form, slot="step")
     data = form.cleaned_data
+    back = reverse("web:ev_period", args=[period.pk])
+    if data["action"] in services.HEAVY_STEPS:  # touches every evaluation: a job
+        job, status = _run(
+            request,
+            form,
+            lambda: services.period_step_queue(
+                actor=user,
+                period=period,
+                action=data["action"],
+                expected_version=data["version"],
+                back=back,
+            ),
+        )
+        if job is None:
+            return _period_page(request, period, status=status, failed=form, slot="step")
+        return redirect(job_url(job))
     moved, status = _run(
         request,
         form,
@@ -369,24 +391,46 @@ def period_reopen(request: HttpRequest, period_id: int) -> HttpResponse:
     if not form.is_valid():
         return _period_page(request, period, status=400, failed=form, slot="reopen")
     data = form.cleaned_data
-    moved, status = _run(
+    job, status = _run(
         request,
         form,
-        lambda: services.period_reopen(
+        lambda: services.period_job_queue(
             actor=user,
             period=period,
+            kind="evaluations.reopen",
+            back=reverse("web:ev_period", args=[period.pk]),
             to_state=data["to_state"],
             reason=data["reason"],
-            expected_version=data["version"],
+            version=data["version"],
         ),
     )
-    if moved is None:
+    if job is None:
         return _period_page(request, period, status=status, failed=form, slot="reopen")
-    messages.success(
+    return redirect(job_url(job))
+
+
+@login_required
+@require_POST
+def period_job(request: HttpRequest, period_id: int, kind: str) -> HttpResponse:
+    """Compile again (the office) or decide every group at once (the authority): a job."""
+    user, _scope = _viewer(request)
+    period = access_period(user, period_id)
+    if kind not in ("compile", "decide_all"):
+        raise NotFound("Không có thao tác này.", "No such action.")
+    form = forms.Form(request.POST)
+    job, status = _run(
         request,
-        _("Đã mở lại kỳ %(p)s về bước “%(s)s”.") % {"p": moved, "s": moved.get_state_display()},
+        form,
+        lambda: services.period_job_queue(
+            actor=user,
+            period=period,
+            kind=f"evaluations.{kind}",
+            back=reverse("web:ev_period", args=[period.pk]),
+        ),
     )
-    return redirect("web:ev_period", period_id=period.pk)
+    if job is None:
+        return _period_page(request, period, status=status, failed=form, slot="step")
+    return redirect(job_url(job))
 
 
 @login_required
@@ -495,11 +539,11 @@ def minutes(request: HttpRequest, period_id: int, unit_id: int) -> HttpResponse:
 # --- one evaluation ----------------------------------------------------------------------------
 
 
-def _breakdown(data: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
-    """The engine's breakdown tree of a proposed or decided result, in the page's words."""
-    if not data or not data.get("breakdown"):
-        return None
-    return _tree(data["breakdown"], lang)
+def _breakdown(ev: Evaluation, data: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
+    """The engine's breakdown tree of a proposed or decided result (rebuilt from its kept
+    inputs and framework version), in the page's words."""
+    tree = explained(data, engine_framework(ev.framework))
+    return _tree(tree, lang) if tree is not None else None
 
 
 def _find(node: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
@@ -522,7 +566,7 @@ def _task_panel(ev: Evaluation, lang: str) -> dict[str, Any]:
     decided = ev.state == E.DECIDED
     data = ev.result if decided else ev.proposed
     panel: dict[str, Any] = {"source": "decided" if decided else "proposed" if data else ""}
-    tree = _breakdown(data, lang)
+    tree = _breakdown(ev, data, lang)
     if tree is None and ev.period.kind != Period.Kind.YEAR:
         try:
             preview = live_kpi(

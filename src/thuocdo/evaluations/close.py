@@ -1,0 +1,672 @@
+"""A period closed as a whole: every evaluation compiled, decided or published in a few
+queries per chunk of people, never per person (docs/evaluations.md, "The close").
+
+- Read once per period: the evaluations (small columns), the agency's units, the
+  frameworks, the units' decided ratings, the work counts per unit (for đ).
+- Read per chunk of 2,000 evaluations: task facts (one grouped query), general-criteria
+  scores, overrides.
+- Scored in Python with the engine's exact fast path; officials first, then leaders from
+  the deepest unit up, since d reads the points of the officials in their charge.
+- Written per chunk with one statement per batch (`core.bulk.update_rows`) and one bulk
+  insert of audit entries, all in the caller's transaction (a job's).
+
+The person-by-person path (`services._compile`, `services.group_decide`) reads the same
+inputs one evaluation at a time; both call `compute.score_inputs` and write the same rows
+and audit entries (tests/evaluations/test_close.py holds them together).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Count, F, Q
+
+from thuocdo.audit.services import build_entry, record_many
+from thuocdo.core import clock
+from thuocdo.core.bulk import update_rows
+from thuocdo.core.models import User
+from thuocdo.core.text import fold
+from thuocdo.evaluations.compute import (
+    ROLE_RANK,
+    EvaluationInputs,
+    leader_from,
+    manual_from_rows,
+    overrides_json,
+    score_inputs,
+)
+from thuocdo.evaluations.models import (
+    CriterionScore,
+    Evaluation,
+    Override,
+    Period,
+    QuotaGroup,
+    UnitEvaluation,
+)
+from thuocdo.evaluations.selectors import WorkRates, facts_to_json, period_range
+from thuocdo.frameworks.models import FrameworkVersion
+from thuocdo.frameworks.selectors import engine_framework
+from thuocdo.org.models import Assignment, Unit
+from thuocdo.scoring import Framework, KindFacts
+from thuocdo.work.models import Task
+from thuocdo.work.selectors import counted_in, task_facts
+
+CHUNK = 2000
+E = Evaluation.State
+LEADING = frozenset(str(role) for role in Assignment.LEADING_ROLES)
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Row:
+    """One evaluation as a close reads it: small columns only (JSON per chunk)."""
+
+    pk: int
+    person_id: int
+    person_name: str
+    unit_id: int
+    role: str
+    assigned_fields: list[Any]
+    framework_id: int
+    state: str
+    leader: dict[str, Any]
+    points: Decimal | None
+    rating: str
+    version: int
+    # set while closing
+    data: dict[str, Any] | None = None
+    facts: dict[str, KindFacts] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    pk: int
+    path: str
+    depth: int
+    code: str
+    name: str
+    parent_id: int | None
+
+
+class Book:
+    """What a close reads once per period."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        self.span = period_range(period)
+        self.rows = _rows(period)
+        self.by_pk = {row.pk: row for row in self.rows}
+        self.units = _units(period.agency)
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for unit in self.units.values():
+            if unit.parent_id is not None:
+                self.children[unit.parent_id].append(unit.pk)
+        self.by_path = {unit.path: unit.pk for unit in self.units.values()}
+        self.frameworks = _frameworks({row.framework_id for row in self.rows})
+        self.unit_ratings = dict(
+            UnitEvaluation.objects.filter(
+                period=period, state=UnitEvaluation.State.DECIDED
+            ).values_list("unit_id", "rating")
+        )
+        self._rates: dict[int, tuple[int, ...]] | None = None
+        self.rows_by_unit: dict[int, list[Row]] = defaultdict(list)
+        for row in self.rows:
+            self.rows_by_unit[row.unit_id].append(row)
+
+    def subtree(self, unit_id: int) -> Iterator[int]:
+        stack = [unit_id]
+        while stack:
+            pk = stack.pop()
+            yield pk
+            stack.extend(self.children.get(pk, ()))
+
+    def framework(self, row: Row) -> Framework:
+        return self.frameworks[row.framework_id]
+
+    # -- a leader's charge (the same rules as selectors.charge_paths / staff_in_charge) ----
+
+    def as_deputy(self, row: Row) -> bool:
+        return row.role == Assignment.Role.DEPUTY or (
+            row.role == Assignment.Role.ACTING_HEAD
+            and self.period.acting_head_rule == Period.ActingHeadRule.AS_DEPUTY
+        )
+
+    def charge(self, row: Row) -> tuple[list[str], str]:
+        unit = self.units[row.unit_id]
+        if not self.as_deputy(row):
+            return [unit.path], "whole_unit"
+        wanted = {fold(str(f)).strip() for f in row.assigned_fields or [] if str(f).strip()}
+        matched = sorted(
+            self.units[pk].path
+            for pk in self.subtree(unit.pk)
+            if pk != unit.pk
+            and (
+                fold(self.units[pk].code).strip() in wanted
+                or fold(self.units[pk].name).strip() in wanted
+            )
+        )
+        if matched:
+            return matched, "assigned_fields"
+        return [unit.path], "whole_unit_fallback"
+
+    def charge_units(self, paths: Iterable[str]) -> set[int]:
+        found: set[int] = set()
+        for path in paths:
+            found.update(self.subtree(self.by_path[path]))
+        return found
+
+    def staff(self, row: Row, paths: list[str]) -> list[tuple[int, int, Decimal | None]]:
+        fallback = self.as_deputy(row) and paths == [self.units[row.unit_id].path]
+        found = []
+        for unit_id in self.charge_units(paths):
+            for other in self.rows_by_unit.get(unit_id, ()):
+                if other.pk == row.pk:
+                    continue
+                if fallback and other.unit_id == row.unit_id and other.role in LEADING:
+                    continue
+                found.append((other.pk, other.person_id, other.points))
+        return sorted(found)
+
+    def rates(self, paths: list[str]) -> WorkRates:
+        if self._rates is None:
+            self._rates = _unit_rates(self.period, self.span)
+        sums = [0] * 6
+        for unit_id in self.charge_units(paths):
+            for i, value in enumerate(self._rates.get(unit_id, ())):
+                sums[i] += value
+        return WorkRates(*sums)
+
+
+def _rows(period: Period) -> list[Row]:
+    return [
+        Row(*values)
+        for values in Evaluation.objects.filter(period=period)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "person_id",
+            "person__full_name",
+            "unit_id",
+            "role",
+            "assigned_fields",
+            "framework_id",
+            "state",
+            "leader",
+            "points",
+            "rating",
+            "version",
+        )
+        .iterator(chunk_size=CHUNK)
+    ]
+
+
+def _units(agency: Unit) -> dict[int, UnitNode]:
+    return {
+        values[0]: UnitNode(*values)
+        for values in Unit.objects.filter(path__startswith=agency.path).values_list(
+            "pk", "path", "depth", "code", "name", "parent_id"
+        )
+    }
+
+
+def _frameworks(ids: set[int]) -> dict[int, Framework]:
+    return {
+        version.pk: engine_framework(version)
+        for version in FrameworkVersion.objects.filter(pk__in=ids)
+    }
+
+
+def _unit_rates(period: Period, span: Any) -> dict[int, tuple[int, ...]]:
+    """Work counts per unit, in one grouped query; a charge sums the units under it."""
+    accepted = Q(state=Task.State.ACCEPTED)
+    late = Q(delays__gt=F("exempt_delays"))
+    failed = Q(failures__gt=F("exempt_failures"))
+    planned = Q(kind=Task.Kind.PLANNED, extra="")
+    rows = (
+        Task.objects.filter(counted_in(span), unit__path__startswith=period.agency.path)
+        .values("unit_id")
+        .annotate(
+            planned_due=Count("id", filter=planned),
+            planned_accepted=Count("id", filter=planned & accepted),
+            planned_short=Count("id", filter=planned & (~accepted | late | failed)),
+            counted=Count("id"),
+            on_time=Count("id", filter=accepted & ~late),
+            returned=Count("id", filter=failed),
+        )
+        .order_by()
+    )
+    return {
+        row["unit_id"]: (
+            row["planned_due"],
+            row["planned_accepted"],
+            row["planned_short"],
+            row["counted"],
+            row["on_time"],
+            row["returned"],
+        )
+        for row in rows
+    }
+
+
+def _chunks(rows: Sequence[Row], size: int = CHUNK) -> Iterator[Sequence[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+@dataclass
+class _Gathered:
+    facts: dict[int, dict[str, KindFacts]]
+    manual: dict[int, list[tuple[str, Decimal | None, Decimal | None, str]]]
+    overrides: dict[int, list[tuple[str, str, str]]]
+
+
+def _gather(book: Book, chunk: Sequence[Row]) -> _Gathered:
+    """Task facts, general-criteria scores and overrides of a chunk: three queries per
+    framework in use (one, nearly always)."""
+    facts: dict[int, dict[str, KindFacts]] = {}
+    by_framework: dict[int, list[int]] = defaultdict(list)
+    for row in chunk:
+        by_framework[row.framework_id].append(row.person_id)
+    for framework_id, people in by_framework.items():
+        facts.update(task_facts(people, book.span, book.frameworks[framework_id]))
+    ids = [row.pk for row in chunk]
+    manual: dict[int, list[Any]] = defaultdict(list)
+    for ev_id, *score in (
+        CriterionScore.objects.filter(evaluation_id__in=ids)
+        .order_by("evaluation_id", "id")
+        .values_list("evaluation_id", "key", "self_score", "reviewer_score", "reason")
+    ):
+        manual[ev_id].append(tuple(score))
+    overrides: dict[int, list[Any]] = defaultdict(list)
+    for ev_id, *override in (
+        Override.objects.filter(evaluation_id__in=ids)
+        .order_by("evaluation_id", "id")
+        .values_list("evaluation_id", "kind", "value", "document_ref")
+    ):
+        overrides[ev_id].append(tuple(override))
+    return _Gathered(facts, manual, overrides)
+
+
+def engine_role_of(book: Book, row: Row) -> str:
+    if (
+        row.role == Assignment.Role.ACTING_HEAD
+        and book.period.acting_head_rule == Period.ActingHeadRule.AS_DEPUTY
+    ):
+        return str(Assignment.Role.DEPUTY)
+    return row.role
+
+
+def _inputs(book: Book, row: Row, gathered: _Gathered) -> EvaluationInputs:
+    fw = book.framework(row)
+    role = engine_role_of(book, row)
+    leader = None
+    record: dict[str, Any] = {}
+    if role in fw.settings.leader_roles:
+        paths, how = book.charge(row)
+        leader, record = leader_from(
+            dict(row.leader or {}),
+            paths=paths,
+            how=how,
+            staff=book.staff(row, paths),
+            rates=book.rates(paths),
+        )
+    row.facts = gathered.facts.get(row.person_id, {})
+    return EvaluationInputs(
+        role=role,
+        facts=row.facts,
+        manual=manual_from_rows(gathered.manual.get(row.pk, ())),
+        leader=leader,
+        leader_record=record,
+        overrides=overrides_json(gathered.overrides.get(row.pk, ())),
+        unit_rating=book.unit_ratings.get(row.unit_id),
+    )
+
+
+def _order(book: Book, rows: Iterable[Row]) -> list[Row]:
+    """Officials first (nothing else feeds their score), then leaders from the deepest
+    unit up and deputies before heads: d reads the points of the officials in charge."""
+    staff = [row for row in rows if row.role not in LEADING]
+    leaders = sorted(
+        (row for row in rows if row.role in LEADING),
+        key=lambda r: (-book.units[r.unit_id].depth, ROLE_RANK.get(r.role, 0), r.pk),
+    )
+    return staff + leaders
+
+
+def score_rows(
+    book: Book,
+    rows: Sequence[Row],
+    *,
+    reuse: dict[int, dict[str, Any]] | None = None,
+    progress: Progress | None = None,
+    done_before: int = 0,
+    total: int = 0,
+) -> None:
+    """Sets `row.data`, `row.points` and `row.rating` for every row, in dependency order.
+    `reuse` holds kept proposals: one whose inputs digest still holds is not scored again."""
+    ordered = _order(book, rows)
+    staff_count = sum(1 for row in ordered if row.role not in LEADING)
+    done = done_before
+    for part in (ordered[:staff_count], ordered[staff_count:]):
+        for chunk in _chunks(part):
+            gathered = _gather(book, chunk)
+            for row in chunk:
+                fw = book.framework(row)
+                inputs = _inputs(book, row, gathered)
+                kept = (reuse or {}).get(row.pk)
+                if kept is not None and kept.get("inputs_hash") == inputs.digest(fw):
+                    data = kept
+                else:
+                    _result, data = score_inputs(fw, row.person_id, inputs)
+                row.data = data
+                row.points = Decimal(data["points"]) if data.get("points") else None
+                row.rating = data.get("rating") or ""
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total or len(rows))
+
+
+# --- compile -----------------------------------------------------------------------------------
+
+
+def compile_period(
+    *,
+    actor: User,
+    period: Period,
+    now: dt.datetime,
+    progress: Progress | None = None,
+) -> int:
+    """Every undecided evaluation's proposal recomputed; the unit quota groups refreshed.
+    One audit entry per evaluation (points and rating before and after)."""
+    book = Book(period)
+    written = clock.now()  # `updated_at`: when the row was written, whatever `now` says
+    before = {row.pk: (row.points, row.rating) for row in book.rows}
+    undecided = [row for row in book.rows if row.state != E.DECIDED]
+    score_rows(book, undecided, progress=progress)
+    updates = [
+        (row.pk, row.data, row.points, row.rating, row.version + 1, written) for row in undecided
+    ]
+    update_rows(Evaluation, ["proposed", "points", "rating", "version", "updated_at"], updates)
+    entries = [
+        build_entry(
+            actor=actor,
+            action="evaluations.evaluation.compile",
+            object_type="evaluations.evaluation",
+            object_id=str(row.pk),
+            object_repr=f"{row.person_name} — {period}",
+            agency_id=period.agency_id,
+            before=_points(*before[row.pk]),
+            after=_points(row.points, row.rating),
+        )
+        for row in undecided
+    ]
+    record_many(entries)
+    refresh_unit_groups(period, book.rows, {pk: book.units[pk] for pk in book.units})
+    return len(undecided)
+
+
+def _points(points: Decimal | None, rating: str) -> dict[str, Any]:
+    return {"points": str(points) if points is not None else None, "rating": rating or ""}
+
+
+def refresh_unit_groups(period: Period, rows: Iterable[Row], units: dict[int, UnitNode]) -> None:
+    """One quota group per unit with evaluations; an undecided group's members are the
+    unit's evaluations (decided groups keep theirs)."""
+    by_unit: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        by_unit[row.unit_id].append(row.pk)
+    codes = {f"unit:{units[pk].code}": pk for pk in by_unit}
+    existing = {
+        group.code: group for group in QuotaGroup.objects.filter(period=period, code__in=codes)
+    }
+    missing = [
+        QuotaGroup(
+            period=period,
+            code=code,
+            kind=QuotaGroup.Kind.UNIT,
+            name=units[pk].name,
+            unit_id=pk,
+        )
+        for code, pk in codes.items()
+        if code not in existing
+    ]
+    if missing:
+        QuotaGroup.objects.bulk_create(missing)
+        existing.update(
+            {g.code: g for g in QuotaGroup.objects.filter(period=period, code__in=codes)}
+        )
+    open_groups = {code: g for code, g in existing.items() if g.decided_at is None}
+    through = QuotaGroup.members.through
+    through.objects.filter(quotagroup_id__in=[g.pk for g in open_groups.values()]).delete()
+    through.objects.bulk_create(
+        [
+            through(quotagroup_id=group.pk, evaluation_id=ev_id)
+            for code, group in open_groups.items()
+            for ev_id in by_unit[codes[code]]
+        ],
+        batch_size=CHUNK,
+    )
+
+
+# --- decide --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Skipped:
+    group: str
+    name: str
+    reason_vi: str
+    reason_en: str
+
+
+@dataclass
+class Decided:
+    groups: list[str] = field(default_factory=list)
+    evaluations: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def decide_period(
+    *,
+    actor: User,
+    period: Period,
+    now: dt.datetime,
+    progress: Progress | None = None,
+) -> Decided:
+    """Decides every undecided quota group whose outcome needs no human choice: the
+    engine's demotions are taken as proposed. A group with a tie at the quota line, or
+    with a head whose unit is not decided yet, is left for the authority and reported.
+    Each member is scored once more only when its inputs changed since the compile."""
+    from thuocdo.scoring import QuotaMember, resolve_quota
+
+    book = Book(period)
+    written = clock.now()
+    groups = list(
+        QuotaGroup.objects.filter(period=period, decided_at__isnull=True).order_by("code")
+    )
+    through = QuotaGroup.members.through
+    members: dict[int, list[int]] = defaultdict(list)
+    for group_id, ev_id in through.objects.filter(
+        quotagroup_id__in=[g.pk for g in groups]
+    ).values_list("quotagroup_id", "evaluation_id"):
+        members[group_id].append(ev_id)
+    outcome = Decided()
+    ready: list[QuotaGroup] = []
+    for group in groups:
+        reason = _blocked(book, group, members[group.pk])
+        if reason is not None:
+            outcome.skipped.append(reason)
+        elif members[group.pk]:
+            ready.append(group)
+    to_score = [
+        book.by_pk[pk]
+        for group in ready
+        for pk in members[group.pk]
+        if book.by_pk[pk].state != E.DECIDED
+    ]
+    kept: dict[int, dict[str, Any]] = {
+        pk: proposed
+        for pk, proposed in Evaluation.objects.filter(
+            pk__in=[row.pk for row in to_score]
+        ).values_list("pk", "proposed")
+        if proposed
+    }
+    score_rows(book, to_score, reuse=kept, progress=progress)
+    updates: list[tuple[Any, ...]] = []
+    entries = []
+    group_updates: list[tuple[Any, ...]] = []
+    for group in ready:
+        rows = [book.by_pk[pk] for pk in members[group.pk]]
+        ordered = sorted(
+            rows,
+            key=lambda r: (-book.units[r.unit_id].depth, ROLE_RANK.get(r.role, 0), r.pk),
+        )
+        fw = book.framework(ordered[0])
+        ratio = Fraction(group.exception_ratio) if group.exception_ratio is not None else None
+        quota = resolve_quota(
+            fw,
+            [
+                QuotaMember(str(row.pk), row.points, row.rating)
+                for row in ordered
+                if row.rating and row.points is not None
+            ],
+            group=group.code,
+            exception_ratio=ratio,
+        )
+        rule = fw.quota
+        chosen = {int(d.person_id) for d in quota.demotions}
+        limited = sum(1 for r in rows if r.rating == rule.limited_rating and r.pk not in chosen)
+        base = sum(1 for r in rows if r.rating == rule.base_rating) + (
+            len(chosen) if rule.demote_to == rule.base_rating else 0
+        )
+        if limited > quota.ratio * base:
+            tie = quota.ties[0] if quota.ties else None
+            outcome.skipped.append(
+                Skipped(
+                    group.code,
+                    group.name,
+                    f"{len(tie.candidates)} người bằng {tie.points} điểm ở ngưỡng hạ: cấp có "
+                    f"thẩm quyền chọn {tie.choose} người để hạ."
+                    if tie
+                    else "Không giữ được tỷ lệ với các đề xuất hạ loại.",
+                    f"{len(tie.candidates)} tied at {tie.points} points at the line: the "
+                    f"authority chooses {tie.choose} to demote."
+                    if tie
+                    else "The proposed demotions do not keep the quota.",
+                )
+            )
+            continue
+        for row in rows:
+            if row.state == E.DECIDED:
+                continue
+            proposed = row.data or {}
+            data = dict(proposed)
+            if row.pk in chosen:
+                data["rating_changes"] = [
+                    *data.get("rating_changes", []),
+                    {
+                        "rule": f"quota:{group.code}",
+                        "from": row.rating,
+                        "to": rule.demote_to,
+                        "reason_vi": f"Quyết định hạ để bảo đảm tỷ lệ tại nhóm “{group.name}”.",
+                        "reason_en": f"Demoted to keep the quota in group {group.name}.",
+                    },
+                ]
+                row.rating = rule.demote_to
+                data["rating"] = row.rating
+            row.state = E.DECIDED
+            updates.append(
+                (
+                    row.pk,
+                    proposed,
+                    data,
+                    row.points,
+                    row.rating,
+                    E.DECIDED,
+                    actor.pk,
+                    now,
+                    facts_to_json(row.facts),
+                    row.version + 1,
+                    written,
+                )
+            )
+            entries.append(
+                build_entry(
+                    actor=actor,
+                    action="evaluations.evaluation.decide",
+                    object_type="evaluations.evaluation",
+                    object_id=str(row.pk),
+                    object_repr=f"{row.person_name} — {period}",
+                    agency_id=period.agency_id,
+                    after={
+                        "points": str(row.points),
+                        "rating": row.rating,
+                        "group": group.code,
+                        "demoted": row.pk in chosen,
+                    },
+                )
+            )
+        decision = {
+            **quota.as_dict(),
+            "chosen_demotions": sorted(chosen),
+            "final": {rule.limited_rating: limited, rule.base_rating: base},
+        }
+        group.decision, group.decided_by, group.decided_at = decision, actor, now
+        group_updates.append((group.pk, decision, actor.pk, now))
+        entries.append(
+            build_entry(
+                actor=actor,
+                action="evaluations.quota_group.decide",
+                target=group,
+                agency_id=period.agency_id,
+                after=decision,
+            )
+        )
+        outcome.groups.append(group.code)
+    update_rows(
+        Evaluation,
+        [
+            "proposed",
+            "result",
+            "points",
+            "rating",
+            "state",
+            "decided_by",
+            "decided_at",
+            "facts_at_decision",
+            "version",
+            "updated_at",
+        ],
+        updates,
+    )
+    update_rows(QuotaGroup, ["decision", "decided_by", "decided_at"], group_updates)
+    record_many(entries)
+    outcome.evaluations = len(updates)
+    return outcome
+
+
+def _blocked(book: Book, group: QuotaGroup, member_ids: list[int]) -> Skipped | None:
+    """A head whose unit is not decided yet cannot be rated (not above the unit)."""
+    heads = (Assignment.Role.HEAD, Assignment.Role.ACTING_HEAD)
+    for pk in member_ids:
+        row = book.by_pk[pk]
+        if (
+            row.state != E.DECIDED
+            and row.role in heads
+            and book.unit_ratings.get(row.unit_id) is None
+            and engine_role_of(book, row) in book.framework(row).rating.head_roles
+        ):
+            unit = book.units[row.unit_id].name
+            return Skipped(
+                group.code,
+                group.name,
+                f"Chưa quyết định đánh giá đơn vị “{unit}”: chưa thể xếp loại người đứng đầu "
+                f"{row.person_name}.",
+                f"Decide the unit {unit} first: its head {row.person_name} cannot be rated yet.",
+            )
+    return None
