@@ -21,7 +21,7 @@ from thuocdo.audit.services import build_entry, record_many
 from thuocdo.core.errors import Conflict
 from thuocdo.evaluations import close, services
 from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup
-from thuocdo.work.models import Task
+from thuocdo.work.models import LiveStamp, Task
 
 NOW = at(DECISION, 15)
 SKIP = {"updated_at"}  # the moment a row was written (the clock moves between the two runs)
@@ -90,9 +90,21 @@ def _person_by_person(agency: EdgeAgency) -> Any:
         evs = Evaluation.objects.filter(period=period).exclude(state=Evaluation.State.DECIDED)
         for ev in services._ordered(evs.select_related("period", "unit", "person", "framework")):
             before = close._points(ev.points, ev.rating)
+            stamp = LiveStamp.objects.filter(person=ev.person).first()
             services._propose(ev, freeze=False)
             ev.version += 1
-            ev.save(update_fields=["proposed", "points", "rating", "version", "updated_at"])
+            ev.compiled_version, ev.compiled_token = ev.version, stamp.token if stamp else ""
+            ev.save(
+                update_fields=[
+                    "proposed",
+                    "points",
+                    "rating",
+                    "version",
+                    "compiled_version",
+                    "compiled_token",
+                    "updated_at",
+                ]
+            )
             entries.append(
                 build_entry(
                     actor=actor,
@@ -190,3 +202,39 @@ def test_compiling_twice_changes_no_proposal(edge: EdgeAgency) -> None:
     first = dict(Evaluation.objects.filter(period=period).values_list("pk", "proposed"))
     close.compile_period(actor=actor, period=period, now=NOW)
     assert dict(Evaluation.objects.filter(period=period).values_list("pk", "proposed")) == first
+
+
+def test_deciding_scores_again_only_whom_something_changed_for(
+    edge: EdgeAgency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An official's compiled proposal is taken as is unless their evaluation or their
+    tasks were written since; leaders are always scored again (d reads the others)."""
+    period = edge.flow.refresh()
+    close.compile_period(actor=edge.flow.user("personnel_a"), period=period, now=NOW)
+    # After the compile: one official's task is handed back, another's score is changed.
+    changed_task = Task.objects.filter(
+        owner=edge.members["s_x1_2"].person, state="accepted"
+    ).first()
+    assert changed_task is not None
+    Task.objects.filter(pk=changed_task.pk).update(state="handed_back", done_quantity=None)
+    from thuocdo.work import live
+
+    live.touch([changed_task.owner_id])  # what every task write does in its transaction
+    before = Evaluation.objects.get(period=period, person=changed_task.owner).points
+    scored: list[int] = []
+    real = close.score_inputs
+
+    def counting(fw: Any, person_id: int, inputs: Any, **kw: Any) -> Any:
+        scored.append(person_id)
+        return real(fw, person_id, inputs, **kw)
+
+    monkeypatch.setattr(close, "score_inputs", counting)
+    close.decide_period(actor=edge.flow.user("leader_a"), period=period, now=NOW)
+    leaders = set(
+        Evaluation.objects.filter(
+            period=period, role__in=["head", "deputy", "acting_head"]
+        ).values_list("person_id", flat=True)
+    )
+    assert set(scored) == leaders | {changed_task.owner_id}  # X2's tie is found after scoring
+    after = Evaluation.objects.get(period=period, person=changed_task.owner)
+    assert after.state == "decided" and after.points < before  # the handed-back task counted

@@ -117,3 +117,20 @@ def test_the_year_period_defaults_to_the_15_december_deadline(cast: Cast, preset
         services.period_create(
             actor=office, agency=cast.agency_a, kind="quarter", year=2026, number=1
         )
+
+
+def test_closing_a_year_period_rolls_the_months_up(cast: Cast, presets: None) -> None:
+    """The period's close scores a year as the roll-up of its months, not as a month."""
+    from thuocdo.evaluations import close
+
+    for month, points in ((1, "80"), (2, "90"), (3, "70"), (4, "85"), (5, "95"), (6, "60")):
+        _decided_month(cast.agency_a, cast.unit_x, "staff_x", cast, month, points)
+    ev = _year_evaluation(cast, cast.agency_a, cast.unit_x, "staff_x")
+    close.compile_period(
+        actor=cast.user("personnel_a"),
+        period=ev.period,
+        now=dt.datetime(2026, 12, 10, tzinfo=dt.UTC),
+    )
+    ev.refresh_from_db()
+    assert ev.proposed == compute_year(ev)
+    assert ev.proposed["months_counted"] == [1, 2, 3, 4, 5, 6] and ev.points == Decimal("80.00")

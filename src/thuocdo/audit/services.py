@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models, transaction
 
 from thuocdo.audit.models import AuditEntry
+from thuocdo.core.bulk import insert_objects
 from thuocdo.core.models import User
 from thuocdo.core.origin import current_origin
 
@@ -111,9 +112,10 @@ def record(**fields: Any) -> AuditEntry:
 
 
 def record_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> None:
-    """Writes entries made by `build_entry` in bulk, for imports of many rows."""
+    """Writes entries made by `build_entry` in bulk (COPY on PostgreSQL), for imports and
+    closes of many rows."""
     _require_transaction()
-    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    insert_objects(entries, batch=batch_size)
 
 
 def changed(before: dict[str, JSONValue], after: dict[str, JSONValue]) -> dict[str, JSONValue]:

@@ -1,20 +1,31 @@
 """Writing many rows at once: one statement per batch, never one per row.
 
-`update_rows` sets the same fields on many rows, each with its own values:
-PostgreSQL gets `UPDATE … FROM (VALUES …)` (one statement per batch), SQLite one prepared
-`UPDATE … WHERE id = ?` run with executemany (in-process, no round trips). Values go
-through each field's own preparation, so JSON, decimals and moments are stored exactly
-as the ORM stores them.
+- `update_rows` sets the same fields on many rows, each with its own values. PostgreSQL:
+  the values are COPied into a temporary table, then one `UPDATE … FROM` it; SQLite: one
+  prepared `UPDATE … WHERE id = ?` run with executemany (in-process, no round trips).
+- `insert_objects` inserts unsaved model instances: COPY on PostgreSQL, `bulk_create` on
+  SQLite.
+
+Values go through each field's own preparation, so JSON, decimals and moments are stored
+exactly as the ORM stores them. Both run in the caller's transaction.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models
 
 BATCH = 1000
+
+
+def _prepared(fields: Sequence[Any], values: Sequence[Any]) -> list[Any]:
+    return [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values, strict=True)
+    ]
 
 
 def update_rows(
@@ -31,34 +42,52 @@ def update_rows(
     key: Any = model._meta.pk
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    pk = quote(key.column)
     columns = [quote(field.column) for field in concrete]
-
-    def prepared(row: tuple[Any, ...]) -> list[Any]:
-        pairs = zip(concrete, row[1:], strict=True)
-        return [row[0], *(field.get_db_prep_save(value, connection) for field, value in pairs)]
-
-    written = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            types = [key.db_type(connection)] + [field.db_type(connection) for field in concrete]
-            cells = "(" + ", ".join(f"%s::{kind}" for kind in types) + ")"
-            names = ", ".join(["id", *[f"c{i}" for i in range(len(columns))]])
-            sets = ", ".join(f"{column} = v.c{i}" for i, column in enumerate(columns))
-            for start in range(0, len(rows), batch):
-                part = rows[start : start + batch]
-                sql = (
-                    f"UPDATE {table} AS t SET {sets} FROM (VALUES "
-                    + ", ".join([cells] * len(part))
-                    + f") AS v({names}) WHERE t.{pk} = v.id"
-                )
-                cursor.execute(sql, [value for row in part for value in prepared(row)])
-                written += cursor.rowcount
-        else:
-            sets = ", ".join(f"{column} = %s" for column in columns)
-            sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"
-            for start in range(0, len(rows), batch):
-                values = [prepared(row) for row in rows[start : start + batch]]
-                cursor.executemany(sql, [(*value[1:], value[0]) for value in values])
-                written += len(values)
-    return written
+            scratch = quote(f"bulk_{uuid.uuid4().hex[:12]}")
+            kinds = [key.db_type(connection), *(f.db_type(connection) for f in concrete)]
+            names = ["id", *(f"c{i}" for i in range(len(columns)))]
+            cursor.execute(
+                f"CREATE TEMP TABLE {scratch} ("
+                + ", ".join(f"{n} {k}" for n, k in zip(names, kinds, strict=True))
+                + ")"
+            )
+            with cursor.cursor.copy(f"COPY {scratch} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[0], *_prepared(concrete, row[1:])])
+            sets = ", ".join(f"{column} = s.c{i}" for i, column in enumerate(columns))
+            cursor.execute(
+                f"UPDATE {table} AS t SET {sets} FROM {scratch} AS s "
+                f"WHERE t.{quote(key.column)} = s.id"
+            )
+            written = cursor.rowcount
+            cursor.execute(f"DROP TABLE {scratch}")
+            return written
+        sets = ", ".join(f"{column} = %s" for column in columns)
+        sql = f"UPDATE {table} SET {sets} WHERE {quote(key.column)} = %s"
+        for start in range(0, len(rows), batch):
+            part = rows[start : start + batch]
+            cursor.executemany(sql, [(*_prepared(concrete, row[1:]), row[0]) for row in part])
+        return len(rows)
+
+
+def insert_objects(objects: Sequence[models.Model], *, batch: int = 2000) -> int:
+    """Inserts unsaved instances of one model (their ids are not read back)."""
+    if not objects:
+        return 0
+    model = type(objects[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objects, batch_size=batch)
+        return len(objects)
+    fields: list[Any] = [
+        f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)
+    ]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for obj in objects:
+                copy.write_row(_prepared(fields, [getattr(obj, f.attname) for f in fields]))
+    return len(objects)

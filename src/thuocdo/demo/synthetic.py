@@ -451,11 +451,12 @@ def _evaluations(
         Evaluation,
         ["id", "period_id", "person_id", "agency_id", "unit_id", "role", "assigned_fields",
          "framework_id", "state", "self_comment", "self_evidence", "self_assessed_at",
-         "review_comment", "reviewed_at", "leader", "rating", "version", "created_at",
-         "updated_at"],
+         "review_comment", "reviewed_at", "leader", "rating", "version", "compiled_token",
+         "created_at", "updated_at"],
         (
             (pk, period.pk, person, period.agency_id, unit, role, [], framework_id,
-             "reviewed", "Hoàn thành nhiệm vụ", "", now, "Đồng ý", now, {}, "", 1, now, now)
+             "reviewed", "Hoàn thành nhiệm vụ", "", now, "Đồng ý", now, {}, "", 1, "", now,
+             now)
             for pk, (person, unit, role) in zip(ev_ids, rated, strict=True)
         ),
     )  # fmt: skip

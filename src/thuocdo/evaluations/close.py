@@ -25,6 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q
 
 from thuocdo.audit.services import build_entry, record_many
@@ -35,6 +36,7 @@ from thuocdo.core.text import fold
 from thuocdo.evaluations.compute import (
     ROLE_RANK,
     EvaluationInputs,
+    compute_year,
     leader_from,
     manual_from_rows,
     overrides_json,
@@ -48,12 +50,12 @@ from thuocdo.evaluations.models import (
     QuotaGroup,
     UnitEvaluation,
 )
-from thuocdo.evaluations.selectors import WorkRates, facts_to_json, period_range
+from thuocdo.evaluations.selectors import WorkRates, period_range
 from thuocdo.frameworks.models import FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import Assignment, Unit
 from thuocdo.scoring import Framework, KindFacts
-from thuocdo.work.models import Task
+from thuocdo.work.models import LiveStamp, Task
 from thuocdo.work.selectors import counted_in, task_facts
 
 CHUNK = 2000
@@ -78,6 +80,8 @@ class Row:
     points: Decimal | None
     rating: str
     version: int
+    compiled_version: int | None
+    compiled_token: str
     # set while closing
     data: dict[str, Any] | None = None
     facts: dict[str, KindFacts] = field(default_factory=dict)
@@ -200,6 +204,8 @@ def _rows(period: Period) -> list[Row]:
             "points",
             "rating",
             "version",
+            "compiled_version",
+            "compiled_token",
         )
         .iterator(chunk_size=CHUNK)
     ]
@@ -342,33 +348,54 @@ def score_rows(
     book: Book,
     rows: Sequence[Row],
     *,
-    reuse: dict[int, dict[str, Any]] | None = None,
     progress: Progress | None = None,
-    done_before: int = 0,
-    total: int = 0,
 ) -> None:
-    """Sets `row.data`, `row.points` and `row.rating` for every row, in dependency order.
-    `reuse` holds kept proposals: one whose inputs digest still holds is not scored again."""
+    """Sets `row.data`, `row.points` and `row.rating` for every row, in dependency order."""
+    if book.period.kind == Period.Kind.YEAR:
+        _score_years(book, rows, progress)
+        return
     ordered = _order(book, rows)
     staff_count = sum(1 for row in ordered if row.role not in LEADING)
-    done = done_before
+    done = 0
     for part in (ordered[:staff_count], ordered[staff_count:]):
         for chunk in _chunks(part):
             gathered = _gather(book, chunk)
             for row in chunk:
-                fw = book.framework(row)
-                inputs = _inputs(book, row, gathered)
-                kept = (reuse or {}).get(row.pk)
-                if kept is not None and kept.get("inputs_hash") == inputs.digest(fw):
-                    data = kept
-                else:
-                    _result, data = score_inputs(fw, row.person_id, inputs)
+                _result, data = score_inputs(
+                    book.framework(row), row.person_id, _inputs(book, row, gathered)
+                )
                 row.data = data
                 row.points = Decimal(data["points"]) if data.get("points") else None
                 row.rating = data.get("rating") or ""
             done += len(chunk)
             if progress is not None:
-                progress(done, total or len(rows))
+                progress(done, len(rows))
+
+
+def _score_years(book: Book, rows: Sequence[Row], progress: Progress | None) -> None:
+    """A year is the mean of the months worked, wherever they were worked (Art. 17(3), 19):
+    still read person by person (`compute.compute_year`), a chunk of rows at a time."""
+    done = 0
+    for chunk in _chunks(rows):
+        evs = Evaluation.objects.filter(pk__in=[row.pk for row in chunk]).select_related(
+            "period", "unit", "person", "framework"
+        )
+        by_pk = {ev.pk: ev for ev in evs}
+        for row in chunk:
+            data = compute_year(by_pk[row.pk], unit_rating=book.unit_ratings.get(row.unit_id))
+            row.data = data
+            row.points = Decimal(data["points"]) if data.get("points") else None
+            row.rating = data.get("rating") or ""
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(rows))
+
+
+def stamps(period: Period) -> dict[int, str]:
+    """{person: the current task stamp} of everyone evaluated in the period: one query.
+    Read before the task facts, so a task written meanwhile leaves a newer stamp."""
+    people = Evaluation.objects.filter(period=period).values("person_id")
+    return dict(LiveStamp.objects.filter(person_id__in=people).values_list("person_id", "token"))
 
 
 # --- compile -----------------------------------------------------------------------------------
@@ -385,13 +412,25 @@ def compile_period(
     One audit entry per evaluation (points and rating before and after)."""
     book = Book(period)
     written = clock.now()  # `updated_at`: when the row was written, whatever `now` says
+    tokens = stamps(period)
     before = {row.pk: (row.points, row.rating) for row in book.rows}
     undecided = [row for row in book.rows if row.state != E.DECIDED]
     score_rows(book, undecided, progress=progress)
+    fields = ["proposed", "points", "rating", "version", "compiled_version", "compiled_token"]
     updates = [
-        (row.pk, row.data, row.points, row.rating, row.version + 1, written) for row in undecided
+        (
+            row.pk,
+            row.data,
+            row.points,
+            row.rating,
+            row.version + 1,
+            row.version + 1,
+            tokens.get(row.person_id, ""),
+            written,
+        )
+        for row in undecided
     ]
-    update_rows(Evaluation, ["proposed", "points", "rating", "version", "updated_at"], updates)
+    update_rows(Evaluation, [*fields, "updated_at"], updates)
     entries = [
         build_entry(
             actor=actor,
@@ -503,23 +542,29 @@ def decide_period(
             outcome.skipped.append(reason)
         elif members[group.pk]:
             ready.append(group)
-    to_score = [
+    tokens = stamps(period)
+    undecided = [
         book.by_pk[pk]
         for group in ready
         for pk in members[group.pk]
         if book.by_pk[pk].state != E.DECIDED
     ]
-    kept: dict[int, dict[str, Any]] = {
-        pk: proposed
-        for pk, proposed in Evaluation.objects.filter(
-            pk__in=[row.pk for row in to_score]
-        ).values_list("pk", "proposed")
-        if proposed
+    # An official's compiled proposal holds while nothing about them was written since:
+    # their evaluation's version and their task stamp are as the compile left them.
+    # Leaders are scored again (d reads the others' points).
+    kept = {
+        row.pk
+        for row in undecided
+        if period.kind != Period.Kind.YEAR  # a year reads other periods' results: always again
+        and row.role not in LEADING
+        and row.compiled_version == row.version
+        and row.compiled_token == tokens.get(row.person_id, "")
     }
-    score_rows(book, to_score, reuse=kept, progress=progress)
-    updates: list[tuple[Any, ...]] = []
+    score_rows(book, [row for row in undecided if row.pk not in kept], progress=progress)
     entries = []
     group_updates: list[tuple[Any, ...]] = []
+    as_compiled: list[int] = []
+    row_changes: list[tuple[Row, QuotaGroup, bool]] = []
     for group in ready:
         rows = [book.by_pk[pk] for pk in members[group.pk]]
         ordered = sorted(
@@ -564,37 +609,12 @@ def decide_period(
         for row in rows:
             if row.state == E.DECIDED:
                 continue
-            proposed = row.data or {}
-            data = dict(proposed)
-            if row.pk in chosen:
-                data["rating_changes"] = [
-                    *data.get("rating_changes", []),
-                    {
-                        "rule": f"quota:{group.code}",
-                        "from": row.rating,
-                        "to": rule.demote_to,
-                        "reason_vi": f"Quyết định hạ để bảo đảm tỷ lệ tại nhóm “{group.name}”.",
-                        "reason_en": f"Demoted to keep the quota in group {group.name}.",
-                    },
-                ]
-                row.rating = rule.demote_to
-                data["rating"] = row.rating
             row.state = E.DECIDED
-            updates.append(
-                (
-                    row.pk,
-                    proposed,
-                    data,
-                    row.points,
-                    row.rating,
-                    E.DECIDED,
-                    actor.pk,
-                    now,
-                    facts_to_json(row.facts),
-                    row.version + 1,
-                    written,
-                )
-            )
+            demoted = row.pk in chosen
+            if row.pk in kept and not demoted:
+                as_compiled.append(row.pk)  # result = proposal, copied by the database
+            else:
+                row_changes.append((row, group, demoted))
             entries.append(
                 build_entry(
                     actor=actor,
@@ -605,9 +625,9 @@ def decide_period(
                     agency_id=period.agency_id,
                     after={
                         "points": str(row.points),
-                        "rating": row.rating,
+                        "rating": rule.demote_to if demoted else row.rating,
                         "group": group.code,
-                        "demoted": row.pk in chosen,
+                        "demoted": demoted,
                     },
                 )
             )
@@ -628,6 +648,77 @@ def decide_period(
             )
         )
         outcome.groups.append(group.code)
+    _write_decisions(book, actor, now, written, as_compiled, row_changes, kept)
+    update_rows(QuotaGroup, ["decision", "decided_by", "decided_at"], group_updates)
+    record_many(entries)
+    outcome.evaluations = len(as_compiled) + len(row_changes)
+    return outcome
+
+
+def _write_decisions(
+    book: Book,
+    actor: User,
+    now: dt.datetime,
+    written: dt.datetime,
+    as_compiled: list[int],
+    row_changes: list[tuple[Row, QuotaGroup, bool]],
+    kept: set[int],
+) -> None:
+    """Officials decided as compiled: the database copies the proposal into the result (no
+    JSON travels). The others (scored again, or demoted): their result from here."""
+    fields = ["state", "decided_by_id", "decided_at", "updated_at"]
+    if as_compiled:
+        table = Evaluation._meta.db_table
+        facts = (
+            "proposed -> 'task_facts'"
+            if connection.vendor == "postgresql"
+            else "json_extract(proposed, '$.task_facts')"
+        )
+        sets = ", ".join(f"{name} = %s" for name in fields)
+        with connection.cursor() as cursor:
+            for start in range(0, len(as_compiled), CHUNK):
+                part = as_compiled[start : start + CHUNK]
+                cursor.execute(
+                    f"UPDATE {table} SET result = proposed, facts_at_decision = {facts}, "
+                    f"version = version + 1, {sets} "
+                    f"WHERE id IN ({', '.join(['%s'] * len(part))})",
+                    [E.DECIDED, actor.pk, now, written, *part],
+                )
+    demoted_kept = [row.pk for row, _group, _demoted in row_changes if row.pk in kept]
+    kept_data = dict(Evaluation.objects.filter(pk__in=demoted_kept).values_list("pk", "proposed"))
+    updates = []
+    for row, group, demoted in row_changes:
+        proposed: dict[str, Any] = (kept_data.get(row.pk) if row.pk in kept else row.data) or {}
+        data = dict(proposed)
+        if demoted:
+            rule = book.framework(row).quota
+            data["rating_changes"] = [
+                *data.get("rating_changes", []),
+                {
+                    "rule": f"quota:{group.code}",
+                    "from": row.rating,
+                    "to": rule.demote_to,
+                    "reason_vi": f"Quyết định hạ để bảo đảm tỷ lệ tại nhóm “{group.name}”.",
+                    "reason_en": f"Demoted to keep the quota in group {group.name}.",
+                },
+            ]
+            row.rating = rule.demote_to
+            data["rating"] = row.rating
+        updates.append(
+            (
+                row.pk,
+                proposed,
+                data,
+                row.points,
+                row.rating,
+                E.DECIDED,
+                actor.pk,
+                now,
+                proposed.get("task_facts"),
+                row.version + 1,
+                written,
+            )
+        )
     update_rows(
         Evaluation,
         [
@@ -644,10 +735,6 @@ def decide_period(
         ],
         updates,
     )
-    update_rows(QuotaGroup, ["decision", "decided_by", "decided_at"], group_updates)
-    record_many(entries)
-    outcome.evaluations = len(updates)
-    return outcome
 
 
 def _blocked(book: Book, group: QuotaGroup, member_ids: list[int]) -> Skipped | None:

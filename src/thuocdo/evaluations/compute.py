@@ -6,8 +6,6 @@ the rows. Nothing here writes: services decide when a result is proposed or froz
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -145,22 +143,6 @@ class EvaluationInputs:
     overrides: list[dict[str, str]] = field(default_factory=list)
     unit_rating: str | None = None  # the unit's decided rating, for Art. 20(6)
 
-    def as_json(self, fw: Framework) -> dict[str, Any]:
-        return {
-            "framework": fw.content_hash,
-            "role": self.role,
-            "task_facts": facts_to_json(self.facts),
-            "manual": manual_to_json(self.manual),
-            "leader": self.leader_record,
-            "overrides": self.overrides,
-            "unit_rating": self.unit_rating,
-        }
-
-    def digest(self, fw: Framework) -> str:
-        """A fingerprint of the inputs: a decision reuses the compiled result when it holds."""
-        text = json.dumps(self.as_json(fw), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
-
 
 def manual_to_json(manual: Mapping[str, ManualScore]) -> dict[str, dict[str, Any]]:
     return {
@@ -289,8 +271,11 @@ def score_inputs(
         result = score_person(fw, person_inputs, explain=explain)
     except InputError as error:
         raise input_failed(error.issues) from error
-    if inputs.unit_rating:
-        result = apply_head_rule(fw, result, inputs.unit_rating)
+    # The unit's rating bears on heads only (Art. 20(6)); kept for them alone, so an
+    # official's result does not change when their unit is decided.
+    unit_rating = inputs.unit_rating if inputs.role in fw.rating.head_roles else None
+    if unit_rating:
+        result = apply_head_rule(fw, result, unit_rating)
     data = result.as_dict()
     data.pop("breakdown", None)
     data.pop("tasks", None)
@@ -298,8 +283,7 @@ def score_inputs(
     data["manual"] = manual_to_json(inputs.manual)
     data["leader"] = inputs.leader_record
     data["overrides"] = inputs.overrides
-    data["unit_rating"] = inputs.unit_rating
-    data["inputs_hash"] = inputs.digest(fw)
+    data["unit_rating"] = unit_rating
     return result, data
 
 

@@ -171,6 +171,11 @@ class Evaluation(models.Model):
     facts_at_decision = models.JSONField(null=True, blank=True)
     leader = models.JSONField(default=dict, blank=True)  # d, dd, e: value, source, facts
     proposed = models.JSONField(null=True, blank=True)  # the compiled result before decision
+    # When the proposal was compiled: the evaluation's version after it and the owner's
+    # task stamp (work.LiveStamp) then. A decision reuses the proposal of an official
+    # while both still hold (nothing about them was written since).
+    compiled_version = models.PositiveIntegerField(null=True, blank=True)
+    compiled_token = models.CharField(max_length=32, blank=True)
     result = models.JSONField(null=True, blank=True)  # the decided result, frozen
     points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     rating = models.CharField(max_length=20, choices=RATING_CHOICES, blank=True)

@@ -134,6 +134,7 @@ def _compile_manual(node: Node) -> _Eval:
     top = scale.max
     step = scale.step
     tn, td = _pair(top)
+    sn, sd = _pair(step)
     needs_reason = node.reason_required_on_change
 
     def manual(call: _Call) -> _Value:
@@ -141,7 +142,9 @@ def _compile_manual(node: Node) -> _Eval:
         if score is None:
             raise _Fallback
         value = score.value
-        if value < 0 or value > top or (value / step).denominator != 1:
+        vn, vd = value.numerator, value.denominator
+        # 0 ≤ value ≤ top, on the scale's steps: in integers (no Fraction per check)
+        if vn < 0 or vn * td > tn * vd or (vn * sd) % (vd * sn):
             raise _Fallback
         if (
             score.self_score is not None
@@ -151,7 +154,6 @@ def _compile_manual(node: Node) -> _Eval:
             and not score.reason.strip()
         ):
             raise _Fallback
-        vn, vd = value.numerator, value.denominator
         return vn * td, vd * tn, vn, vd
 
     return manual
