@@ -364,12 +364,16 @@ def score_rows(
                 _result, data = score_inputs(
                     book.framework(row), row.person_id, _inputs(book, row, gathered)
                 )
-                row.data = data
-                row.points = Decimal(data["points"]) if data.get("points") else None
-                row.rating = data.get("rating") or ""
+                _keep(row, data)
             done += len(chunk)
             if progress is not None:
                 progress(done, len(rows))
+
+
+def _keep(row: Row, data: dict[str, Any]) -> None:
+    row.data = data
+    row.points = Decimal(data["points"]) if data.get("points") else None
+    row.rating = data.get("rating") or ""
 
 
 def _score_years(book: Book, rows: Sequence[Row], progress: Progress | None) -> None:
@@ -382,10 +386,7 @@ def _score_years(book: Book, rows: Sequence[Row], progress: Progress | None) -> 
         )
         by_pk = {ev.pk: ev for ev in evs}
         for row in chunk:
-            data = compute_year(by_pk[row.pk], unit_rating=book.unit_ratings.get(row.unit_id))
-            row.data = data
-            row.points = Decimal(data["points"]) if data.get("points") else None
-            row.rating = data.get("rating") or ""
+            _keep(row, compute_year(by_pk[row.pk], unit_rating=book.unit_ratings.get(row.unit_id)))
         done += len(chunk)
         if progress is not None:
             progress(done, len(rows))
@@ -691,19 +692,7 @@ def _write_decisions(
         proposed: dict[str, Any] = (kept_data.get(row.pk) if row.pk in kept else row.data) or {}
         data = dict(proposed)
         if demoted:
-            rule = book.framework(row).quota
-            data["rating_changes"] = [
-                *data.get("rating_changes", []),
-                {
-                    "rule": f"quota:{group.code}",
-                    "from": row.rating,
-                    "to": rule.demote_to,
-                    "reason_vi": f"Quyết định hạ để bảo đảm tỷ lệ tại nhóm “{group.name}”.",
-                    "reason_en": f"Demoted to keep the quota in group {group.name}.",
-                },
-            ]
-            row.rating = rule.demote_to
-            data["rating"] = row.rating
+            row.rating = demote(data, group, book.framework(row).quota.demote_to)
         updates.append(
             (
                 row.pk,
@@ -735,6 +724,23 @@ def _write_decisions(
         ],
         updates,
     )
+
+
+def demote(data: dict[str, Any], group: QuotaGroup, to: str) -> str:
+    """Records a quota demotion in a result (Art. 21's ratio kept in the group); returns the
+    new rating."""
+    data["rating_changes"] = [
+        *data.get("rating_changes", []),
+        {
+            "rule": f"quota:{group.code}",
+            "from": data.get("rating"),
+            "to": to,
+            "reason_vi": f"Quyết định hạ để bảo đảm tỷ lệ tại nhóm “{group.name}”.",
+            "reason_en": f"Demoted to keep the quota in group {group.name}.",
+        },
+    ]
+    data["rating"] = to
+    return to
 
 
 def _blocked(book: Book, group: QuotaGroup, member_ids: list[int]) -> Skipped | None:

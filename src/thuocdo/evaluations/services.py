@@ -1507,18 +1507,7 @@ def group_decide(
     for ev in undecided.values():
         data = dict(ev.proposed or {})
         if ev.pk in chosen:
-            data["rating_changes"] = [
-                *data.get("rating_changes", []),
-                {
-                    "rule": f"quota:{group.code}",
-                    "from": ev.rating,
-                    "to": rule.demote_to,
-                    "reason_vi": f"Quyết định hạ để bảo đảm tỷ lệ tại nhóm “{group.name}”.",
-                    "reason_en": f"Demoted to keep the quota in group {group.name}.",
-                },
-            ]
-            ev.rating = rule.demote_to
-            data["rating"] = ev.rating
+            ev.rating = close.demote(data, group, rule.demote_to)
         ev.result = data
         ev.state = E.DECIDED
         ev.decided_by = actor
