@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import unicodedata
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -91,6 +93,30 @@ def test_blank_rows_are_skipped_and_numbers_keep_their_excel_row(cast: Cast) -> 
         xlsx([person_row("B1"), [None] * 12, ["  "], person_row("B2", "", unit="X")]), cast.agency_a
     )
     assert errors_of(result) == [(5, "Họ và tên", "", "Cột bắt buộc, không được để trống.")]
+
+
+def understated(buffer: io.BytesIO) -> io.BytesIO:
+    """The same workbook with `<dimension ref="A1:L2"/>`: smaller than its data."""
+    source, out = zipfile.ZipFile(buffer), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data, count = re.subn(
+                    rb'<dimension ref="[^"]+"\s*/>', b'<dimension ref="A1:L2"/>', data
+                )
+                assert count == 1
+            target.writestr(item, data)
+    out.seek(0)
+    return out
+
+
+def test_a_declared_dimension_smaller_than_the_data_loses_no_row(cast: Cast) -> None:
+    rows = [person_row(f"D{i}", f"Lê Văn Số {i}") for i in range(1, 6)]
+    result = plan_of(understated(xlsx(rows)), cast.agency_a)
+    assert result.ok, errors_of(result)
+    assert [row.key for row in result.rows] == [f"D{i}" for i in range(1, 6)]
+    assert [row.row for row in result.rows] == [2, 3, 4, 5, 6]
 
 
 def test_cells_typed_as_numbers_dates_or_serials_are_read(cast: Cast) -> None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineWorkbook
 
 from thuocdo.core.text import clean_text, fold
 from thuocdo.imports.columns import Choice, Column, display, header_key, is_blank
@@ -55,40 +55,61 @@ def read_table(
     max_rows: int,
     progress: Callable[[int], None] | None = None,
 ) -> Table:
-    """The data sheet's rows keyed by column, or FileRejected saying what is wrong."""
+    """The data sheet's rows keyed by column, or FileRejected saying what is wrong.
+
+    Read with calamine (Rust): every cell the sheet holds, whatever its declared
+    `<dimension>` says (a file whose dimension is smaller than its data loses no row),
+    the cached result of formulas, about ten times faster than openpyxl."""
     try:
-        book = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        if isinstance(source, str):
+            book = CalamineWorkbook.from_path(source)
+        else:
+            book = CalamineWorkbook.from_filelike(source)
+        names = list(book.sheet_names)
+    except Exception as error:  # calamine names no error kinds: any failure to open
         raise FileRejected(
             "Tệp không đọc được như một bảng tính Excel (.xlsx). Hãy lưu lại tệp dưới dạng "
             "“Excel Workbook (.xlsx)” rồi tải lên.",
             "The file cannot be read as an Excel workbook (.xlsx). Save it as "
             "“Excel Workbook (.xlsx)” and upload it again.",
         ) from error
-    except Exception as error:  # openpyxl raises its own kinds for other malformed files
-        raise FileRejected(
-            "Tệp không phải bảng tính Excel (.xlsx) hợp lệ.",
-            "The file is not a valid Excel workbook (.xlsx).",
-        ) from error
-    try:
-        return _read_sheet(book, kind, max_rows=max_rows, progress=progress)
-    finally:
-        book.close()
-
-
-def _read_sheet(
-    book: Any, kind: ImportKind, *, max_rows: int, progress: Callable[[int], None] | None
-) -> Table:
     wanted = fold(kind.sheet_name)
-    sheet = next((book[name] for name in book.sheetnames if fold(name) == wanted), None)
-    if sheet is None:
-        found = ", ".join(f"“{name}”" for name in book.sheetnames)
+    name = next((name for name in names if fold(name) == wanted), None)
+    if name is None:
+        found = ", ".join(f"“{name}”" for name in names)
         raise FileRejected(
             f"Không thấy trang tính “{kind.sheet_name}” (tệp có: {found}). Hãy dùng mẫu tải "
             "về từ Thước đo.",
             f"There is no sheet named “{kind.sheet_name}” (the file has: {found}). Use the "
             "template downloaded from Thước đo.",
         )
+    try:
+        cells = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as error:
+        raise FileRejected(
+            f"Không đọc được trang tính “{name}”: tệp bị hỏng.",
+            f"The sheet “{name}” cannot be read: the file is damaged.",
+        ) from error
+    return _read_rows(name, cells, kind, max_rows=max_rows, progress=progress)
+
+
+def cell_value(value: Any) -> Any:
+    """A cell as openpyxl gives it: None when empty, whole numbers as int."""
+    if value == "" and isinstance(value, str):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _read_rows(
+    title: str,
+    cells: Sequence[Sequence[Any]],
+    kind: ImportKind,
+    *,
+    max_rows: int,
+    progress: Callable[[int], None] | None,
+) -> Table:
     known = {}
     for column in kind.columns:
         known[header_key(column.header_vi)] = column
@@ -96,15 +117,16 @@ def _read_sheet(
     columns: dict[str, int] | None = None
     ignored: list[str] = []
     rows: list[tuple[int, dict[str, Any]]] = []
-    for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+    for number, raw in enumerate(cells, start=1):
         if columns is None:
             if number > HEADER_SEARCH_ROWS:
                 break
+            values = [cell_value(value) for value in raw]
             matched = [known.get(header_key(value)) for value in values]
             if any(matched):
                 columns, ignored = _header_map(values, matched)
             continue
-        if all(is_blank(value) for value in values):
+        if all(is_blank(value) for value in raw):
             continue
         if len(rows) >= max_rows:
             raise FileRejected(
@@ -114,16 +136,18 @@ def _read_sheet(
         rows.append(
             (
                 number,
-                {key: values[pos] if pos < len(values) else None for key, pos in columns.items()},
+                {
+                    key: cell_value(raw[pos]) if pos < len(raw) else None
+                    for key, pos in columns.items()
+                },
             )
         )
         if progress is not None and len(rows) % 500 == 0:
             progress(len(rows))
     if columns is None:
         raise FileRejected(
-            f"Trang tính “{sheet.title}” không có dòng tiêu đề "
-            f"(ví dụ “{kind.columns[0].header_vi}”).",
-            f"The sheet “{sheet.title}” has no header row (such as “{kind.columns[0].header_en}”).",
+            f"Trang tính “{title}” không có dòng tiêu đề (ví dụ “{kind.columns[0].header_vi}”).",
+            f"The sheet “{title}” has no header row (such as “{kind.columns[0].header_en}”).",
         )
     missing = [c for c in kind.columns if c.required and c.key not in columns]
     if missing:
