@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.db import connections
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, load_cast, make_cast
@@ -165,3 +166,26 @@ def test_the_progress_bar_follows_a_running_job_then_shows_the_result(
         page.get_by_role("heading", name="Đã nhập xong").wait_for(timeout=5000)
 
     in_browser(scenario)
+
+
+def test_the_personnel_office_exports_the_agency_people_through_a_job(
+    in_browser: Callable[[Scenario], None], live_server: Any, cast_live: Any, tmp_path: Path
+) -> None:
+    saved = tmp_path / "export.xlsx"
+
+    def scenario(page: Any) -> None:
+        sign_in(page, live_server.url, "personnel_a")
+        page.goto(f"{live_server.url}/imports/")
+        card = page.get_by_role("region", name="Cán bộ và phân công công tác")
+        card.get_by_role("button", name="Tải dữ liệu hiện có").click()
+        page.wait_for_url("**/jobs/*/")
+        expect(page.get_by_role("heading", name="Đã xong")).to_be_visible()
+        expect(page.get_by_text("Đã xuất 9 dòng.")).to_be_visible()
+        shoot(page, "export-job-done-vi", full_page=False)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Tải tệp về").click()
+        download.value.save_as(saved)
+
+    in_browser(scenario)
+    book = load_workbook(saved)
+    assert book["Cán bộ"].max_row == 10  # the header and agency A's nine people

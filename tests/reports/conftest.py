@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from tests.evaluations.conftest import Flow, flow, presets  # noqa: F401  (fixtures)
 from tests.work.test_aggregation import worked_example
@@ -83,3 +84,17 @@ def pdf_png(name: str) -> list[Path]:
         old.unlink()
     subprocess.run([tool, "-r", "60", "-png", f"{prefix}.pdf", str(prefix)], check=True)
     return sorted(ARTIFACTS.glob(f"{name}-*.png"))
+
+
+def exported(case: Flow, who: str, url: str, data: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
+    """A whole-agency report asked for as the page asks (POST starts a job), then its file
+    taken from the job (the queue runs jobs at once in tests). A refusal is returned as
+    the response that refused."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="vi")
+    client.force_login(case.user(who))
+    started = client.post(url, data or {})
+    if started.status_code != 302:
+        return started
+    location = started["Location"]
+    assert location.startswith("/jobs/"), location
+    return client.get(f"{location}file/")

@@ -9,7 +9,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.evaluations.conftest import Flow
-from tests.reports.conftest import LONG_NAME, pdf_text
+from tests.reports.conftest import LONG_NAME, exported, pdf_text
 
 
 def get(flow: Flow, who: str, url: str):  # type: ignore[no-untyped-def]
@@ -33,22 +33,25 @@ def test_who_may_download_the_agency_summary(decided: Flow) -> None:
         ("staff_x", 403),
         ("head_z", 403),
     ):
-        response = get(decided, who, url)
+        response = exported(decided, who, url)
         assert response.status_code == code, who
         if who in ("head_x", "staff_x"):
             assert "Bạn không có quyền xem bảng tổng hợp kết quả của cơ quan này." in (
                 response.content.decode()
             )
-    assert get(decided, "personnel_a", "/reports/agency/periods/999999.pdf").status_code == 404
+    assert exported(decided, "personnel_a", "/reports/agency/periods/999999.pdf").status_code == 404
 
 
 def test_the_agency_summary_pdf_and_workbook(decided: Flow) -> None:
     url = f"/reports/agency/periods/{decided.period.pk}"
-    text = pdf_text(get(decided, "personnel_a", f"{url}.pdf").content, "agency-summary")
+    response = exported(decided, "personnel_a", f"{url}.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert "tong-hop-co-quan-" in response["Content-Disposition"]
+    text = pdf_text(response.content, "agency-summary")
     assert "TOÀN CƠ QUAN" in text
     assert "Vụ Xây dựng" in text and "Phòng Một" in text
     assert "Toàn cơ quan" in text
-    values = cells(get(decided, "personnel_a", f"{url}.xlsx").content)
+    values = cells(exported(decided, "personnel_a", f"{url}.xlsx").content)
     assert "Toàn cơ quan" in values and "Hoàn thành xuất sắc" in values
     assert 8 in values  # every official of agency A, as a number
 

@@ -11,8 +11,9 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.evaluations.conftest import Flow
-from tests.reports.conftest import pdf_text
+from tests.reports.conftest import exported, pdf_text
 from thuocdo.evaluations.models import Evaluation, Period
+from thuocdo.jobs.models import Job
 from thuocdo.reports.personnel import (
     CandidateRule,
     StreakRule,
@@ -143,29 +144,40 @@ def test_who_may_read_the_lists(decided: Flow) -> None:
         ("staff_x", 403),
         ("head_z", 403),
     ):
-        for url in ("/reports/personnel/", "/reports/personnel/excellent-streak.pdf"):
-            response = get(decided, who, url)
-            assert response.status_code == code, (who, url)
+        for response in (
+            get(decided, who, "/reports/personnel/"),
+            exported(decided, who, "/reports/personnel/excellent-streak.pdf"),
+        ):
+            assert response.status_code == code, who
             if code == 403:
                 assert "Bạn không có quyền xem báo cáo nhân sự" in response.content.decode()
     agency = decided.cast.agency_a.pk
     assert get(decided, "head_z", f"/reports/personnel/?agency={agency}").status_code == 403
     page = get(decided, "personnel_a", "/reports/personnel/?n=2").content.decode()
-    assert "excellent-streak.xlsx?" in page and "n=2" in page
-    bad = get(decided, "personnel_a", "/reports/personnel/candidates.pdf?min_points=500")
+    assert 'formaction="/reports/personnel/excellent-streak.xlsx"' in page
+    assert '<input type="hidden" name="n" value="2">' in page
+    jobs = Job.objects.count()
+    bad = exported(
+        decided, "personnel_a", "/reports/personnel/candidates.pdf", {"min_points": "500"}
+    )
     assert bad.status_code == 400
+    assert Job.objects.count() == jobs  # a refused rule starts nothing
+    assert get(decided, "personnel_a", "/reports/personnel/candidates.pdf").status_code == 405
 
 
 def test_the_streak_pdf_and_workbook(decided: Flow) -> None:
     months(decided)
     head = decided.cast.person("head_x").full_name
-    response = get(decided, "personnel_a", "/reports/personnel/excellent-streak.pdf?n=3")
+    response = exported(decided, "personnel_a", "/reports/personnel/excellent-streak.pdf", {"n": 3})
     text = pdf_text(response.content, "personnel-excellent-streak")
     assert head in text
     assert "HOÀN THÀNH XUẤT SẮC" in text and "Tháng 3 năm 2026" in text
     assert decided.cast.person("staff_x1").full_name not in text
-    response = get(
-        decided, "personnel_a", "/reports/personnel/candidates.xlsx?k=2&min_rating=excellent"
+    response = exported(
+        decided,
+        "personnel_a",
+        "/reports/personnel/candidates.xlsx",
+        {"k": 2, "min_rating": "excellent"},
     )
     ws = load_workbook(io.BytesIO(response.content)).active
     values = [cell for row in ws.iter_rows(values_only=True) for cell in row if cell is not None]

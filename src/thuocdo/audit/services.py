@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
 
 from thuocdo.audit.models import AuditEntry
-from thuocdo.core.bulk import insert_objects
+from thuocdo.core.bulk import build, insert_objects
 from thuocdo.core.models import User
 from thuocdo.core.origin import current_origin
 
@@ -39,12 +40,16 @@ def to_json(value: Any) -> JSONValue:
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, JSONValue]:
     """The named fields of an instance; foreign keys as their ids."""
-    values: dict[str, JSONValue] = {}
-    for name in fields:
-        field = instance._meta.get_field(name)
-        attname = getattr(field, "attname", name)
-        values[name] = to_json(getattr(instance, attname))
-    return values
+    names = fields if isinstance(fields, tuple) else tuple(fields)
+    return {
+        name: to_json(getattr(instance, attname))
+        for name, attname in _attnames(type(instance), names)
+    }
+
+
+@functools.cache
+def _attnames(model: type[models.Model], names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, getattr(model._meta.get_field(name), "attname", name)) for name in names)
 
 
 def build_entry(
@@ -76,7 +81,8 @@ def build_entry(
     actor_name = actor_label[:200]
     if actor is not None and not actor_name:
         actor_name = (actor.get_full_name() or actor.get_username())[:200]
-    entry = AuditEntry(
+    entry = build(
+        AuditEntry,
         actor=actor,
         actor_name=actor_name,
         agency_id=agency_id,

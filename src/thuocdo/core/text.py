@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
-
-_SPACES = re.compile(r"\s+")
 
 
 def clean_text(value: str) -> str:
     """NFC, trimmed, inner runs of white space collapsed. Diacritics are kept."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    if not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    # str.split() splits on exactly what `\s` matches in a str pattern (Unicode white
+    # space), and is several times faster than a regular expression.
+    return " ".join(value.split())
 
 
 def fold(value: str) -> str:
     """Lower-case, accent-free key for search: `Nguyễn Văn Đức` → `nguyen van duc`."""
     decomposed = unicodedata.normalize("NFD", clean_text(value).replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    stripped = decomposed.translate(_MARKS)  # one C call; the table covers the BMP
+    if not stripped.isascii() and max(stripped) > "\uffff":
+        stripped = "".join(ch for ch in stripped if unicodedata.category(ch) != "Mn")
     return stripped.lower()
+
+
+# Non-spacing marks (category Mn) of the Basic Multilingual Plane, deleted by translate.
+_MARKS = {code: None for code in range(0x10000) if unicodedata.category(chr(code)) == "Mn"}

@@ -150,6 +150,11 @@ class ImportKind:
         """The agency's current data in the template's layout (column key → value)."""
         raise NotImplementedError
 
+    def export_total(self, agency: Unit) -> int:
+        """How many rows `export_rows` will give (for the export job's progress; 0 when
+        not known beforehand)."""
+        return 0
+
 
 def plan(
     kind: ImportKind,

@@ -7,21 +7,26 @@ Progress has two phases: "check" (rows read) and "write" (changes written).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
+from django.urls import reverse
+
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.imports.errors import ImportRefused
 from thuocdo.imports.framework import apply, plan
 from thuocdo.imports.registry import get_kind
-from thuocdo.imports.workbook import vn_number
+from thuocdo.imports.workbook import vn_number, write_workbook
 from thuocdo.jobs.models import Job
 from thuocdo.jobs.progress import Progress
 from thuocdo.jobs.registry import JobFailed, Outcome, job_kind
 from thuocdo.jobs.selectors import JobView
-from thuocdo.jobs.services import job_start, upload_discard, upload_read
+from thuocdo.jobs.services import job_start, keep_file, upload_discard, upload_read
 from thuocdo.org.models import Unit
 
 KIND = "imports.run"
+EXPORT = "imports.export"
 
 
 def start_import(*, kind: str, agency: Unit, token: str, file_name: str, actor: User | None) -> Job:
@@ -65,6 +70,53 @@ def run_import(job: Job, progress: Progress) -> Outcome:
         raise _refused(error.errors) from error
     upload.delete()  # with the writes: a rolled-back import keeps its file for a retry
     return Outcome(done=total, total=total, result={"counts": counts})
+
+
+def start_export(*, kind: str, agency: Unit, actor: User) -> Job:
+    """Queues the export of an agency's current data (a whole agency's tasks is a large
+    file: made by a worker, downloaded from the job's page)."""
+    import_kind = get_kind(kind)
+    return job_start(
+        actor=actor,
+        kind=EXPORT,
+        title_vi=f"Xuất Excel ({import_kind.title_vi}): {agency.name}",
+        title_en=f"Excel export ({import_kind.title_en}): {agency.name}",
+        agency=agency,
+        # One export of a kind per person at a time; others may export meanwhile.
+        target=f"imports.export:{kind}:{agency.pk}:{actor.pk}",
+        params={"kind": kind, "back": reverse("imports:index")},
+    )
+
+
+@job_kind(EXPORT)
+def run_export(job: Job, progress: Progress) -> Outcome:
+    agency = job.agency
+    assert agency is not None
+    kind = get_kind(str(job.params["kind"]))
+    total = kind.export_total(agency)
+    progress.set(0, total)
+    counted = 0
+
+    def rows() -> Iterator[dict[str, Any]]:
+        nonlocal counted
+        for row in kind.export_rows(agency):
+            yield row
+            counted += 1
+            if counted % 1000 == 0:
+                progress.set(counted, max(total, counted))
+
+    content = write_workbook(kind, agency, rows())
+    name = f"{kind.code}-{agency.code}-{clock.today().isoformat()}.xlsx"
+    kept = keep_file(job=job, content=content, name=name)
+    return Outcome(
+        done=counted,
+        total=counted,
+        result={
+            **kept,
+            "summary_vi": f"Đã xuất {vn_number(counted)} dòng.",
+            "summary_en": f"Exported {counted:,} rows.",
+        },
+    )
 
 
 def _refused(errors: list[Any]) -> JobFailed:

@@ -435,6 +435,9 @@ class TaskKind(ImportKind):
 
     # --- export ----------------------------------------------------------------------------
 
+    def export_total(self, agency: Unit) -> int:
+        return Task.objects.filter(agency=agency).count()
+
     def export_rows(self, agency: Unit) -> Iterable[dict[str, Any]]:
         submitted: dict[int, list[dt.date]] = defaultdict(list)
         closed: dict[int, dt.date] = {}

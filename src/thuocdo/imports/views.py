@@ -21,7 +21,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thuocdo.access import scope_for
-from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound, ThuocDoError
 from thuocdo.core.models import User
 from thuocdo.imports import jobs
@@ -152,13 +151,19 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def export(request: HttpRequest, kind: str) -> HttpResponse:
-    import_kind = get_kind(kind)
-    agency = access_import_agency(request.user, request.GET.get("agency"))
-    content = write_workbook(import_kind, agency, import_kind.export_rows(agency))
-    day = clock.today().isoformat()
-    return _download(content, f"{kind}-{agency.code}-{day}.xlsx")
+    """Starts the export as a job (a whole agency's tasks is a large file) and follows it."""
+    get_kind(kind)
+    agency = access_import_agency(request.user, request.POST.get("agency"))
+    user = request.user
+    assert isinstance(user, User)
+    try:
+        job = jobs.start_export(kind=kind, agency=agency, actor=user)
+    except ThuocDoError as error:
+        messages.error(request, error.message(get_language() or "vi"))
+        return redirect("imports:index")
+    return redirect("web:job", job.pk)
 
 
 def _pending(request: HttpRequest) -> dict[str, Any] | None:

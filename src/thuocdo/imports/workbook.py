@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from thuocdo.core.text import clean_text, fold
 from thuocdo.imports.columns import Choice, Column, display, header_key, is_blank
 from thuocdo.imports.errors import FileRejected
+from thuocdo.imports.sheetrows import PROBE_ROW, splice_rows
 
 if TYPE_CHECKING:
     from thuocdo.imports.framework import ImportKind
@@ -194,7 +195,7 @@ def write_workbook(kind: ImportKind, agency: Unit, rows: Iterable[dict[str, Any]
     assert data is not None
     data.title = kind.sheet_name
     choices = {c.key: list(c.choices(agency)) for c in kind.columns if c.choices is not None}
-    _write_data_sheet(data, kind.columns, rows, choices)
+    lines = _write_data_sheet(data, kind.columns, rows, choices)
     _write_instructions(book.create_sheet(INSTRUCTIONS_SHEET), kind, agency)
     values = book.create_sheet(VALUES_SHEET)
     ranges = _write_values_sheet(values, kind.columns, choices)
@@ -216,7 +217,7 @@ def write_workbook(kind: ImportKind, agency: Unit, rows: Iterable[dict[str, Any]
         data.add_data_validation(validation)
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return splice_rows(buffer.getvalue(), lines, width=len(kind.columns))
 
 
 def _write_data_sheet(
@@ -224,7 +225,8 @@ def _write_data_sheet(
     columns: Sequence[Column],
     rows: Iterable[dict[str, Any]],
     choices: dict[str, list[Choice]],
-) -> None:
+) -> Iterator[list[Any]]:
+    """Writes the header row; returns the data rows' values, to be spliced in."""
     sheet.append([column.template_header for column in columns])
     header_font = Font(bold=True, color="FFFFFF")
     fill = PatternFill("solid", fgColor=BRAND)
@@ -242,8 +244,11 @@ def _write_data_sheet(
     labels = {
         key: {choice.value: choice.label for choice in items} for key, items in choices.items()
     }
-    number = sheet.max_row  # counted here: openpyxl's max_row walks every cell (quadratic)
-    for row in rows:
+    # The rows themselves are spliced in after saving (`sheetrows`): a probe row gives
+    # them the date style.
+    sheet.cell(row=PROBE_ROW, column=1, value=dt.date(2000, 1, 1)).number_format = DATE_FORMAT
+
+    def cells_of(row: dict[str, Any]) -> list[Any]:
         cells: list[Any] = []
         for column in columns:
             value = row.get(column.key)
@@ -255,12 +260,10 @@ def _write_data_sheet(
                 )
             if isinstance(value, list):
                 value = "; ".join(str(v) for v in value)
-            cells.append("" if value is None else value)
-        sheet.append(cells)
-        number += 1
-        for position, value in enumerate(cells, start=1):
-            if isinstance(value, dt.date):
-                sheet.cell(row=number, column=position).number_format = DATE_FORMAT
+            cells.append(value)
+        return cells
+
+    return (cells_of(row) for row in rows)
 
 
 def _write_instructions(sheet: Any, kind: ImportKind, agency: Unit) -> None:

@@ -198,3 +198,42 @@ def upload_read(token: str) -> Upload:
 
 def upload_discard(token: str) -> None:
     Upload.objects.filter(token=str(token or "")[:64]).delete()
+
+
+# --- files a job makes ----------------------------------------------------------------------
+
+FILE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def keep_file(*, job: Job, content: bytes, name: str) -> dict[str, Any]:
+    """Keeps a file a job made (an export) in the database, in the job's transaction, so
+    any web node can serve it; returns the entries of the job's result that name it. Kept
+    as long as uploads (a day), then made again by starting the export again."""
+    token = secrets.token_urlsafe(24)
+    Upload.objects.create(
+        token=token, name=name[:255], size=len(content), data=content, created_by=job.created_by
+    )
+    return {"file": token, "file_name": name[:255], "file_size": len(content)}
+
+
+def job_file(*, user: User | None, job: Job) -> Upload:
+    """The file a finished job made, for whoever started the job (or an operator)."""
+    token = str(job.result.get("file") or "")
+    if job.state != Job.State.DONE or not token:
+        raise NotFound("Tiến trình này không có tệp kết quả.", "This job made no file.")
+    mine = user is not None and job.created_by_id == user.pk
+    if not (mine or (user is not None and user.is_superuser)):
+        raise AccessDenied(
+            "Chỉ người đã yêu cầu xuất tệp mới tải được tệp này.",
+            "Only whoever asked for the export can download its file.",
+        )
+    found = Upload.objects.filter(token=token).first()
+    if found is None:
+        raise NotFound(
+            "Tệp kết quả không còn nữa (tệp được giữ một ngày); hãy xuất lại.",
+            "The file is gone (files are kept for a day); export again.",
+        )
+    return found

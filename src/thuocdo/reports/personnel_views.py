@@ -19,22 +19,22 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from thuocdo.access import access_period, access_person, scope_for, visible_evaluations
 from thuocdo.core.errors import AccessDenied, NotFound, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation, Period
 from thuocdo.org.models import Unit
-from thuocdo.reports.exports import agency_summary, person_history
-from thuocdo.reports.personnel import REPORTS, CandidateRule, StreakRule, personnel_report
+from thuocdo.reports import jobs
+from thuocdo.reports.exports import person_history
+from thuocdo.reports.personnel import REPORTS, CandidateRule, StreakRule
 from thuocdo.reports.tables import TableReport, table_pdf, table_xlsx
-from thuocdo.reports.views import _download, _period_slug
+from thuocdo.reports.views import _download
 
 DENIED_VI = "Bạn không có quyền xem báo cáo nhân sự của cơ quan này."
 
@@ -71,7 +71,8 @@ class RuleForm(forms.Form):
 
 def _bound(request: HttpRequest) -> RuleForm:
     data = {name: field.initial for name, field in RuleForm.base_fields.items()}
-    data.update({k: v for k, v in request.GET.items() if k in data and v != ""})
+    given = request.POST if request.method == "POST" else request.GET
+    data.update({k: v for k, v in given.items() if k in data and v != ""})
     return RuleForm(data)
 
 
@@ -94,7 +95,7 @@ def access_agency_reports(user: User | AnonymousUser, agency_id: int | None) -> 
 
 
 def _agency_param(request: HttpRequest) -> int | None:
-    raw = request.GET.get("agency", "")
+    raw = (request.POST if request.method == "POST" else request.GET).get("agency", "")
     return int(raw) if raw.isdigit() else None
 
 
@@ -109,16 +110,10 @@ def _render(report: TableReport, fmt: str, name: str) -> HttpResponse:
 def personnel_page(request: HttpRequest) -> HttpResponse:
     agency = access_agency_reports(request.user, _agency_param(request))
     form = _bound(request)
-    query = urlencode({**form.data, "agency": agency.pk}) if form.is_valid() else ""
+    # The lists are made by a job: each is a small form posting the rule shown above.
+    rule = sorted(form.data.items()) if form.is_valid() else []
     links = [
-        (
-            title,
-            {
-                fmt: reverse("reports:personnel", args=[report, fmt])
-                + (f"?{query}" if query else "")
-                for fmt in ("pdf", "xlsx")
-            },
-        )
+        (title, {fmt: reverse("reports:personnel", args=[report, fmt]) for fmt in ("pdf", "xlsx")})
         for report, title in zip(
             REPORTS,
             (
@@ -133,14 +128,15 @@ def personnel_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/personnel.html",
-        {"agency": agency, "form": form, "links": links, "periods": periods},
+        {"agency": agency, "form": form, "links": links, "rule": rule, "periods": periods},
     )
 
 
-@never_cache
-@require_GET
+@require_POST
 @login_required
 def personnel_download(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
+    """Starts the list as a job (it reads every decided evaluation of the agency) and
+    follows it; the job's page offers the file."""
     agency = access_agency_reports(request.user, _agency_param(request))
     form = _bound(request)
     if not form.is_valid():
@@ -148,28 +144,30 @@ def personnel_download(request: HttpRequest, report: str, fmt: str) -> HttpRespo
             "Tiêu chí lập danh sách không hợp lệ.", "The report's rule is not valid."
         )
     streak, rule = form.rules()
-    evaluations = visible_evaluations(request.user).filter(agency_id=agency.pk)
-    built = personnel_report(agency, report, evaluations, streak=streak, rule=rule)
-    return _render(built, fmt, f"danh-sach-{report}-{agency.code}")
+    job = jobs.start_personnel_report(
+        actor=_reader(request), agency=agency, report=report, fmt=fmt, streak=streak, rule=rule
+    )
+    return redirect("web:job", job.pk)
 
 
-@never_cache
-@require_GET
+@require_POST
 @login_required
 def agency_summary_download(request: HttpRequest, period_id: str, fmt: str) -> HttpResponse:
+    """Starts the agency's summary of a period as a job and follows it."""
     period = access_period(request.user, int(period_id), action="view")
     if not scope_for(request.user).reads_agency(period.agency_id):
         raise AccessDenied(
             "Bạn không có quyền xem bảng tổng hợp kết quả của cơ quan này.",
             "You may not view this agency's summary.",
         )
-    agency = period.agency
-    units = Unit.objects.filter(agency_id=agency.pk).order_by("path")
-    evaluations = visible_evaluations(request.user).filter(period=period)
-    built = agency_summary(
-        period, agency, list(units), evaluations.only("id", "unit_id", "state", "rating", "points")
-    )
-    return _render(built, fmt, f"tong-hop-co-quan-{agency.code}-{_period_slug(period)}")
+    job = jobs.start_agency_summary(actor=_reader(request), period=period, fmt=fmt)
+    return redirect("web:job", job.pk)
+
+
+def _reader(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    return user
 
 
 @never_cache

@@ -27,6 +27,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/", views_jobs.job_detail, name="job"),
     path("jobs/<int:job_id>/status/", views_jobs.job_status, name="job_status"),
     path("jobs/<int:job_id>/retry/", views_jobs.job_retry_view, name="job_retry"),
+    path("jobs/<int:job_id>/file/", views_jobs.job_file_view, name="job_file"),
     # work (issue 4)
     path("work/", views_work.my_work, name="work_mine"),
     path("work/why/", views_work.my_kpi, name="work_why"),

@@ -5,6 +5,7 @@ reads the job row and the progress kept in the cache, never the request that sta
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +22,7 @@ from thuocdo.core.errors import ThuocDoError
 from thuocdo.core.models import User
 from thuocdo.jobs.models import Job
 from thuocdo.jobs.selectors import JobView, job_view
-from thuocdo.jobs.services import job_retry, may_retry
+from thuocdo.jobs.services import FILE_TYPES, job_file, job_retry, may_retry
 from thuocdo.web.actions import language
 
 
@@ -95,8 +96,36 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "summary": job.result.get("summary_en" if english else "summary_vi", ""),
             "notes": job.result.get("notes_en" if english else "notes_vi", []),
             "may_retry": may_retry(_user(request), job),
+            "file_name": job.result.get("file_name", ""),
+            "file_size": _size(int(job.result.get("file_size") or 0), english),
         },
     )
+
+
+def _size(size: int, english: bool) -> str:
+    if size >= 1024 * 1024:
+        text = f"{size / (1024 * 1024):.1f} MB"
+    else:
+        text = f"{max(1, round(size / 1024))} KB"
+    return text if english else text.replace(".", ",")
+
+
+@login_required
+@require_GET
+@never_cache
+def job_file_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The file an export job made (xlsx or pdf), as an attachment."""
+    job = access_job(request.user, job_id)
+    kept = job_file(user=_user(request), job=job)
+    extension = kept.name.rsplit(".", 1)[-1].lower()
+    response = HttpResponse(
+        bytes(kept.data), content_type=FILE_TYPES.get(extension, "application/octet-stream")
+    )
+    ascii_name = kept.name.encode("ascii", "ignore").decode() or f"job-{job.pk}.{extension}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(kept.name)}"
+    )
+    return response
 
 
 @login_required

@@ -19,6 +19,7 @@ from django.db import transaction
 from thuocdo.audit.models import AuditEntry
 from thuocdo.audit.services import build_entry, changed, record_many, snapshot
 from thuocdo.core import clock
+from thuocdo.core.bulk import build, insert_objects
 from thuocdo.core.errors import ThuocDoError, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text, fold
@@ -27,6 +28,9 @@ from thuocdo.work import live, rules
 from thuocdo.work.models import CatalogueVersion, PlanItem, ProductType, Task, TaskEvent
 from thuocdo.work.services import TASK_FIELDS
 from thuocdo.work.transitions import ACTIONS, SUBMITTING_ACTIONS, target_state
+
+KINDS = frozenset(Task.Kind.values)
+EXTRAS = frozenset(Task.Extra.values)
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class _Replay:
             )
 
     def play(self, story: Story) -> tuple[Task, list[TaskEvent], list[AuditEntry]]:
-        if story.kind not in Task.Kind.values or story.extra not in Task.Extra.values:
+        if story.kind not in KINDS or story.extra not in EXTRAS:
             raise ValidationFailed(
                 "Loại nhiệm vụ không hợp lệ.", "Invalid task kind.", field="kind"
             )
@@ -135,15 +139,16 @@ class _Replay:
             self.check_product(product, story.owner.agency_id)
             coefficient, measure = product.coefficient, product.unit_of_measure
         title = clean_text(story.title)
-        task = Task(
+        task = build(
+            Task,
             agency_id=story.owner.agency_id,
             unit=story.unit,
             kind=story.kind,
             extra=story.extra,
             title=title,
             search_title=fold(title),  # bulk_create skips save()
-            assigner=story.assigner,
-            owner=story.owner,
+            assigner_id=story.assigner.pk,  # ids: no related-object checks per row
+            owner_id=story.owner.pk,
             plan_item=story.plan_item,
             product_type=product,
             unit_of_measure=measure,
@@ -155,10 +160,10 @@ class _Replay:
             external_ref=story.external_ref,
         )
         events = [
-            TaskEvent(
-                task=task,
+            build(  # its task_id once the task has one
+                TaskEvent,
                 at=story.assigned_at,
-                actor=story.assigner_user,
+                actor_id=story.assigner_user.pk,
                 action="assign",
                 to_state=task.state,
                 task_version=1,
@@ -226,10 +231,10 @@ class _Replay:
         task.state = new_state
         task.version += 1
         events.append(
-            TaskEvent(
-                task=task,
+            build(
+                TaskEvent,
                 at=step.at,
-                actor=step.actor,
+                actor_id=step.actor.pk,
                 action=step.action,
                 from_state=old_state,
                 to_state=new_state,
@@ -272,11 +277,11 @@ def tasks_record_history(*, stories: Sequence[Story], batch_size: int = 2000) ->
         tasks.append(task)
         events.extend((index, event) for event in task_events)
         audits.extend((index, entry) for entry in task_audits)
-    Task.objects.bulk_create(tasks, batch_size=batch_size)
+    insert_objects(tasks, batch=batch_size, ids=True)
     live.touch(task.owner_id for task in tasks)
     for index, event in events:
-        event.task = tasks[index]
-    TaskEvent.objects.bulk_create([event for _, event in events], batch_size=batch_size)
+        event.task_id = tasks[index].pk
+    insert_objects([event for _, event in events], batch=batch_size)
     for index, entry in audits:
         task = tasks[index]
         entry.object_type, entry.object_id = "work.task", str(task.pk)
