@@ -30,6 +30,8 @@ run: install
 	$(BIN)/python -m thuocdo.manage collectstatic --no-input --verbosity 0
 	$(BIN)/python -m thuocdo.manage load_presets
 	$(BIN)/python -m thuocdo.manage load_demo
+	@# The dashboards' kept live points, warmed by the worker rather than by the first page.
+	$(BIN)/python -m thuocdo.manage refresh_live --queue
 	@$(BIN)/python -m thuocdo.manage demo_logins --url "http://$(HOST):$(PORT)/"
 	@# A job worker beside the web server (imports, period closes, refreshes); both stop together.
 	$(BIN)/python -m thuocdo.manage db_worker --interval 1 & worker=$$!; \

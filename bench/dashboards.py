@@ -3,8 +3,10 @@
     PYTHONPATH=src python bench/dashboards.py          # 10,000 people, 50 clients
     PYTHONPATH=src python bench/dashboards.py --quick  # 1,000 people, 10 clients
 
-Issue 6 item 9. A throw-away SQLite database in a temporary VAR_DIR (DATABASE_URL is
-ignored; static files are collected there too), migrated from scratch, holds one agency:
+Issue 6 item 9, issue 11. A throw-away database, migrated from scratch: SQLite in a
+temporary VAR_DIR (static files are collected there too), or, when DATABASE_URL names a
+PostgreSQL server, a database `bench_dash_<pid>` made on that server for the run and
+dropped at the end (the server under test uses it too). It holds one agency:
 10 departments of 5 offices each, the people spread over the offices (bulk-created, with
 their assignments), three tasks each in the open month (accepted, returned late, overdue)
 and one accepted task in each of the two months before. Three logins: the agency's head
@@ -87,9 +89,42 @@ def note(text: str) -> None:
 # --- the database ---------------------------------------------------------------------------
 
 
-def setup_django(var_dir: Path) -> None:
+def throwaway_database() -> tuple[str | None, str]:
+    """(URL of a fresh PostgreSQL database next to DATABASE_URL's, its name), or (None,
+    "SQLite") when DATABASE_URL is not PostgreSQL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return None, "SQLite"
+    import psycopg
+
+    name = f"bench_dash_{os.getpid()}"
+    server = url.replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    base = url.rsplit("/", 1)[0]
+    return f"{base}/{name}", name
+
+
+def drop_database(url: str | None, name: str) -> None:
+    if url is None:
+        return
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    server = os.environ["BENCH_SERVER_URL"].replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_django(var_dir: Path, database_url: str | None) -> None:
     os.environ["VAR_DIR"] = str(var_dir)
-    os.environ.pop("DATABASE_URL", None)
+    if database_url is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["BENCH_SERVER_URL"] = os.environ["DATABASE_URL"]
+        os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "thuocdo.config.settings"
     if str(SRC) not in sys.path:
         sys.path.insert(0, str(SRC))
@@ -275,8 +310,7 @@ def free_port() -> int:
 
 
 def start_server(var_dir: Path, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, VAR_DIR=str(var_dir), PYTHONPATH=str(SRC))
-    env.pop("DATABASE_URL", None)
+    env = dict(os.environ, VAR_DIR=str(var_dir), PYTHONPATH=str(SRC))  # DATABASE_URL: ours
     command = [
         sys.executable,
         "-m",
@@ -481,10 +515,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="thuocdo-bench-dash-") as name:
         var_dir = Path(name) / "var"
         var_dir.mkdir()
-        note(f"migrating a throw-away SQLite database in {var_dir}")
-        setup_django(var_dir)
+        database_url, database = throwaway_database()
+        note(f"migrating a throw-away database ({database}) in {var_dir}")
+        setup_django(var_dir, database_url)
         began = time.perf_counter()
         setup = build(people)
+        if database_url is not None:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # as autovacuum would before anyone looks
         note(
             f"{setup.people:,} people, {setup.tasks:,} tasks in "
             f"{time.perf_counter() - began:.1f} s; starting gunicorn"
@@ -532,9 +572,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stop_server(server)
             note("gunicorn stopped")
+            drop_database(database_url, database)
+    kind = "SQLite" if database_url is None else "PostgreSQL"
     print_table(
         results,
-        f"bench/dashboards.py — SQLite, gunicorn {args.workers}×{args.threads} on "
+        f"bench/dashboards.py — {kind}, gunicorn {args.workers}×{args.threads} on "
         f"{os.cpu_count()} CPUs, {people:,} people, {clients} clients, Python "
         f"{sys.version.split()[0]}{' (quick)' if args.quick else ''}; up to {budget} requests "
         f"a page, started within {seconds:.0f} s, answered within {seconds + grace:.0f} s",

@@ -307,7 +307,9 @@ class WorkHistory:
 
     def exempt(self, task: Task, day: dt.date) -> None:
         """The owner shows an objective cause for the first delay; the reviewer confirms."""
-        event = TaskEvent.objects.filter(task=task, delays__gt=0).order_by("id").first()
+        # Ordered by task first: PostgreSQL then reads this task's few events by index, not
+        # the whole table in id order looking for them.
+        event = TaskEvent.objects.filter(task=task, delays__gt=0).order_by("task_id", "id").first()
         if event is None:
             return
         owner, reviewer = self.users[task.owner_id], self.users[task.assigner_id]

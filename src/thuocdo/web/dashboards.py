@@ -34,11 +34,13 @@ from thuocdo.scoring import Framework, TaskLine
 from thuocdo.scoring.inputs import task_contribution
 from thuocdo.work.live import (
     LEADER_ROLES,
+    MONTHS_BACK,
     Live,
     MonthSummary,
     explain_month,
     framework,
     live_points,
+    months_back,
     roles_on,
     summarise,
     task_max,
@@ -48,32 +50,23 @@ from thuocdo.work.selectors import DateRange, counted_in
 
 __all__ = [  # re-exported for the views
     "LEADER_ROLES",
+    "MONTHS_BACK",
     "Live",
     "MonthSummary",
     "explain_month",
     "framework",
+    "months_back",
     "roles_on",
     "task_max",
 ]
 
 S = Task.State
 OWNER_PENDING = (S.ASSIGNED, S.IN_PROGRESS, S.RETURNED)
-MONTHS_BACK = 6  # the trend and the heatmap: this month and the five before
 SEARCH_LIMIT = 20
 
 
 def month_of(day: dt.date) -> DateRange:
     return DateRange.month(day.year, day.month)
-
-
-def months_back(today: dt.date, count: int = MONTHS_BACK) -> list[DateRange]:
-    """The `count` months ending with today's, oldest first."""
-    out: list[DateRange] = []
-    year, month = today.year, today.month
-    for _ in range(count):
-        out.append(DateRange.month(year, month))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return out[::-1]
 
 
 # --- live points ------------------------------------------------------------------------------

@@ -52,6 +52,11 @@ urlpatterns = [
     path("dashboard/", views_dashboards.my_dashboard, name="dashboard"),
     path("dashboard/unit/<int:unit_id>/", views_dashboards.unit_dashboard, name="dashboard_unit"),
     path("dashboard/agency/", views_dashboards.agency_dashboard, name="dashboard_agency"),
+    path(
+        "dashboard/agency/refresh/",
+        views_dashboards.agency_refresh,
+        name="dashboard_agency_refresh",
+    ),
     path("search/", views_dashboards.search, name="search"),
     # evaluations (issue 5)
     path("evaluations/", views_evaluations.index, name="ev_index"),

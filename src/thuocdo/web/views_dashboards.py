@@ -19,10 +19,11 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from thuocdo.access import (
     Scope,
@@ -43,11 +44,14 @@ from thuocdo.core.models import User
 from thuocdo.evaluations.compute import explained
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
 from thuocdo.frameworks.selectors import engine_framework
+from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.selectors import ROLE_ORDER, current
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web import dashboards as dash
 from thuocdo.web.actions import language
+from thuocdo.work.jobs import last_refresh, start_live_refresh
+from thuocdo.work.jobs import target as live_target
 from thuocdo.work.models import PlanItem
 
 MEMBERS_PER_PAGE = 50
@@ -724,8 +728,22 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
                 "overdue": agency_rates.overdue,
             },
             "headcount": len(members),
+            "refreshed": last_refresh(agency),
+            "refresh_running": active_job(live_target(agency)),
         },
     )
+
+
+@login_required
+@require_POST
+def agency_refresh(request: HttpRequest) -> HttpResponse:
+    """Recomputes the agency's kept live points now, as a job (the nightly one, early)."""
+    user, scope = _viewer(request)
+    agency = _agency_for(request, scope)
+    job = start_live_refresh(
+        agency=agency, actor=user, back=f"{reverse('web:dashboard_agency')}?agency={agency.pk}"
+    )
+    return redirect("web:job", job.pk)
 
 
 # --- search -------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ class WorkConfig(AppConfig):
 
     def ready(self) -> None:
         from thuocdo.org.models import Assignment
+        from thuocdo.work import jobs  # noqa: F401  # registers the warm-up job kind
 
         post_save.connect(_assignment_changed, sender=Assignment, dispatch_uid="work.live.post")
         post_delete.connect(_assignment_changed, sender=Assignment, dispatch_uid="work.live.del")

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -169,22 +170,29 @@ class _Replay:
                 task_version=1,
             )
         ]
+        shot = snapshot(task, TASK_FIELDS)
         audits = [
             build_entry(
                 actor=story.assigner_user,
                 action="work.task.assign",
                 agency_id=task.agency_id,
-                after=snapshot(task, TASK_FIELDS),
+                after=shot,
                 at=story.assigned_at,
             )
         ]
-        for step in story.steps:
-            self.step(task, step, events, audits)
+        for step in story.steps:  # each step's "before" is the previous one's "after"
+            shot = self.step(task, step, shot, events, audits)
         return task, events, audits
 
     def step(
-        self, task: Task, step: Step, events: list[TaskEvent], audits: list[AuditEntry]
-    ) -> None:
+        self,
+        task: Task,
+        step: Step,
+        before: dict[str, Any],
+        events: list[TaskEvent],
+        audits: list[AuditEntry],
+    ) -> dict[str, Any]:
+        """Plays one step on `task` (whose snapshot is `before`); returns its new snapshot."""
         day = _day(step.at)
         new_state = target_state(task.state, step.action)
         spec = ACTIONS[step.action]
@@ -207,7 +215,6 @@ class _Replay:
                 f"A reason is required to {spec.label_en}.",
                 field="reason",
             )
-        before = snapshot(task, TASK_FIELDS)
         old_state, failure, delays = task.state, False, 0
         if step.action in SUBMITTING_ACTIONS:
             delays = self.delay_rule.added(
@@ -256,6 +263,7 @@ class _Replay:
                 at=step.at,
             )
         )
+        return after
 
 
 @transaction.atomic

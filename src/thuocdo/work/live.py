@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -54,8 +54,50 @@ LEADER_ROLES = frozenset(str(role) for role in Assignment.LEADING_ROLES)
 FORMULA = 1
 
 
+MONTHS_BACK = 6  # what the dashboards show: this month and the five before
+
+
 def framework() -> Framework:
     return load_preset(DEFAULT_FRAMEWORK)
+
+
+def months_back(today: dt.date, count: int = MONTHS_BACK) -> list[DateRange]:
+    """The `count` months ending with today's, oldest first."""
+    out: list[DateRange] = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        out.append(DateRange.month(year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out[::-1]
+
+
+def warm(
+    agency_id: int,
+    *,
+    today: dt.date,
+    fw: Framework | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Recomputes every stale kept row of the agency's people over the dashboards' months,
+    month by month (`live_points`: a fixed few queries a month). Run by a job after start
+    and nightly, so a page finds the rows kept rather than filling them itself. Returns
+    how many person-months were stale."""
+    fw = fw or framework()
+    ids = list(
+        Assignment.objects.filter(current(today), is_concurrent=False, unit__agency_id=agency_id)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    months = months_back(today)
+    stale = 0
+    for done, month in enumerate(months, start=1):
+        fresh = fresh_rows(ids, [month], today=today, fw=fw).count()
+        stale += len(ids) - fresh
+        if fresh < len(ids):
+            live_points(ids, [month], today=today, fw=fw)
+        if progress is not None:
+            progress(done, len(months))
+    return stale
 
 
 def framework_key(fw: Framework) -> str:
