@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "thuocdo.core"
     label = "core"
     verbose_name = "Thước đo — lõi"
+
+    def ready(self) -> None:
+        from thuocdo.core import lookups
+
+        lookups.register()  # `field__any_of=[ids]`

@@ -617,9 +617,7 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
         current(today), is_concurrent=False, unit__agency=agency, person__in=visible_people(user)
     )
     members = list(posts.values_list("person_id", "unit__path"))
-    summary, now = dash.live_summary(
-        [pid for pid, _path in members], today, fw=fw, people=posts.values("person_id")
-    )
+    summary, now = dash.live_summary([pid for pid, _path in members], today, fw=fw)
     tasks = visible_tasks(user).filter(agency=agency)
     per_unit = dash.rates_by_unit(tasks, period, today)
     rolled = dash.roll_up_rates(per_unit, top_units)

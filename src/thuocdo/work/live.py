@@ -31,8 +31,8 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Round
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Round
 
 from thuocdo.org.models import Assignment
 from thuocdo.org.selectors import current
@@ -274,20 +274,23 @@ def fresh_rows(
     fw: Framework,
 ) -> QuerySet[LiveMonth]:
     """The kept rows still right: current token, today's counting day and this framework.
+    Every kept row is stored under an existing stamp (`live_points` makes the missing ones).
     Checked in SQL, so a summary never loads every row.
     `people`: person ids, or a query of them (a subquery keeps big lists out of the SQL)."""
-    token = Subquery(LiveStamp.objects.filter(person=OuterRef("person")).values("token")[:1])
+    # A semi-join (EXISTS), not a lookup per row: PostgreSQL hashes the stamps once.
+    stamped = LiveStamp.objects.filter(person_id=OuterRef("person_id"), token=OuterRef("token"))
     counting_day = Q()
     for month in months:
         counting_day |= Q(month=month.start, as_of=min(today, month.end))
     return (
         LiveMonth.objects.filter(
-            person_id__in=people if isinstance(people, QuerySet) else list(people),
+            Q(person_id__in=people)
+            if isinstance(people, QuerySet)
+            else Q(person_id__any_of=people),
             framework=framework_key(fw),
         )
         .filter(counting_day)
-        .annotate(current_token=Coalesce(token, Value("")))
-        .filter(token=F("current_token"))
+        .filter(Exists(stamped))
     )
 
 
@@ -295,7 +298,9 @@ def roles_on(person_ids: Collection[int], on: dt.date) -> dict[int, str]:
     """{person id: role of the main assignment in force on the day}: one query."""
     roles = dict.fromkeys(person_ids, "staff")
     rows = (
-        Assignment.objects.filter(current(on), person_id__in=list(person_ids), is_concurrent=False)
+        Assignment.objects.filter(
+            current(on), person_id__any_of=list(person_ids), is_concurrent=False
+        )
         .order_by("person_id", "start_date", "id")
         .values_list("person_id", "role")
     )
@@ -337,8 +342,19 @@ def live_points(
     # Tokens before facts: a write after this point leaves a newer token behind.
     everyone = {pid for group in stale.values() for pid in group}
     tokens = dict(
-        LiveStamp.objects.filter(person_id__in=list(everyone)).values_list("person_id", "token")
+        LiveStamp.objects.filter(person_id__any_of=list(everyone)).values_list("person_id", "token")
     )
+    missing = everyone - tokens.keys()
+    if missing:  # every kept row names an existing stamp: `fresh_rows` is then a semi-join
+        LiveStamp.objects.bulk_create(
+            [LiveStamp(person_id=pid, token=uuid.uuid4().hex) for pid in sorted(missing)],
+            ignore_conflicts=True,  # another request stamped them first: theirs stands
+        )
+        tokens.update(
+            LiveStamp.objects.filter(person_id__in=sorted(missing)).values_list(
+                "person_id", "token"
+            )
+        )
     key = framework_key(fw)
     rows: list[tuple[object, ...]] = []
     for month, group in stale.items():

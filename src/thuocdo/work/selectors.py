@@ -87,7 +87,7 @@ def counted_in(period: DateRange, *, as_of: dt.date | None = None) -> Q:
 def tasks_counted(
     person_ids: Iterable[int], period: DateRange, *, as_of: dt.date | None = None
 ) -> QuerySet[Task]:
-    return Task.objects.filter(counted_in(period, as_of=as_of), owner_id__in=list(person_ids))
+    return Task.objects.filter(counted_in(period, as_of=as_of), owner_id__any_of=list(person_ids))
 
 
 def task_facts(
