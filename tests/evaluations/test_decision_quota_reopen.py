@@ -4,6 +4,8 @@ authority, a decision that breaks the quota refused whole; publish, reopen."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import Cast
 from tests.work.conftest import at
@@ -212,12 +214,23 @@ def test_reopen_before_decision_by_the_office_sends_evaluations_back(flow: Flow)
     flow.step("start_review")
     flow.review("staff_x")
     period = flow.refresh()
-    services.period_reopen(
-        actor=flow.user("personnel_a"),
-        period=period,
-        to_state="self_assessment",
-        reason="Thiếu minh chứng tự đánh giá",
-        expected_version=period.version,
-    )
+    versions = dict(period.evaluations.values_list("pk", "version"))
+    with CaptureQueriesContext(connection) as queries:
+        services.period_reopen(
+            actor=flow.user("personnel_a"),
+            period=period,
+            to_state="self_assessment",
+            reason="Thiếu minh chứng tự đánh giá",
+            expected_version=period.version,
+        )
+    # Every evaluation back at once: a fixed number of statements, not a few per person.
+    assert len(versions) == len(AGENCY_A) and len(queries) <= 20, len(queries)
+    assert set(period.evaluations.values_list("state", flat=True)) == {Evaluation.State.DRAFT}
+    assert all(v == versions[pk] + 1 for pk, v in period.evaluations.values_list("pk", "version"))
+    entries = AuditEntry.objects.filter(action="evaluations.evaluation.reopen")
+    assert sorted(int(e.object_id) for e in entries) == sorted(versions)
+    reviewed = entries.get(object_id=str(flow.ev("staff_x").pk))
+    assert reviewed.before["state"] == "reviewed" and reviewed.after == {"state": "draft"}
+    assert reviewed.reason == "Thiếu minh chứng tự đánh giá"
     assert flow.ev("staff_x").state == Evaluation.State.DRAFT
     assert flow.ev("staff_x").scores.count() == 10  # the self scores stay, to be resubmitted

@@ -16,6 +16,7 @@ from tests.conftest import Cast
 from tests.imports.conftest import person_row, xlsx
 from tests.jobs.kinds import running_job  # importing it registers the test job kinds
 from thuocdo.audit.models import AuditEntry
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, Conflict, NotFound
 from thuocdo.jobs import progress, runner
 from thuocdo.jobs.models import Job
@@ -132,7 +133,11 @@ def test_the_page_shows_done_total_elapsed_and_remaining(
     travel.shift(dt.timedelta(seconds=30))
     progress.beat(str(job.uid), job.attempt)
     progress.Progress(str(job.uid), job.attempt).set(2_500, 10_000, "rename")
+    # The pinned clock ticks on: each request below is made at this same moment, so a
+    # slow machine cannot turn 90 s to go into 91.
+    moment = clock.now()
     client.force_login(cast.user("personnel_a"))
+    travel.to(moment)
     state = client.get(f"/jobs/{job.pk}/status/").json()
     assert (state["state"], state["done"], state["total"], state["percent"]) == (
         "running",
@@ -145,6 +150,7 @@ def test_the_page_shows_done_total_elapsed_and_remaining(
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "data-progress-url" in page and "thuocdo/progress.js" in page
     client.cookies.load({"thuocdo_language": "en"})
+    travel.to(moment)
     state = client.get(f"/jobs/{job.pk}/status/").json()
     assert (state["done_text"], state["remaining_text"]) == ("2,500 / 10,000", "1 min 30 s")
     assert "Rename units" in client.get(f"/jobs/{job.pk}/").content.decode()

@@ -349,10 +349,12 @@ def score_rows(
     rows: Sequence[Row],
     *,
     progress: Progress | None = None,
+    scored: Callable[[Sequence[Row]], None] | None = None,
 ) -> None:
-    """Sets `row.data`, `row.points` and `row.rating` for every row, in dependency order."""
+    """Sets `row.data`, `row.points` and `row.rating` for every row, in dependency order.
+    `scored` is handed each chunk once it is scored (to write it and let its data go)."""
     if book.period.kind == Period.Kind.YEAR:
-        _score_years(book, rows, progress)
+        _score_years(book, rows, progress, scored)
         return
     ordered = _order(book, rows)
     staff_count = sum(1 for row in ordered if row.role not in LEADING)
@@ -365,6 +367,8 @@ def score_rows(
                     book.framework(row), row.person_id, _inputs(book, row, gathered)
                 )
                 _keep(row, data)
+            if scored is not None:
+                scored(chunk)
             done += len(chunk)
             if progress is not None:
                 progress(done, len(rows))
@@ -376,7 +380,12 @@ def _keep(row: Row, data: dict[str, Any]) -> None:
     row.rating = data.get("rating") or ""
 
 
-def _score_years(book: Book, rows: Sequence[Row], progress: Progress | None) -> None:
+def _score_years(
+    book: Book,
+    rows: Sequence[Row],
+    progress: Progress | None,
+    scored: Callable[[Sequence[Row]], None] | None,
+) -> None:
     """A year is the mean of the months worked, wherever they were worked (Art. 17(3), 19):
     still read person by person (`compute.compute_year`), a chunk of rows at a time."""
     done = 0
@@ -387,6 +396,8 @@ def _score_years(book: Book, rows: Sequence[Row], progress: Progress | None) -> 
         by_pk = {ev.pk: ev for ev in evs}
         for row in chunk:
             _keep(row, compute_year(by_pk[row.pk], unit_rating=book.unit_ratings.get(row.unit_id)))
+        if scored is not None:
+            scored(chunk)
         done += len(chunk)
         if progress is not None:
             progress(done, len(rows))
@@ -416,36 +427,47 @@ def compile_period(
     tokens = stamps(period)
     before = {row.pk: (row.points, row.rating) for row in book.rows}
     undecided = [row for row in book.rows if row.state != E.DECIDED]
-    score_rows(book, undecided, progress=progress)
     fields = ["proposed", "points", "rating", "version", "compiled_version", "compiled_token"]
-    updates = [
-        (
-            row.pk,
-            row.data,
-            row.points,
-            row.rating,
-            row.version + 1,
-            row.version + 1,
-            tokens.get(row.person_id, ""),
-            written,
+
+    def write(chunk: Sequence[Row]) -> None:
+        """A scored chunk is written at once and its data let go: memory stays bounded by
+        the chunk, whatever the headcount (points and ratings stay for the leaders' d)."""
+        update_rows(
+            Evaluation,
+            [*fields, "updated_at"],
+            [
+                (
+                    row.pk,
+                    row.data,
+                    row.points,
+                    row.rating,
+                    row.version + 1,
+                    row.version + 1,
+                    tokens.get(row.person_id, ""),
+                    written,
+                )
+                for row in chunk
+            ],
         )
-        for row in undecided
-    ]
-    update_rows(Evaluation, [*fields, "updated_at"], updates)
-    entries = [
-        build_entry(
-            actor=actor,
-            action="evaluations.evaluation.compile",
-            object_type="evaluations.evaluation",
-            object_id=str(row.pk),
-            object_repr=f"{row.person_name} — {period}",
-            agency_id=period.agency_id,
-            before=_points(*before[row.pk]),
-            after=_points(row.points, row.rating),
+        record_many(
+            [
+                build_entry(
+                    actor=actor,
+                    action="evaluations.evaluation.compile",
+                    object_type="evaluations.evaluation",
+                    object_id=str(row.pk),
+                    object_repr=f"{row.person_name} — {period}",
+                    agency_id=period.agency_id,
+                    before=_points(*before[row.pk]),
+                    after=_points(row.points, row.rating),
+                )
+                for row in chunk
+            ]
         )
-        for row in undecided
-    ]
-    record_many(entries)
+        for row in chunk:
+            row.data, row.facts = None, {}
+
+    score_rows(book, undecided, progress=progress, scored=write)
     refresh_unit_groups(period, book.rows, {pk: book.units[pk] for pk in book.units})
     return len(undecided)
 
@@ -649,6 +671,9 @@ def decide_period(
             )
         )
         outcome.groups.append(group.code)
+        if len(entries) >= CHUNK:  # written as they come: memory bounded by a chunk
+            record_many(entries)
+            entries = []
     _write_decisions(book, actor, now, written, as_compiled, row_changes, kept)
     update_rows(QuotaGroup, ["decision", "decided_by", "decided_at"], group_updates)
     record_many(entries)
@@ -685,6 +710,18 @@ def _write_decisions(
                     f"WHERE id IN ({', '.join(['%s'] * len(part))})",
                     [E.DECIDED, actor.pk, now, written, *part],
                 )
+    for first in range(0, len(row_changes), CHUNK):  # a chunk at a time: bounded memory
+        _write_changed(book, actor, now, written, row_changes[first : first + CHUNK], kept)
+
+
+def _write_changed(
+    book: Book,
+    actor: User,
+    now: dt.datetime,
+    written: dt.datetime,
+    row_changes: Sequence[tuple[Row, QuotaGroup, bool]],
+    kept: set[int],
+) -> None:
     demoted_kept = [row.pk for row, _group, _demoted in row_changes if row.pk in kept]
     kept_data = dict(Evaluation.objects.filter(pk__in=demoted_kept).values_list("pk", "proposed"))
     updates = []
@@ -724,6 +761,8 @@ def _write_decisions(
         ],
         updates,
     )
+    for row, _group, _demoted in row_changes:
+        row.data = None  # written: let it go
 
 
 def demote(data: dict[str, Any], group: QuotaGroup, to: str) -> str:

@@ -1807,42 +1807,7 @@ def period_reopen(
         S.DECISION: E.REVIEWED,
     }
     cap = caps[to_state]
-    order = list(E.values)
-    reopened = []
-    for ev in row.evaluations.select_related("person"):
-        if order.index(ev.state) <= order.index(cap):
-            continue
-        was = {
-            "state": ev.state,
-            "rating": ev.rating,
-            "points": str(ev.points),
-            "result": ev.result,
-        }
-        was_decided = ev.state == E.DECIDED
-        ev.state = cap
-        ev.result = None
-        ev.decided_at = None
-        ev.decided_by = None
-        ev.notified_at = None
-        ev.complaint_until = None
-        _bump(ev, "state", "result", "decided_at", "decided_by", "notified_at", "complaint_until")
-        record(
-            actor=actor,
-            action="evaluations.evaluation.reopen",
-            target=ev,
-            agency_id=ev.agency_id,
-            before=was,
-            after={"state": cap},
-            reason=reason,
-        )
-        if was_decided:
-            _notify(
-                ev.person,
-                f"Kỳ đánh giá {row} được mở lại: {reason}",
-                _evaluation_link(ev.pk),
-                now,
-            )
-        reopened.append(ev.pk)
+    reopened = _reopen_evaluations(row, cap, actor=actor, reason=reason, now=now)
     row.quota_groups.update(decision=None, decided_at=None, decided_by=None)
     row.unit_evaluations.filter(state=UnitEvaluation.State.DECIDED).update(
         state=UnitEvaluation.State.DRAFT, decided_at=None, decided_by=None
@@ -1863,6 +1828,62 @@ def period_reopen(
         reason=reason,
     )
     return row
+
+
+def _reopen_evaluations(
+    period: Period, cap: str, *, actor: User, reason: str, now: dt.datetime
+) -> list[int]:
+    """Every evaluation of the period past `cap` goes back to it, in one update per batch,
+    one bulk insert of audit entries (each with what it was) and of notifications (to those
+    whose decided result is withdrawn): the same rows as one by one, for any headcount."""
+    order = list(E.values)
+    later = order[order.index(cap) + 1 :]
+    rows = list(
+        period.evaluations.filter(state__in=later)
+        .order_by("unit__path", "person__search_name", "pk")  # the pages' order
+        .values_list(
+            "pk", "state", "rating", "points", "result", "version", "person_id",
+            "person__full_name", "agency_id",
+        )
+    )  # fmt: skip
+    stamp = clock.now()
+    update_rows(
+        Evaluation,
+        ["state", "result", "decided_at", "decided_by", "notified_at", "complaint_until",
+         "version", "updated_at"],
+        [(pk, cap, None, None, None, None, None, version + 1, stamp)
+         for pk, _s, _r, _p, _res, version, *_ in rows],
+    )  # fmt: skip
+    record_many(
+        [
+            build_entry(
+                actor=actor,
+                action="evaluations.evaluation.reopen",
+                object_type="evaluations.evaluation",
+                object_id=str(pk),
+                object_repr=f"{name} — {period}",
+                agency_id=agency_id,
+                before={"state": state, "rating": rating, "points": str(points), "result": result},
+                after={"state": cap},
+                reason=reason,
+            )
+            for pk, state, rating, points, result, _v, _person, name, agency_id in rows
+        ]
+    )
+    Notification.objects.bulk_create(
+        (
+            Notification(
+                recipient_id=person_id,
+                text=f"Kỳ đánh giá {period} được mở lại: {reason}",
+                link=_evaluation_link(pk),
+                created_at=now,
+            )
+            for pk, state, _r, _p, _res, _v, person_id, _n, _a in rows
+            if state == E.DECIDED
+        ),
+        batch_size=2000,
+    )
+    return [pk for pk, *_ in rows]
 
 
 # --- leave (year roll-up) --------------------------------------------------------------------
