@@ -79,6 +79,7 @@ def update_rows(
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = [quote(field.column) for field in concrete]
+    prepare = _preparer(concrete)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             scratch = quote(f"bulk_{uuid.uuid4().hex[:12]}")
@@ -89,7 +90,6 @@ def update_rows(
                 + ", ".join(f"{n} {k}" for n, k in zip(names, kinds, strict=True))
                 + ")"
             )
-            prepare = _preparer(concrete)
             with cursor.cursor.copy(f"COPY {scratch} ({', '.join(names)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([row[0], *prepare(row[1:])])
@@ -103,7 +103,6 @@ def update_rows(
             return written
         sets = ", ".join(f"{column} = %s" for column in columns)
         sql = f"UPDATE {table} SET {sets} WHERE {quote(key.column)} = %s"
-        prepare = _preparer(concrete)
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
             cursor.executemany(sql, [(*prepare(row[1:]), row[0]) for row in part])

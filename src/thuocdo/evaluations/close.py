@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, Q
 
+from thuocdo.audit.models import AuditEntry
 from thuocdo.audit.services import build_entry, record_many
 from thuocdo.core import clock
 from thuocdo.core.bulk import update_rows
@@ -451,13 +452,11 @@ def compile_period(
         )
         record_many(
             [
-                build_entry(
-                    actor=actor,
-                    action="evaluations.evaluation.compile",
-                    object_type="evaluations.evaluation",
-                    object_id=str(row.pk),
-                    object_repr=f"{row.person_name} — {period}",
-                    agency_id=period.agency_id,
+                _entry(
+                    actor,
+                    "compile",
+                    row,
+                    period,
                     before=_points(*before[row.pk]),
                     after=_points(row.points, row.rating),
                 )
@@ -470,6 +469,19 @@ def compile_period(
     score_rows(book, undecided, progress=progress, scored=write)
     refresh_unit_groups(period, book.rows, {pk: book.units[pk] for pk in book.units})
     return len(undecided)
+
+
+def _entry(actor: User, step: str, row: Row, period: Period, **change: Any) -> AuditEntry:
+    """The audit entry of one evaluation's step in a close (`before`/`after` in `change`)."""
+    return build_entry(
+        actor=actor,
+        action=f"evaluations.evaluation.{step}",
+        object_type="evaluations.evaluation",
+        object_id=str(row.pk),
+        object_repr=f"{row.person_name} — {period}",
+        agency_id=period.agency_id,
+        **change,
+    )
 
 
 def _points(points: Decimal | None, rating: str) -> dict[str, Any]:
@@ -639,13 +651,11 @@ def decide_period(
             else:
                 row_changes.append((row, group, demoted))
             entries.append(
-                build_entry(
-                    actor=actor,
-                    action="evaluations.evaluation.decide",
-                    object_type="evaluations.evaluation",
-                    object_id=str(row.pk),
-                    object_repr=f"{row.person_name} — {period}",
-                    agency_id=period.agency_id,
+                _entry(
+                    actor,
+                    "decide",
+                    row,
+                    period,
                     after={
                         "points": str(row.points),
                         "rating": rule.demote_to if demoted else row.rating,

@@ -85,12 +85,11 @@ def live_summary(
     today: dt.date,
     *,
     fw: Framework | None = None,
-    people: QuerySet[Any] | None = None,
 ) -> tuple[dict[DateRange, MonthSummary], dict[int, int]]:
     """Per month over `MONTHS_BACK` months, the scored count and Σ points (in SQL), and
     this month's points × 100 per person: for a whole agency without a row per person-month
     in Python."""
-    return summarise(person_ids, months_back(today), today=today, fw=fw, people=people)
+    return summarise(person_ids, months_back(today), today=today, fw=fw)
 
 
 # --- decided evaluations -------------------------------------------------------------------------

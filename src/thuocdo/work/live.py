@@ -28,7 +28,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -267,7 +266,7 @@ def _upsert(rows: Sequence[tuple[object, ...]]) -> None:
 
 
 def fresh_rows(
-    people: Collection[int] | QuerySet[Any],
+    people: Collection[int],
     months: Sequence[DateRange],
     *,
     today: dt.date,
@@ -275,20 +274,14 @@ def fresh_rows(
 ) -> QuerySet[LiveMonth]:
     """The kept rows still right: current token, today's counting day and this framework.
     Every kept row is stored under an existing stamp (`live_points` makes the missing ones).
-    Checked in SQL, so a summary never loads every row.
-    `people`: person ids, or a query of them (a subquery keeps big lists out of the SQL)."""
+    Checked in SQL, so a summary never loads every row; the ids travel as one array."""
     # A semi-join (EXISTS), not a lookup per row: PostgreSQL hashes the stamps once.
     stamped = LiveStamp.objects.filter(person_id=OuterRef("person_id"), token=OuterRef("token"))
     counting_day = Q()
     for month in months:
         counting_day |= Q(month=month.start, as_of=min(today, month.end))
     return (
-        LiveMonth.objects.filter(
-            Q(person_id__in=people)
-            if isinstance(people, QuerySet)
-            else Q(person_id__any_of=people),
-            framework=framework_key(fw),
-        )
+        LiveMonth.objects.filter(person_id__any_of=list(people), framework=framework_key(fw))
         .filter(counting_day)
         .filter(Exists(stamped))
     )
@@ -394,21 +387,18 @@ def summarise(
     *,
     today: dt.date,
     fw: Framework | None = None,
-    people: QuerySet[Any] | None = None,
 ) -> tuple[dict[DateRange, MonthSummary], dict[int, int]]:
     """Per month: how many people scored and their points' sum; and {person id: points ×
     100} for the LAST month. Aggregated in SQL over the fresh kept rows: two queries and
-    no row per person-month in Python; stale rows are refreshed first (`live_points`).
-    `people`, a query of the same ids, keeps a long id list out of the SQL."""
+    no row per person-month in Python; stale rows are refreshed first (`live_points`)."""
     fw = fw or framework()
     ids = list(dict.fromkeys(person_ids))
-    among = people if people is not None else ids
     by_start = {month.start: month for month in months}
 
     def read() -> dict[DateRange, MonthSummary]:
         # ROUND(points × 100) is an exact integer on every database (SQLite sums REALs).
         rows = (
-            fresh_rows(among, months, today=today, fw=fw)
+            fresh_rows(ids, months, today=today, fw=fw)
             .values("month")
             .annotate(
                 people=Count("person_id"),
@@ -432,7 +422,7 @@ def summarise(
         summary = read()
     last = months[-1]
     points = dict(
-        fresh_rows(among, [last], today=today, fw=fw)
+        fresh_rows(ids, [last], today=today, fw=fw)
         .filter(points__isnull=False)
         .annotate(h=Round(F("points") * 100))
         .values_list("person_id", "h")
