@@ -76,6 +76,17 @@ def tree(ev: Evaluation, *, decided: bool = True) -> dict[str, Any]:
     return found
 
 
+def node(found: dict[str, Any], key: str) -> dict[str, Any]:
+    """The node `key` of a breakdown tree (empty when absent)."""
+    if found.get("key") == key:
+        return found
+    for child in found.get("children", []):
+        hit = node(child, key)
+        if hit:
+            return hit
+    return {}
+
+
 def scores(total: Any) -> dict[str, str]:
     """General scores adding up to `total` (a multiple of 0.5), filled in form order."""
     remaining = Decimal(str(total))

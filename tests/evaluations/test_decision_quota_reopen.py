@@ -17,7 +17,7 @@ from thuocdo.evaluations.selectors import decision_sheet
 from thuocdo.org import services as org
 from thuocdo.org.models import Person
 
-from .conftest import AGENCY_A, PUBLISH, REVIEWER, D, Flow, make_flow
+from .conftest import AGENCY_A, PUBLISH, REVIEWER, D, Flow, make_flow, node, tree
 
 EXTRA_Y = ["y1", "y2", "y3", "y4"]
 
@@ -137,6 +137,32 @@ def test_overrides_need_a_document_and_lower_the_rating(quota_flow: Flow) -> Non
     assert ev.rating == "not_completed" and ev.points is not None
     assert ev.proposed["overrides"][0]["document_ref"] == "Quyết định số 12/QĐ-BA"
     assert ev.proposed["rating_changes"][0]["rule"] == "override:discipline"
+
+
+def test_an_official_rated_not_completed_by_an_override_halves_the_head_s_d(
+    quota_flow: Flow,
+) -> None:
+    """Art. 15(3)(d) read on the decree preset's basis (final_rating): the "not completed"
+    level counts whether it comes from the points or from an override (Art. 20)."""
+    flow = quota_flow
+    ev = flow.ev("staff_y")
+    services.override_add(
+        actor=flow.user("personnel_a"),
+        evaluation=ev,
+        kind="discipline",
+        value="reprimand",
+        document_ref="Quyết định số 13/QĐ-BA",
+        reason="Vi phạm quy chế làm việc",
+    )
+    services.period_compile(actor=flow.user("personnel_a"), period=flow.period)
+    ev.refresh_from_db()
+    assert ev.points is not None and ev.points >= 50 and ev.rating == "not_completed"
+    head = flow.ev("head_y")
+    staff = {s["evaluation"]: s for s in head.proposed["leader"]["d"]["staff"]}
+    assert staff[ev.pk]["not_completed"] is True
+    d = node(tree(head, decided=False), "d")
+    assert d["ratio"]["exact"] == "1/2"
+    assert dict(d["inputs"])["basis"] == "final_rating"
 
 
 def test_decide_publish_reopen(quota_flow: Flow) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 import pytest
 
@@ -18,17 +17,7 @@ from thuocdo.evaluations.models import Evaluation, Period, UnitEvaluation, UnitK
 from thuocdo.evaluations.selectors import period_range, work_rates
 from thuocdo.org.models import Assignment
 
-from .conftest import AGENCY_A, DECISION, Flow, make_flow, tree
-
-
-def node(tree: dict[str, Any], key: str) -> dict[str, Any]:
-    if tree.get("key") == key:
-        return tree
-    for child in tree.get("children", []):
-        found = node(child, key)
-        if found:
-            return found
-    return {}
+from .conftest import AGENCY_A, DECISION, Flow, make_flow, node, tree
 
 
 def ratio(ev: Evaluation, key: str) -> Fraction:

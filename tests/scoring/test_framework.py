@@ -51,7 +51,7 @@ def test_the_content_hash_is_stable_and_survives_a_round_trip(decree: Any) -> No
     assert decree.content_hash.startswith("sha256:")
     assert decree.ref == {
         "id": "decree-335-2025",
-        "version": "2025.1",
+        "version": "2025.2",
         "content_hash": decree.content_hash,
     }
 

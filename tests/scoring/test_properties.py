@@ -26,12 +26,13 @@ DECREE = load_preset("decree-335-2025")
 BAN = load_preset("ban-cscl-2025")
 FAST = settings(max_examples=150, deadline=None)
 
-quarters = st.integers(min_value=0, max_value=40).map(lambda n: Fraction(n, 4))
+# a coefficient and a quantity are > 0 (a zero one is refused: test_engine_edges)
+quarters = st.integers(min_value=1, max_value=40).map(lambda n: Fraction(n, 4))
 
 
 @st.composite
 def task_lines(draw: Any) -> TaskLine:
-    quantity = draw(st.integers(min_value=0, max_value=8))
+    quantity = draw(st.integers(min_value=1, max_value=8))
     failures = draw(st.integers(min_value=0, max_value=5))
     delays = draw(st.integers(min_value=0, max_value=5))
     return TaskLine(

@@ -55,7 +55,7 @@ from thuocdo.evaluations.selectors import WorkRates, period_range
 from thuocdo.frameworks.models import FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import Assignment, Unit
-from thuocdo.scoring import Framework, KindFacts
+from thuocdo.scoring import Framework, KindFacts, RatingRules
 from thuocdo.work.models import LiveStamp, Task
 from thuocdo.work.selectors import counted_in, task_facts
 
@@ -165,16 +165,22 @@ class Book:
             found.update(self.subtree(self.by_path[path]))
         return found
 
-    def staff(self, row: Row, paths: list[str]) -> list[tuple[int, int, Decimal | None]]:
+    def staff(
+        self, row: Row, paths: list[str], rules: RatingRules
+    ) -> list[tuple[int, int, Decimal | None, str]]:
         fallback = self.as_deputy(row) and paths == [self.units[row.unit_id].path]
+        members_only = not self.as_deputy(row) and rules.unit_result_scope == "unit_members"
         found = []
-        for unit_id in self.charge_units(paths):
+        units = {row.unit_id} if members_only else self.charge_units(paths)
+        for unit_id in units:
             for other in self.rows_by_unit.get(unit_id, ()):
                 if other.pk == row.pk:
                     continue
                 if fallback and other.unit_id == row.unit_id and other.role in LEADING:
                     continue
-                found.append((other.pk, other.person_id, other.points))
+                if members_only and other.role in rules.head_roles:
+                    continue
+                found.append((other.pk, other.person_id, other.points, other.rating))
         return sorted(found)
 
     def rates(self, paths: list[str]) -> WorkRates:
@@ -319,7 +325,7 @@ def _inputs(book: Book, row: Row, gathered: _Gathered) -> EvaluationInputs:
             dict(row.leader or {}),
             paths=paths,
             how=how,
-            staff=book.staff(row, paths),
+            staff=book.staff(row, paths, fw.rating),
             rates=book.rates(paths),
         )
     row.facts = gathered.facts.get(row.person_id, {})
@@ -467,7 +473,9 @@ def compile_period(
             row.data, row.facts = None, {}
 
     score_rows(book, undecided, progress=progress, scored=write)
-    refresh_unit_groups(period, book.rows, {pk: book.units[pk] for pk in book.units})
+    # Art. 20(5) per unit only where the framework's quota.scopes say so
+    per_unit = [row for row in book.rows if "unit" in book.framework(row).quota.scopes]
+    refresh_unit_groups(period, per_unit, {pk: book.units[pk] for pk in book.units})
     return len(undecided)
 
 

@@ -169,12 +169,13 @@ def leader_from(
     *,
     paths: list[str],
     how: str,
-    staff: Iterable[tuple[int, int, Decimal | None]],
+    staff: Iterable[tuple[int, int, Decimal | None, str]],
     rates: WorkRates,
 ) -> tuple[LeaderFacts, dict[str, Any]]:
     """A leader's facts and their record, from what was gathered: the reviewer's given
-    levels (`stored`), the charge, the officials in it as (evaluation, person, points) in
-    evaluation order, and the charge's work rates. The one rule for both ways of gathering."""
+    levels (`stored`), the charge, the officials in it as (evaluation, person, points,
+    rating) in evaluation order, and the charge's work rates. The one rule for both ways of
+    gathering; the framework says whether d reads the points or the ratings (Art. 15)."""
     staff = [item for item in staff if item[2] is not None]
     shortcomings = rates.planned_with_shortcomings > 0
     conflict = bool(stored.get("e", {}).get("internal_conflict", False))
@@ -188,8 +189,15 @@ def leader_from(
         "d": {
             **{k: v for k, v in stored.get("d", {}).items() if k in ("value", "reason")},
             "staff": [
-                {"evaluation": pk, "person": person_id, "points": str(points)}
-                for pk, person_id, points in staff
+                {
+                    "evaluation": pk,
+                    "person": person_id,
+                    "points": str(points),
+                    # read before a quota demotion, which stops above this level in the
+                    # decree (demote to good): the record stays the same after decide
+                    "not_completed": rating == "not_completed",
+                }
+                for pk, person_id, points, rating in staff
             ],
         },
         "dd": {
@@ -206,7 +214,8 @@ def leader_from(
         d=given("d"),
         dd=given("dd"),
         e=given("e"),
-        staff_points=tuple(Decimal(str(points)) for _pk, _person, points in staff),
+        staff_points=tuple(Decimal(str(points)) for _pk, _person, points, _r in staff),
+        staff_not_completed=tuple(r == "not_completed" for _pk, _person, _p, r in staff),
         organisation_shortcomings=shortcomings,
         internal_conflict=conflict,
     )
@@ -222,7 +231,11 @@ def leader_facts(ev: Evaluation, fw: Framework) -> tuple[LeaderFacts | None, dic
     if role not in fw.settings.leader_roles:
         return None, {}
     paths, how = charge_paths(ev)
-    staff = staff_in_charge(ev, paths).order_by("pk").values_list("pk", "person_id", "points")
+    staff = (
+        staff_in_charge(ev, paths, fw.rating)
+        .order_by("pk")
+        .values_list("pk", "person_id", "points", "rating")
+    )
     rates = work_rates(paths, period_range(ev.period))
     return leader_from(dict(ev.leader or {}), paths=paths, how=how, staff=staff, rates=rates)
 
@@ -304,6 +317,7 @@ def inputs_from_data(data: Mapping[str, Any]) -> EvaluationInputs | None:
     record = dict(data.get("leader") or {})
     leader = None
     if record:
+        staff = record.get("d", {}).get("staff", [])
 
         def given(comp: str) -> Fraction | None:
             value = record.get(comp, {}).get("value")
@@ -313,8 +327,12 @@ def inputs_from_data(data: Mapping[str, Any]) -> EvaluationInputs | None:
             d=given("d"),
             dd=given("dd"),
             e=given("e"),
-            staff_points=tuple(
-                Decimal(item["points"]) for item in record.get("d", {}).get("staff", [])
+            staff_points=tuple(Decimal(item["points"]) for item in staff),
+            # kept before d could read ratings: none, and a basis on ratings asks again
+            staff_not_completed=(
+                tuple(bool(item["not_completed"]) for item in staff)
+                if all("not_completed" in item for item in staff)
+                else None
             ),
             organisation_shortcomings=bool(record.get("dd", {}).get("shortcomings")),
             internal_conflict=bool(record.get("e", {}).get("internal_conflict")),

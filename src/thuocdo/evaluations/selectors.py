@@ -39,7 +39,15 @@ from thuocdo.evaluations.models import (
 )
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import Assignment, Person, Unit
-from thuocdo.scoring import Framework, KindFacts, MonthEntry, QuotaMember, resolve_quota
+from thuocdo.scoring import (
+    Framework,
+    KindFacts,
+    MonthEntry,
+    QuotaMember,
+    RatingRules,
+    group_facts,
+    resolve_quota,
+)
 from thuocdo.work.models import Task
 from thuocdo.work.selectors import DateRange, counted_in
 
@@ -210,15 +218,16 @@ def unit_task_facts(
     settings = framework.settings
     out: dict[str, KindFacts] = {}
     for row in rows:
-        q = 1 - settings.quality_deduction * row["f"]
-        t = 1 - settings.timeliness_deduction * row["lt"]
-        if settings.floor_item_at_zero:
-            q, t = max(Fraction(0), q), max(Fraction(0), t)
-        w, done = Fraction(row["sum_w"] or 0), Fraction(row["sum_done"] or 0)
-        extra = done if row["is_extra"] else Fraction(0)
-        out[row["kind"]] = out.get(row["kind"], KindFacts()) + KindFacts(
-            w, done, done * q, done * t, extra, row["n"]
+        group = group_facts(
+            settings,
+            w=Fraction(row["sum_w"] or 0),
+            done=Fraction(row["sum_done"] or 0),
+            failures=row["f"],
+            delays=row["lt"],
+            extra=row["is_extra"],
+            count=row["n"],
         )
+        out[row["kind"]] = out.get(row["kind"], KindFacts()) + group
     return out
 
 
@@ -251,18 +260,26 @@ def charge_paths(evaluation: Evaluation) -> tuple[list[str], str]:
     return [unit.path], "whole_unit_fallback"
 
 
-def staff_in_charge(evaluation: Evaluation, paths: list[str]) -> QuerySet[Evaluation]:
+def staff_in_charge(
+    evaluation: Evaluation, paths: list[str], rules: RatingRules
+) -> QuerySet[Evaluation]:
     """The other evaluations of the period in the leader's charge. A deputy's whole-unit
     fallback leaves out the unit's leaders: its head and acting head, and fellow deputies
-    (peers, not in a deputy's charge; with them, two deputies' d would feed each other)."""
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(unit__path__startswith=path)
-    qs = Evaluation.objects.filter(query, period=evaluation.period).exclude(pk=evaluation.pk)
+    (peers, not in a deputy's charge; with them, two deputies' d would feed each other).
+    A head's charge is the framework's `unit_result_scope`: the unit with its sub-units, or
+    the unit's own members without its other heads."""
     as_deputy = evaluation.role == Assignment.Role.DEPUTY or (
         evaluation.role == Assignment.Role.ACTING_HEAD
         and evaluation.period.acting_head_rule == Period.ActingHeadRule.AS_DEPUTY
     )
+    qs = Evaluation.objects.filter(period=evaluation.period).exclude(pk=evaluation.pk)
+    if not as_deputy and rules.unit_result_scope == "unit_members":
+        members = qs.filter(unit=evaluation.unit).exclude(role__in=sorted(rules.head_roles))
+        return members.select_related("person")
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(unit__path__startswith=path)
+    qs = qs.filter(query)
     if as_deputy and paths == [evaluation.unit.path]:
         qs = qs.exclude(unit=evaluation.unit, role__in=Assignment.LEADING_ROLES)
     return qs.select_related("person")

@@ -1329,6 +1329,14 @@ def quota_group_create(
         "lập nhóm áp tỷ lệ",
         "create a quota group",
     )
+    scopes = framework_for(row.agency, row.framework_key, row.end)[1].quota.scopes
+    if "duty_group" not in scopes:
+        raise ValidationFailed(
+            "Khung đánh giá của kỳ không áp tỷ lệ theo nhóm có chức trách, nhiệm vụ tương đồng "
+            f"(quota.scopes: {', '.join(scopes) or '—'}).",
+            "The period's framework does not apply the quota per group of similar duties.",
+            field="code",
+        )
     code = _text(code, "code", "mã nhóm", "group code")
     if code.startswith("unit:") or QuotaGroup.objects.filter(period=row, code=code).exists():
         raise Conflict(f"Mã nhóm “{code}” đã dùng.", f"Group code {code!r} is taken.", field="code")

@@ -31,8 +31,9 @@ from .inputs import (
     TaskLine,
     UnitInputs,
     aggregate_tasks,
+    group_facts,
 )
-from .model import RATINGS, ROLES, Framework, Node
+from .model import RATINGS, ROLES, Framework, Node, RatingRules
 from .numbers import parse_exact, round_half_up
 from .presets import list_presets, load_preset, preset_data
 from .quota import QuotaMember, QuotaResult, QuotaTie, apply_quota, resolve_quota
@@ -62,6 +63,7 @@ __all__ = [
     "QuotaResult",
     "QuotaTie",
     "RatingChange",
+    "RatingRules",
     "RollUpResult",
     "Rule",
     "ScenarioError",
@@ -76,6 +78,7 @@ __all__ = [
     "apply_quota",
     "derive_criteria_set",
     "framework_json_schema",
+    "group_facts",
     "list_presets",
     "load_preset",
     "loads_document",

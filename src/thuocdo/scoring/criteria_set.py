@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import FrameworkError, Issue
 from .model import Framework
-from .numbers import NumberError, parse_exact
+from .numbers import parse_exact
 from .validate import Checker, validate_framework
 
 __all__ = ["derive_criteria_set"]
@@ -85,10 +85,8 @@ def derive_criteria_set(framework: Framework, spec: Mapping[str, Any]) -> Framew
                 f"The framework does not let a unit set the weight of “{key}”.",
             )
             continue
-        try:
-            w = parse_exact(raw)
-        except NumberError:
-            c.number(raw, path)
+        w = c.number(raw, path)  # exact, of a sane size: else the issue is recorded
+        if w is None:
             continue
         lo, hi = parse_exact(rng[0]), parse_exact(rng[1])
         if not lo <= w <= hi:
@@ -103,6 +101,9 @@ def derive_criteria_set(framework: Framework, spec: Mapping[str, Any]) -> Framew
 
     for i, key in enumerate(c.seq(obj.get("remove", []), "remove") or []):
         path = f"remove[{i}]"
+        if not isinstance(key, str):
+            c.err(path, "type", "Phải là mã tiêu chí (chuỗi).", "Must be a criterion key (text).")
+            continue
         if key not in nodes:
             c.err(
                 path, "unknown_criterion", f"Không có tiêu chí “{key}”.", f"No criterion “{key}”."

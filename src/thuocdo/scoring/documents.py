@@ -37,7 +37,9 @@ _ExactLoader.add_constructor(
 
 
 def loads_document(text: str, *, name: str = "") -> Any:
-    """Parse JSON (numbers as Decimal) or YAML (floats as Decimal)."""
+    """Parse JSON (numbers as Decimal) or YAML (floats as Decimal). Every failure of the
+    parsers — syntax, an integer too long to convert, nesting too deep for the stack — is a
+    :class:`DocumentError`."""
     stripped = text.lstrip()
     if name.endswith(".json") or stripped.startswith(("{", "[")):
         try:
@@ -45,7 +47,11 @@ def loads_document(text: str, *, name: str = "") -> Any:
         except json.JSONDecodeError as exc:
             if name.endswith(".json"):
                 raise DocumentError(f"invalid JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise DocumentError(f"unreadable JSON: {exc}") from exc
     try:
         return yaml.load(text, Loader=_ExactLoader)
     except yaml.YAMLError as exc:
         raise DocumentError(f"invalid YAML: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise DocumentError(f"unreadable YAML: {exc}") from exc

@@ -12,6 +12,7 @@ from .breakdown import BreakdownNode, Rule
 from .errors import InputError, Issue
 from .inputs import (
     KindFacts,
+    LeaderFacts,
     PersonInputs,
     TaskContribution,
     UnitInputs,
@@ -27,7 +28,26 @@ from .model import (
     Node,
     Part,
 )
-from .numbers import ZERO, fmt_decimal, fmt_fraction, fmt_percent, round_half_up
+from .numbers import ZERO, fmt_decimal, fmt_fraction, fmt_percent
+from .rules import (
+    adjusted_total,
+    art12_cap_points,
+    art14_task_ratio,
+    art15_leader_level,
+    art15_unit_result,
+    art16_mean,
+    art17_points,
+    art20_band,
+    art20_head_not_above_unit,
+    capped_adjustment,
+    change_needs_reason,
+    form01_group_step,
+    form01_on_scale,
+    form01_sum,
+    given_in_range,
+    round_once,
+    weighted_mean,
+)
 
 __all__ = [
     "PersonResult",
@@ -158,13 +178,18 @@ def _task_dict(c: TaskContribution) -> dict[str, Any]:
     }
 
 
-def rate_points(framework: Framework, points: Decimal | Fraction) -> str:
-    """The band a (rounded) number of points falls in."""
-    value = Fraction(points)
-    for band in framework.rating.bands:
-        if value >= band.min:
-            return band.rating
-    return RATINGS[-1]
+def rate_points(
+    framework: Framework, points: Decimal | Fraction, exact: Fraction | None = None
+) -> str:
+    """The band the points fall in (Art. 20). ``points`` are the rounded points; ``exact``,
+    when given, is compared instead if the framework rates on the exact value."""
+    return art20_band(
+        _bands(framework), points, exact, rate_on=framework.settings.rate_on, lowest=RATINGS[-1]
+    )
+
+
+def _bands(framework: Framework) -> tuple[tuple[Fraction, str], ...]:
+    return tuple((b.min, b.rating) for b in framework.rating.bands)
 
 
 def apply_overrides(
@@ -295,12 +320,6 @@ def _leaf(
     )
 
 
-def _size(node: Node, ratio: Fraction | None) -> Fraction | None:
-    if ratio is None or node.max_points is None:
-        return None
-    return ratio * node.max_points
-
-
 def _eval(ctx: _Ctx, node: Node) -> _Eval:
     if not node.applies(ctx.role):
         if not ctx.explain:
@@ -335,14 +354,21 @@ def _group(ctx: _Ctx, node: Node) -> _Eval:
     given = ctx.given.get(node.key)
     if given is not None:
         top = node.points_max
-        if top is None or given < 0 or given > top:
+        step = form01_group_step(node)
+        if top is None or not given_in_range(given, top, step):
+            where = f"0–{fmt_decimal(top)}" if top is not None else "—"
+            by = f", bước {fmt_decimal(step)}" if step is not None else ""
+            by_en = f", in steps of {fmt_decimal(step)}" if step is not None else ""
             ctx.err(
                 f"given_points.{node.key}",
                 "range",
-                "Điểm nhập cho nhóm vượt khoảng cho phép.",
-                "Given points for the group are out of range.",
+                f"Điểm nhập cho nhóm “{node.label_vi}” ({fmt_decimal(given)}) phải trong "
+                f"khoảng {where}{by}.",
+                f"Points given for the group “{node.label_en}” ({fmt_decimal(given)}) must "
+                f"lie in {where}{by_en}.",
             )
             return None, None, None
+        assert top is not None
         if not ctx.explain:
             return given / top, given, None
         return _leaf(
@@ -366,7 +392,7 @@ def _group(ctx: _Ctx, node: Node) -> _Eval:
     if combine == "sum":
         pts = [r[1] for r in results]
         present = [p for p in pts if p is not None]
-        points = sum(present, ZERO) if present else None
+        points = form01_sum(present)
         top = node.points_max
         ratio = points / top if points is not None and top else None
         if ctx.explain:
@@ -375,45 +401,42 @@ def _group(ctx: _Ctx, node: Node) -> _Eval:
             detail = " + ".join(fmt_decimal(p) for p in present)
     elif combine == "mean":
         rs = [r[0] for r in results if r[0] is not None]
-        ratio = sum(rs, ZERO) / len(rs) if rs else None
-        points = _size(node, ratio)
+        ratio = art16_mean(rs)
+        points = art17_points(ratio, node.max_points)
         if ctx.explain and rs:
             keys = [c.key for c, r in zip(node.children, results, strict=True) if r[0] is not None]
             tail = f" × {fmt_decimal(node.max_points)}" if node.max_points is not None else ""
             formula = f"({' + '.join(keys)}) ÷ {len(rs)}{tail}"
             detail = f"({' + '.join(fmt_decimal(r) for r in rs)}) ÷ {len(rs)}{tail}"
     else:  # weighted_mean
-        num = ZERO
-        den = ZERO
-        used: list[tuple[str, Fraction, Fraction]] = []
-        for child, r in zip(node.children, results, strict=True):
-            if r[0] is not None and child.weight is not None:
-                num += child.weight * r[0]
-                den += child.weight
-                used.append((child.key, child.weight, r[0]))
-        ratio = num / den if den else None
-        points = _size(node, ratio)
+        used = [
+            (child.key, child.weight, r[0])
+            for child, r in zip(node.children, results, strict=True)
+            if r[0] is not None and child.weight is not None
+        ]
+        ratio = weighted_mean([(w, r) for _, w, r in used])
+        points = art17_points(ratio, node.max_points)
         if ctx.explain and used:
+            den = form01_sum([w for _, w, _ in used])
             tail = f" × {fmt_decimal(node.max_points)}" if node.max_points is not None else ""
             formula = f"Σ(weight × ratio) ÷ Σ weight{tail} over " + ", ".join(k for k, _, _ in used)
             detail = (
                 "("
                 + " + ".join(f"{fmt_decimal(w)}×{fmt_decimal(r)}" for _, w, r in used)
-                + f") ÷ {fmt_decimal(den)}{tail}"
+                + f") ÷ {fmt_decimal(den or ZERO)}{tail}"
             )
     note = ("", "")
-    if points is not None and node.cap_points is not None and points > node.cap_points:
-        note = (
-            f"giới hạn tối đa {fmt_decimal(node.cap_points)} điểm (từ {fmt_decimal(points)})",
-            f"capped at {fmt_decimal(node.cap_points)} points (from {fmt_decimal(points)})",
-        )
-        points = node.cap_points
-        if node.max_points is not None:
-            ratio_eff: Fraction | None = points / node.max_points
-        else:
-            ratio_eff = ratio
-    else:
-        ratio_eff = ratio
+    ratio_eff = ratio
+    if points is not None:
+        kept, capped = art12_cap_points(points, node.cap_points)
+        if capped:
+            note = (
+                f"giới hạn tối đa {fmt_decimal(kept)} điểm (từ {fmt_decimal(points)})",
+                f"capped at {fmt_decimal(kept)} points (from {fmt_decimal(points)})",
+            )
+            if node.max_points is not None:
+                ratio_eff = kept / node.max_points
+        points = kept
     if not ctx.explain:
         return ratio_eff, points, None
     children = tuple(r[2] for r in results if r[2] is not None)
@@ -448,23 +471,24 @@ def _task_ratio(ctx: _Ctx, node: Node) -> _Eval:
     measure = node.measure or "quantity"
     numerator = ctx.kind_sum(node.kinds, _MEASURE_FIELD[measure])
     w = ctx.kind_sum(node.kinds, "w")
-    if w == 0:
-        if ctx.total_w == 0 and ctx.fw.settings.no_assigned_work == "zero":
-            ratio: Fraction | None = ZERO
-            note = ("không được giao việc: tính 0", "nothing assigned: counted as 0")
-        else:
-            ratio = None
-            note = ("không có việc được giao thuộc loại này", "no assigned work of this kind")
-            if ctx.kind_sum(node.kinds, "extra_done"):
-                note = (
-                    note[0] + "; khối lượng làm thêm không tạo thành tỷ lệ",
-                    note[1] + "; extra work alone cannot form a ratio",
-                )
-    else:
-        ratio = numerator / w
-        note = ("", "")
+    ratio = art14_task_ratio(
+        numerator,
+        w,
+        anything_assigned=bool(ctx.total_w),
+        no_assigned_work=ctx.fw.settings.no_assigned_work,
+    )
+    note = ("", "")
+    if w == 0 and ratio is not None:
+        note = ("không được giao việc: tính 0", "nothing assigned: counted as 0")
+    elif ratio is None:
+        note = ("không có việc được giao thuộc loại này", "no assigned work of this kind")
+        if ctx.kind_sum(node.kinds, "extra_done"):
+            note = (
+                note[0] + "; khối lượng làm thêm không tạo thành tỷ lệ",
+                note[1] + "; extra work alone cannot form a ratio",
+            )
     if not ctx.explain:
-        return ratio, _size(node, ratio), None
+        return ratio, art17_points(ratio, node.max_points), None
     letter = node.key
     kinds = "all" if node.kinds is None else ", ".join(node.kinds)
     extra_done = ctx.kind_sum(node.kinds, "extra_done")
@@ -483,7 +507,7 @@ def _task_ratio(ctx: _Ctx, node: Node) -> _Eval:
         else ""
     )
     rule = Rule(f"{measure}_ratio", f"{letter} = {_MEASURE_FORMULA[measure]}", detail)
-    return _leaf(ctx, node, ratio, _size(node, ratio), rule, inputs, note)
+    return _leaf(ctx, node, ratio, art17_points(ratio, node.max_points), rule, inputs, note)
 
 
 def _manual(ctx: _Ctx, node: Node) -> _Eval:
@@ -500,7 +524,7 @@ def _manual(ctx: _Ctx, node: Node) -> _Eval:
         return None, None, None
     value = score.value
     path = f"manual.{node.key}"
-    if value < 0 or value > scale.max or (value / scale.step).denominator != 1:
+    if not form01_on_scale(value, scale.max, scale.step):
         ctx.err(
             path,
             "scale",
@@ -510,12 +534,11 @@ def _manual(ctx: _Ctx, node: Node) -> _Eval:
             f"step {fmt_decimal(scale.step)}.",
         )
         return None, None, None
-    if (
-        score.self_score is not None
-        and score.self_score != value
-        and ctx.fw.settings.manual_change_needs_reason
-        and node.reason_required_on_change
-        and not score.reason.strip()
+    if change_needs_reason(
+        score.self_score,
+        value,
+        score.reason,
+        required=ctx.fw.settings.manual_change_needs_reason and node.reason_required_on_change,
     ):
         ctx.err(
             f"{path}.reason",
@@ -544,9 +567,16 @@ def _manual(ctx: _Ctx, node: Node) -> _Eval:
     )
 
 
+def _has_staff(fw: Framework, lf: LeaderFacts) -> bool:
+    """Whether facts d derives from are there (ratings are read only on their basis)."""
+    if fw.rating.unit_result_basis == "final_rating" and lf.staff_not_completed is not None:
+        return True
+    return lf.staff_points is not None
+
+
 def _leader(ctx: _Ctx, node: Node) -> _Eval:
+    """Art. 15(3): d, đ, e for leaders — a reviewer's level, or derived from the facts."""
     levels = ctx.fw.settings.leader_levels
-    high, low = levels[0], levels[-1]
     comp = node.component or "d"
     lf = ctx.leader
     given = getattr(lf, comp) if lf is not None else None
@@ -568,22 +598,28 @@ def _leader(ctx: _Ctx, node: Node) -> _Eval:
             return None, None, None
         value = given
         how = "given"
-    elif comp == "d" and lf is not None and lf.staff_points is not None:
+    elif comp == "d" and lf is not None and _has_staff(ctx.fw, lf):
         completed_min = next(b.min for b in ctx.fw.rating.bands if b.rating == "completed")
-        below = [p for p in lf.staff_points if Fraction(p) < completed_min]
-        value = low if below else high
+        value, counted, below, basis = art15_unit_result(
+            lf.staff_points,
+            lf.staff_not_completed,
+            basis=ctx.fw.rating.unit_result_basis,
+            completed_min=completed_min,
+            levels=levels,
+        )
         inputs = (
-            ("staff_count", str(len(lf.staff_points))),
-            ("below_completed", str(len(below))),
+            ("basis", basis),
+            ("staff_count", str(counted)),
+            ("below_completed", str(below)),
             ("completed_min", fmt_decimal(completed_min)),
         )
         how = "derived"
     elif comp == "dd" and lf is not None and lf.organisation_shortcomings is not None:
-        value = low if lf.organisation_shortcomings else high
+        value = art15_leader_level(lf.organisation_shortcomings, levels)
         inputs = (("organisation_shortcomings", str(lf.organisation_shortcomings).lower()),)
         how = "derived"
     elif comp == "e" and lf is not None and lf.internal_conflict is not None:
-        value = low if lf.internal_conflict else high
+        value = art15_leader_level(lf.internal_conflict, levels)
         inputs = (("internal_conflict", str(lf.internal_conflict).lower()),)
         how = "derived"
     else:
@@ -595,10 +631,16 @@ def _leader(ctx: _Ctx, node: Node) -> _Eval:
         )
         return None, None, None
     if not ctx.explain:
-        return value, _size(node, value), None
+        return value, art17_points(value, node.max_points), None
+    d_low = (
+        "xếp loại Không hoàn thành nhiệm vụ / 100% if all in charge ≥ completed; 50% if any is "
+        "rated not completed"
+        if dict(inputs).get("basis") == "final_rating"
+        else "dưới 50 điểm / 100% if all in charge ≥ completed; 50% if any < 50 points"
+    )
     formulas = {
         "d": "100% khi mọi công chức phụ trách đạt từ Hoàn thành nhiệm vụ; 50% khi có người "
-        "dưới 50 điểm / 100% if all in charge ≥ completed; 50% if any < 50 points",
+        + d_low,
         "dd": "100% khi nhiệm vụ kế hoạch đúng hạn, chất lượng; 50% khi có hạn chế, chậm kéo "
         "dài / 100% if plan done on time with quality; 50% if shortcomings",
         "e": "100% khi đơn vị đoàn kết; 50% khi có đơn thư kéo dài về mất đoàn kết / 100% if "
@@ -609,7 +651,7 @@ def _leader(ctx: _Ctx, node: Node) -> _Eval:
         ctx,
         node,
         value,
-        _size(node, value),
+        art17_points(value, node.max_points),
         Rule(f"leader_{comp}", formulas[comp], fmt_percent(value)),
         inputs,
     )
@@ -669,7 +711,7 @@ def _target(ctx: _Ctx, node: Node) -> _Eval:
             for a, s in rule.thresholds
         )
     if not ctx.explain:
-        return score, _size(node, score), None
+        return score, art17_points(score, node.max_points), None
     inputs: tuple[tuple[str, str], ...] = (("actual", fmt_decimal(actual)),)
     if target is not None:
         inputs += (("target", fmt_decimal(target)),)
@@ -678,7 +720,7 @@ def _target(ctx: _Ctx, node: Node) -> _Eval:
         ctx,
         node,
         score,
-        _size(node, score),
+        art17_points(score, node.max_points),
         Rule(code, formula, f"{fmt_decimal(measure)} → {fmt_percent(score)}"),
         inputs,
     )
@@ -692,15 +734,10 @@ def _finish(
         raise InputError(ctx.issues)
     if points is None:
         return None, root_node
-    total = points
-    b = sum((a.points for a in bonus), ZERO)
-    p = sum((a.points for a in penalty), ZERO)
-    if b and b > part.adjustments.bonus_cap:
-        b = part.adjustments.bonus_cap
-    if p and p > part.adjustments.penalty_cap:
-        p = part.adjustments.penalty_cap
-    total = total + b - p
-    clamped = min(max(total, ZERO), part.max_points)
+    b = capped_adjustment([a.points for a in bonus], part.adjustments.bonus_cap) or ZERO
+    p = capped_adjustment([a.points for a in penalty], part.adjustments.penalty_cap) or ZERO
+    clamped = adjusted_total(points, b, p, part.max_points)
+    total = points + b - p  # shown when the clamp moved it
     if ctx.explain and (bonus or penalty or clamped != total) and root_node is not None:
         adj_children = []
         if bonus:
@@ -844,8 +881,8 @@ def score_person(
             reason_vi="Không có tiêu chí nào áp dụng được.",
             reason_en="No criterion applies.",
         )
-    points = round_half_up(exact, fw.settings.rounding_places)
-    by_points = rate_points(fw, points)
+    points = round_once(exact, fw.settings.rounding_places)
+    by_points = rate_points(fw, points, exact)
     rating, changes = apply_overrides(
         fw, by_points, role=inputs.role, flags=inputs.flags, discipline=inputs.discipline
     )
@@ -901,8 +938,9 @@ def score_unit(framework: Framework, inputs: UnitInputs, *, explain: bool = True
             "Không có chỉ số nào áp dụng được.",
             "No KPI applies.",
         )
-    points = round_half_up(exact, fw.settings.rounding_places)
-    return UnitResult(inputs.unit_id, "scored", exact, points, rate_points(fw, points), node, ref)
+    points = round_once(exact, fw.settings.rounding_places)
+    rating = rate_points(fw, points, exact)
+    return UnitResult(inputs.unit_id, "scored", exact, points, rating, node, ref)
 
 
 def apply_head_rule(
@@ -916,7 +954,8 @@ def apply_head_rule(
         or result.role not in framework.rating.head_roles
     ):
         return result
-    if RATINGS.index(result.rating) >= RATINGS.index(unit_rating):
+    capped = art20_head_not_above_unit(result.rating, unit_rating, RATINGS)
+    if capped == result.rating:
         return result
     change = RatingChange(
         "head_not_above_unit",
@@ -926,4 +965,4 @@ def apply_head_rule(
         f"({RATING_LABELS[unit_rating][0]}).",
         f"The head's rating is not above the unit's rating ({RATING_LABELS[unit_rating][1]}).",
     )
-    return replace(result, rating=unit_rating, changes=(*result.changes, change))
+    return replace(result, rating=capped, changes=(*result.changes, change))

@@ -4,24 +4,25 @@ The explained path (``engine._eval``) builds a breakdown and works in ``Fraction
 normalise (a gcd) after every operation. Scoring thousands of people needs neither, so a
 framework's individual part is compiled once per role into closures that:
 
-- drop the criteria that do not apply to the role, and precompute every rule constant
-  (maxima, caps, weights, scales, band minimums) as integer pairs;
+- drop the criteria that do not apply to the role, and turn every rule constant (maxima,
+  caps, weights) into the number type below once;
 - put a person's task facts over one common denominator, so Σw, Σdone, … are sums of ints;
-- carry every other value as an unnormalised pair ``(numerator, denominator)`` and build one
-  ``Fraction`` at the end, then round half-up with integer arithmetic.
+- compute with :class:`Lazy`, a rational that is not normalised, and build one ``Fraction``
+  at the end.
 
-The value is the same exact rational, so the points, rating and ``exact`` are identical to
-the explained path (a property test checks it). Anything unusual (an input that breaks a
-rule, nothing to score, a root that does not apply) returns ``None`` and the caller takes
-the explained path, which raises the same bilingual issues as ever.
+The rules themselves are not written here: every combine, cap, ratio, rounding and band
+is a call to the same function of ``rules`` the explained path calls, with ``Lazy``
+numbers in place of ``Fraction``s. So the value is the same exact rational and the
+points, rating and ``exact`` are identical (a property test checks it). Anything unusual
+(an input that breaks a rule, nothing to score, a root that does not apply) returns
+``None`` and the caller takes the explained path, which raises the same bilingual issues.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from fractions import Fraction
-from math import ceil, lcm
+from math import lcm
 from typing import Any
 
 from .engine import (
@@ -32,18 +33,122 @@ from .engine import (
     _target,
     _uses_tasks,
     apply_overrides,
+    rate_points,
 )
 from .inputs import KindFacts, PersonInputs
-from .model import RATINGS, Framework, Node
-from .numbers import ZERO
+from .model import Framework, Node
+from .rules import (
+    adjusted_total,
+    art12_cap_points,
+    art14_task_ratio,
+    art16_mean,
+    art17_points,
+    capped_adjustment,
+    change_needs_reason,
+    form01_group_step,
+    form01_on_scale,
+    form01_sum,
+    given_in_range,
+    round_once,
+    weighted_mean,
+)
 
-__all__ = ["score_fast"]
+__all__ = ["Lazy", "score_fast"]
 
-# A node's value: (ratio numerator, ratio denominator, points numerator, points denominator);
-# a denominator of 0 means "none" (not applicable, or not sized).
-_Value = tuple[int, int, int, int]
-_NONE: _Value = (0, 0, 0, 0)
 _MEASURE_INDEX = {"quantity": 1, "quality": 2, "timeliness": 3}
+
+
+class Lazy:
+    """An exact rational kept as an unnormalised pair (denominator > 0): arithmetic costs a
+    few integer operations and no gcd. Mixes with ``int``; ``fraction()`` normalises."""
+
+    __slots__ = ("d", "n")
+
+    def __init__(self, n: int, d: int = 1) -> None:
+        self.n = n
+        self.d = d
+
+    @classmethod
+    def of(cls, value: Fraction) -> Lazy:
+        return cls(value.numerator, value.denominator)
+
+    def fraction(self) -> Fraction:
+        return Fraction(self.n, self.d)
+
+    def __add__(self, other: Lazy | int) -> Lazy:
+        if isinstance(other, int):
+            return Lazy(self.n + other * self.d, self.d)
+        on, od = other.n, other.d
+        if self.d == od:
+            return Lazy(self.n + on, od)
+        return Lazy(self.n * od + on * self.d, self.d * od)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Lazy:
+        return Lazy(-self.n, self.d)
+
+    def __sub__(self, other: Lazy | int) -> Lazy:
+        if isinstance(other, int):
+            return Lazy(self.n - other * self.d, self.d)
+        on, od = other.n, other.d
+        if self.d == od:
+            return Lazy(self.n - on, od)
+        return Lazy(self.n * od - on * self.d, self.d * od)
+
+    def __rsub__(self, other: int) -> Lazy:
+        return Lazy(other * self.d - self.n, self.d)
+
+    def __mul__(self, other: Lazy | int) -> Lazy:
+        if isinstance(other, int):
+            return Lazy(self.n * other, self.d)
+        return Lazy(self.n * other.n, self.d * other.d)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Lazy | int) -> Lazy:
+        if isinstance(other, int):
+            n, d = 1, other
+        else:
+            n, d = other.d, other.n
+        if d < 0:
+            n, d = -n, -d
+        return Lazy(self.n * n, self.d * d)
+
+    def _diff(self, other: Lazy | int) -> int:
+        """A number with the sign of self − other (both denominators are positive)."""
+        if isinstance(other, int):
+            return self.n - other * self.d
+        return self.n * other.d - other.n * self.d
+
+    def __lt__(self, other: Lazy | int) -> bool:
+        return self._diff(other) < 0
+
+    def __le__(self, other: Lazy | int) -> bool:
+        return self._diff(other) <= 0
+
+    def __gt__(self, other: Lazy | int) -> bool:
+        return self._diff(other) > 0
+
+    def __ge__(self, other: Lazy | int) -> bool:
+        return self._diff(other) >= 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lazy | int):
+            return NotImplemented
+        return self._diff(other) == 0
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __bool__(self) -> bool:
+        return self.n != 0
+
+    def __repr__(self) -> str:
+        return f"Lazy({self.n}, {self.d})"
+
+
+def _lazy(value: Fraction | None) -> Lazy | None:
+    return Lazy.of(value) if value is not None else None
 
 
 class _Fallback(Exception):
@@ -61,7 +166,7 @@ class _Call:
         self.given = inputs.given_points
         self.manual = inputs.manual
         self.ctx: _Ctx | None = None
-        self.sums: dict[tuple[str, ...] | None, tuple[int, ...]] = {}
+        self.sums: dict[tuple[str, ...] | None, tuple[Lazy, ...]] = {}
         self.total_w = 0
 
     def slow_ctx(self, facts: Mapping[str, KindFacts]) -> _Ctx:
@@ -75,86 +180,77 @@ class _Call:
         return self.ctx
 
 
+# A node's value: (ratio, points); None when not applicable or not sized.
+_Value = tuple[Lazy | None, Lazy | None]
+_NONE: _Value = (None, None)
 _Eval = Callable[[_Call], _Value]
 
 
-def _pair(x: Fraction) -> tuple[int, int]:
-    return x.numerator, x.denominator
-
-
-def _add(an: int, ad: int, bn: int, bd: int) -> tuple[int, int]:
-    if ad == bd:
-        return an + bn, ad
-    m = lcm(ad, bd)
-    return an * (m // ad) + bn * (m // bd), m
-
-
 # -- compilation -----------------------------------------------------------------------------
-def _compile(node: Node, role: str, kinds_used: set[tuple[str, ...] | None]) -> _Eval | None:
+def _compile(
+    fw: Framework,
+    node: Node,
+    role: str,
+    kinds_used: set[tuple[str, ...] | None],
+    ratio_needed: bool = True,
+) -> _Eval | None:
+    """``ratio_needed`` is False under a group that sums points: a manual criterion there
+    skips its ratio (nothing reads it)."""
     if not node.applies(role):
         return None
     if node.type == "group":
-        return _compile_group(node, role, kinds_used)
+        return _compile_group(fw, node, role, kinds_used)
     if node.type == "task_ratio":
         return _compile_task_ratio(node, kinds_used)
     if node.type == "manual":
-        return _compile_manual(node)
+        return _compile_manual(node, ratio_needed, fw)
     return _compile_slow_leaf(node)
-
-
-def _size_pair(node: Node) -> tuple[int, int]:
-    return _pair(node.max_points) if node.max_points is not None else (0, 0)
 
 
 def _compile_task_ratio(node: Node, kinds_used: set[tuple[str, ...] | None]) -> _Eval:
     kinds = node.kinds
     kinds_used.add(kinds)
     index = _MEASURE_INDEX[node.measure or "quantity"]
-    mn, md = _size_pair(node)
+    size = _lazy(node.max_points)
 
     def task_ratio(call: _Call) -> _Value:
         s = call.sums[kinds]
-        w = s[0]
-        if w == 0:
-            if call.total_w == 0 and call.fw.settings.no_assigned_work == "zero":
-                return (0, 1, 0, md) if md else (0, 1, 0, 0)
-            return _NONE
-        num = s[index]
-        if md:
-            return num, w, num * mn, w * md
-        return num, w, 0, 0
+        ratio = art14_task_ratio(
+            s[index],
+            s[0],
+            anything_assigned=call.total_w != 0,
+            no_assigned_work=call.fw.settings.no_assigned_work,
+        )
+        return ratio, art17_points(ratio, size)
 
     return task_ratio
 
 
-def _compile_manual(node: Node) -> _Eval:
+def _compile_manual(node: Node, ratio_needed: bool, fw: Framework) -> _Eval:
     scale = node.scale
     assert scale is not None
     key = node.key
-    top = scale.max
-    step = scale.step
-    tn, td = _pair(top)
-    sn, sd = _pair(step)
-    needs_reason = node.reason_required_on_change
+    top, step = scale.max, scale.step
+    top_lazy = Lazy.of(top)
+    reason_required = node.reason_required_on_change and fw.settings.manual_change_needs_reason
+    on_scale: dict[tuple[int, int], bool] = {}  # the rule's answer per distinct score
 
     def manual(call: _Call) -> _Value:
         score = call.manual.get(key)
         if score is None:
             raise _Fallback
         value = score.value
-        vn, vd = value.numerator, value.denominator
-        # 0 ≤ value ≤ top, on the scale's steps: in integers (no Fraction per check)
-        if vn < 0 or vn * td > tn * vd or (vn * sd) % (vd * sn):
-            raise _Fallback
-        if (
+        pair = value.as_integer_ratio()
+        fits = on_scale.get(pair)
+        if fits is None:
+            fits = on_scale[pair] = form01_on_scale(value, top, step)
+        if not fits or (
             score.self_score is not None
-            and score.self_score != value
-            and needs_reason
-            and call.fw.settings.manual_change_needs_reason
-            and not score.reason.strip()
+            and change_needs_reason(score.self_score, value, score.reason, required=reason_required)
         ):
             raise _Fallback
-        return vn * td, vd * tn, vn, vd
+        points = Lazy(pair[0], pair[1])
+        return (points / top_lazy if ratio_needed else None), points
 
     return manual
 
@@ -168,46 +264,44 @@ def _compile_slow_leaf(node: Node) -> _Eval:
         ratio, points, _ = run(ctx, node)
         if ctx.issues:
             raise _Fallback
-        rn, rd = (ratio.numerator, ratio.denominator) if ratio is not None else (0, 0)
-        pn, pd = (points.numerator, points.denominator) if points is not None else (0, 0)
-        return rn, rd, pn, pd
+        return _lazy(ratio), _lazy(points)
 
     return slow_leaf
 
 
-def _compile_group(node: Node, role: str, kinds_used: set[tuple[str, ...] | None]) -> _Eval:
+def _compile_group(
+    fw: Framework, node: Node, role: str, kinds_used: set[tuple[str, ...] | None]
+) -> _Eval:
     children: list[tuple[_Eval, Node]] = []
     for child in node.children:
-        ev = _compile(child, role, kinds_used)
+        ev = _compile(fw, child, role, kinds_used, node.combine != "sum")
         if ev is not None:
             children.append((ev, child))
     evals = tuple(ev for ev, _ in children)
     key = node.key
-    top = node.points_max
-    topn, topd = _pair(top) if top is not None else (0, 0)
-    mn, md = _size_pair(node)
-    cap = node.cap_points
-    capn, capd = _pair(cap) if cap is not None else (0, 0)
+    top_exact, step = node.points_max, form01_group_step(node)
+    top = _lazy(top_exact)
+    size = _lazy(node.max_points)
+    cap = _lazy(node.cap_points)
     combine = node.combine
-    weights = tuple(
-        _pair(child.weight) if child.weight is not None else None for _, child in children
-    )
+    weights = tuple(_lazy(child.weight) for _, child in children)
 
     def given_value(call: _Call) -> _Value | None:
         given = call.given.get(key) if call.given else None
         if given is None:
             return None
-        gn, gd = given.as_integer_ratio()
-        if not topd or gn < 0 or gn * topd > topn * gd:
+        if top is None or not given_in_range(given, top_exact, step):
             raise _Fallback  # the explained path names the rule broken
-        return gn * topd, gd * topn, gn, gd
+        points = Lazy.of(given)
+        return points / top, points
 
-    def capped(rn: int, rd: int, pn: int, pd: int) -> _Value:
-        if capd and pd and pn * capd > capn * pd:
-            if md:
-                return capn * md, capd * mn, capn, capd
-            return rn, rd, capn, capd
-        return rn, rd, pn, pd
+    def capped(ratio: Lazy | None, points: Lazy | None) -> _Value:
+        if points is None:
+            return ratio, None
+        kept, was_capped = art12_cap_points(points, cap)
+        if was_capped and size is not None:
+            ratio = kept / size
+        return ratio, kept
 
     if combine == "sum":
 
@@ -215,19 +309,15 @@ def _compile_group(node: Node, role: str, kinds_used: set[tuple[str, ...] | None
             g = given_value(call)
             if g is not None:
                 return g
-            pn, pd = 0, 0
+            present = []
             for ev in evals:
-                v = ev(call)
-                if v[3]:
-                    if pd:
-                        pn, pd = _add(pn, pd, v[2], v[3])
-                    else:
-                        pn, pd = v[2], v[3]
-            if not pd:
+                p = ev(call)[1]
+                if p is not None:
+                    present.append(p)
+            points = form01_sum(present)
+            if points is None:
                 return _NONE
-            if topn:
-                return capped(pn * topd, pd * topn, pn, pd)
-            return capped(0, 0, pn, pd)
+            return capped(points / top if top else None, points)
 
         return group_sum
 
@@ -237,21 +327,15 @@ def _compile_group(node: Node, role: str, kinds_used: set[tuple[str, ...] | None
             g = given_value(call)
             if g is not None:
                 return g
-            rn, rd, k = 0, 0, 0
+            present = []
             for ev in evals:
-                v = ev(call)
-                if v[1]:
-                    k += 1
-                    if rd:
-                        rn, rd = _add(rn, rd, v[0], v[1])
-                    else:
-                        rn, rd = v[0], v[1]
-            if not k:
+                r = ev(call)[0]
+                if r is not None:
+                    present.append(r)
+            ratio = art16_mean(present)
+            if ratio is None:
                 return _NONE
-            rd *= k
-            if md:
-                return capped(rn, rd, rn * mn, rd * md)
-            return capped(rn, rd, 0, 0)
+            return capped(ratio, art17_points(ratio, size))
 
         return group_mean
 
@@ -259,41 +343,31 @@ def _compile_group(node: Node, role: str, kinds_used: set[tuple[str, ...] | None
         g = given_value(call)
         if g is not None:
             return g
-        nn, nd, wn, wd = 0, 0, 0, 0
+        pairs = []
         for ev, w in zip(evals, weights, strict=True):
-            v = ev(call)  # every child, as the explained path does: its issues count
-            if w is None or not v[1]:
-                continue
-            if nd:
-                nn, nd = _add(nn, nd, w[0] * v[0], w[1] * v[1])
-                wn, wd = _add(wn, wd, w[0], w[1])
-            else:
-                nn, nd = w[0] * v[0], w[1] * v[1]
-                wn, wd = w[0], w[1]
-        if not wn:
+            r = ev(call)[0]  # every child, as the explained path does: its issues count
+            if w is not None and r is not None:
+                pairs.append((w, r))
+        ratio = weighted_mean(pairs)
+        if ratio is None:
             return _NONE
-        rn, rd = nn * wd, nd * wn  # (Σ w·r) ÷ (Σ w)
-        if md:
-            return capped(rn, rd, rn * mn, rd * md)
-        return capped(rn, rd, 0, 0)
+        return capped(ratio, art17_points(ratio, size))
 
     return group_weighted
 
 
 class _Plan:
-    __slots__ = ("bands", "kinds", "max_points", "quantum", "root", "scale", "uses_tasks")
+    __slots__ = ("bonus_cap", "kinds", "max_points", "penalty_cap", "root", "uses_tasks")
 
     def __init__(self, fw: Framework, role: str) -> None:
         kinds_used: set[tuple[str, ...] | None] = set()
-        self.root = _compile(fw.individual.root, role, kinds_used)
+        self.root = _compile(fw, fw.individual.root, role, kinds_used)
         self.kinds = tuple(kinds_used)
         self.uses_tasks = _uses_tasks(fw.individual)
-        self.max_points = _pair(fw.individual.max_points)
-        places = fw.settings.rounding_places
-        self.scale = 10**places
-        self.quantum = Decimal(1).scaleb(-places)
-        # rounded points q / 10^places reach a band when q ≥ ⌈min × 10^places⌉ (q is an int)
-        self.bands = tuple((ceil(b.min * self.scale), b.rating) for b in fw.rating.bands)
+        part = fw.individual
+        self.max_points = Lazy.of(part.max_points)
+        self.bonus_cap = Lazy.of(part.adjustments.bonus_cap)
+        self.penalty_cap = Lazy.of(part.adjustments.penalty_cap)
 
 
 _PLANS: dict[tuple[str, str], _Plan] = {}
@@ -330,10 +404,11 @@ def _task_sums(call: _Call, facts: Mapping[str, KindFacts], kinds: tuple[Any, ..
     sums = call.sums
     for sel in kinds:
         if sel is None:
-            sums[None] = total
+            picked = total
         else:
-            picked = [row for code, row in zip(facts, rows, strict=True) if code in sel]
-            sums[sel] = tuple(map(sum, zip(*picked, strict=True))) if picked else (0, 0, 0, 0)
+            chosen = [row for code, row in zip(facts, rows, strict=True) if code in sel]
+            picked = tuple(map(sum, zip(*chosen, strict=True))) if chosen else (0, 0, 0, 0)
+        sums[sel] = tuple(Lazy(x) for x in picked)
 
 
 def score_fast(
@@ -348,29 +423,16 @@ def score_fast(
     if call.total_w == 0 and plan.uses_tasks and fw.settings.no_assigned_work == "not_scored":
         return None
     try:
-        _, _, pn, pd = plan.root(call)
+        _, points = plan.root(call)
     except _Fallback:
         return None
-    if not pd:
+    if points is None:
         return None
-    mn, md = plan.max_points
-    if inputs.bonus or inputs.penalty:
-        exact = _adjusted(fw, Fraction(pn, pd), inputs)
-    elif pn < 0:
-        exact = ZERO
-    elif pn * md > mn * pd:
-        exact = fw.individual.max_points
-    else:
-        exact = Fraction(pn, pd)  # the one normalisation of the call
-    pn, pd = exact.numerator, exact.denominator
-    # half-up once, at the end: q = ⌊value × 10^places + ½⌋ (value ≥ 0 here)
-    q = (2 * pn * plan.scale + pd) // (2 * pd)
-    points = Decimal(q).scaleb(-fw.settings.rounding_places).quantize(plan.quantum)
-    by_points = RATINGS[-1]
-    for low, band in plan.bands:
-        if q >= low:
-            by_points = band
-            break
+    bonus = capped_adjustment([Lazy.of(a.points) for a in inputs.bonus], plan.bonus_cap)
+    penalty = capped_adjustment([Lazy.of(a.points) for a in inputs.penalty], plan.penalty_cap)
+    exact = adjusted_total(points, bonus, penalty, plan.max_points).fraction()
+    rounded = round_once(exact, fw.settings.rounding_places)
+    by_points = rate_points(fw, rounded, exact)
     rating = by_points
     changes: tuple[RatingChange, ...] = ()
     if inputs.flags or inputs.discipline:
@@ -382,7 +444,7 @@ def score_fast(
         role=inputs.role,
         status="scored",
         exact=exact,
-        points=points,
+        points=rounded,
         rating_by_points=by_points,
         rating=rating,
         changes=changes,
@@ -390,15 +452,3 @@ def score_fast(
         tasks=(),
         framework=(fw.id, fw.version, fw.content_hash),
     )
-
-
-def _adjusted(fw: Framework, points: Fraction, inputs: PersonInputs) -> Fraction:
-    """Bonus and penalty, each capped, then 0 … max points (as the explained path does)."""
-    part = fw.individual
-    b = sum((a.points for a in inputs.bonus), ZERO)
-    p = sum((a.points for a in inputs.penalty), ZERO)
-    if b and b > part.adjustments.bonus_cap:
-        b = part.adjustments.bonus_cap
-    if p and p > part.adjustments.penalty_cap:
-        p = part.adjustments.penalty_cap
-    return min(max(points + b - p, ZERO), part.max_points)

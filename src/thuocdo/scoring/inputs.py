@@ -16,6 +16,7 @@ from types import MappingProxyType
 from .errors import InputError, Issue
 from .model import Framework, Settings
 from .numbers import ZERO, parse_exact
+from .rules import art14_item_factor
 
 __all__ = [
     "Adjustment",
@@ -28,6 +29,7 @@ __all__ = [
     "TaskLine",
     "UnitInputs",
     "aggregate_tasks",
+    "group_facts",
     "task_contribution",
 ]
 
@@ -110,16 +112,33 @@ class TaskContribution:
 
 
 def task_contribution(settings: Settings, line: TaskLine) -> TaskContribution:
+    """Art. 14: how one task enters Σw and the numerators — w = quantity × coefficient
+    (extra work: none, Art. 18(1)(d)), done × coefficient, and the quality and timeliness
+    factors after exemptions for an objective cause."""
     f = max(0, line.failures - line.exempt_failures)
     lt = max(0, line.delays - line.exempt_delays)
-    q = 1 - settings.quality_deduction * f
-    t = 1 - settings.timeliness_deduction * lt
-    if settings.floor_item_at_zero:
-        q = max(ZERO, q)
-        t = max(ZERO, t)
+    q = art14_item_factor(f, settings.quality_deduction, settings.floor_item_at_zero)
+    t = art14_item_factor(lt, settings.timeliness_deduction, settings.floor_item_at_zero)
     w = ZERO if line.extra else line.quantity * line.coefficient
     done = line.done * line.coefficient
     return TaskContribution(line, w, done, q, t, f, lt)
+
+
+def group_facts(
+    settings: Settings,
+    *,
+    w: Fraction,
+    done: Fraction,
+    failures: int,
+    delays: int,
+    extra: bool,
+    count: int,
+) -> KindFacts:
+    """Art. 14 for a group of tasks that share their counted failures and delays (what SQL
+    sums per group): the same factors as :func:`task_contribution`, applied once."""
+    q = art14_item_factor(failures, settings.quality_deduction, settings.floor_item_at_zero)
+    t = art14_item_factor(delays, settings.timeliness_deduction, settings.floor_item_at_zero)
+    return KindFacts(w, done, done * q, done * t, done if extra else ZERO, count)
 
 
 def aggregate_tasks(framework: Framework, lines: Iterable[TaskLine]) -> dict[str, KindFacts]:
@@ -164,6 +183,7 @@ class LeaderFacts:
     dd: Fraction | None = None
     e: Fraction | None = None
     staff_points: tuple[Decimal, ...] | None = None  # points of the officials in charge
+    staff_not_completed: tuple[bool, ...] | None = None  # each rated "not completed"?
     organisation_shortcomings: bool | None = None  # đ: shortcomings or prolonged delays
     internal_conflict: bool | None = None  # e: prolonged complaints about internal conflict
 
@@ -221,13 +241,45 @@ def check_task_lines(framework: Framework, lines: Iterable[TaskLine], path: str)
                     f"Task kind “{line.kind}” is not in the framework.",
                 )
             )
-        if line.quantity < 0 or line.coefficient < 0 or line.done < 0:
+        if line.done < 0:
             issues.append(
                 Issue(
-                    p,
+                    f"{p}.done",
                     "range",
-                    "Số lượng, hệ số và khối lượng hoàn thành phải ≥ 0.",
-                    "Quantity, coefficient and done must be ≥ 0.",
+                    "Khối lượng hoàn thành phải ≥ 0.",
+                    "Done must be ≥ 0.",
+                )
+            )
+        # Art. 13–14: w = quantity × coefficient; a zero or negative factor would make the
+        # task — and its failures and delays — vanish from a, b and c without a word
+        if line.coefficient <= 0:
+            issues.append(
+                Issue(
+                    f"{p}.coefficient",
+                    "coefficient_positive",
+                    "Hệ số quy đổi phải lớn hơn 0: nhiệm vụ hệ số 0 không được tính vào đâu.",
+                    "The conversion coefficient must be > 0: a task with coefficient 0 would "
+                    "count nowhere.",
+                )
+            )
+        if line.quantity <= 0:
+            issues.append(
+                Issue(
+                    f"{p}.quantity",
+                    "quantity_positive",
+                    "Khối lượng được giao phải lớn hơn 0"
+                    + (
+                        ": số lần không đạt chất lượng và chậm tiến độ của nhiệm vụ khối "
+                        "lượng 0 sẽ bị bỏ qua."
+                        if line.failures or line.delays
+                        else "."
+                    ),
+                    "The assigned quantity must be > 0"
+                    + (
+                        ": failures and delays of a zero-quantity task would be lost."
+                        if line.failures or line.delays
+                        else "."
+                    ),
                 )
             )
         if line.done > line.quantity:

@@ -18,8 +18,10 @@ __all__ = [
     "LEADER_ROLES",
     "MEASURES",
     "NODE_TYPES",
+    "RATE_ON",
     "RATINGS",
     "ROLES",
+    "UNIT_RESULT_SCOPES",
     "Adjustments",
     "Band",
     "Framework",
@@ -49,6 +51,8 @@ MEASURES = ("quantity", "quality", "timeliness")
 MEASURE_LETTER = {"quantity": "a", "quality": "b", "timeliness": "c"}
 COMBINES = ("sum", "mean", "weighted_mean")
 COMPONENTS = ("d", "dd", "e")
+RATE_ON = ("rounded", "exact")  # which points the bands compare (§8)
+UNIT_RESULT_SCOPES = ("unit_tree", "unit_members")  # whom a head answers for in d
 NODE_TYPES = ("group", "manual", "task_ratio", "target", "leader_component")
 DISCIPLINE_LEVELS = ("reprimand", "warning", "demotion", "removal", "dismissal")
 
@@ -149,6 +153,7 @@ class Settings:
     leader_levels: tuple[Fraction, ...]
     leader_roles: frozenset[str]
     manual_change_needs_reason: bool
+    rate_on: str = "rounded"  # rounded | exact: the points the bands compare (§8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +202,7 @@ class RatingRules:
     head_not_above_unit: bool
     head_roles: frozenset[str]
     unit_result_basis: str  # points | final_rating
+    unit_result_scope: str = "unit_tree"  # unit_tree | unit_members: a head's charge for d
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,34 @@ from typing import Any
 from .breakdown import BreakdownNode, Rule
 from .engine import RatingChange, apply_overrides, rate_points
 from .errors import InputError, Issue
-from .model import RATING_LABELS, ROLES, Framework
-from .numbers import ZERO, fmt_decimal, fmt_fraction, parse_exact, round_half_up
+from .model import RATING_LABELS, ROLES, Framework, RollUpRule
+from .numbers import ZERO, fmt_decimal, fmt_fraction, parse_exact
+from .rules import round_once
 
-__all__ = ["MONTH_STATUSES", "MonthEntry", "RollUpResult", "roll_up"]
+__all__ = [
+    "DEFAULT_LEAVE_STATUSES",
+    "LEAVE_STATUSES",
+    "MONTH_STATUSES",
+    "MonthEntry",
+    "RollUpResult",
+    "roll_up",
+    "year_is_rated",
+]
 
 MONTH_STATUSES = ("worked", "sick", "maternity", "unpaid", "not_worked")
+# The statuses a framework may list in ``roll_up.leave_statuses``: kinds of leave. "worked"
+# is not leave and "not_worked" is the ordinary absence the 6-month minimum is about.
+LEAVE_STATUSES = ("sick", "maternity", "unpaid")
+DEFAULT_LEAVE_STATUSES = ("sick", "maternity")
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "worked": ("làm việc", "worked"),
+    "sick": ("nghỉ ốm", "sick leave"),
+    "maternity": ("nghỉ thai sản", "maternity leave"),
+    "unpaid": ("nghỉ không lương", "unpaid leave"),
+    "not_worked": ("không làm việc", "not worked"),
+    "no_score": ("không có điểm", "no score"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +97,37 @@ def _mean(values: Sequence[Fraction]) -> Fraction | None:
     return sum(values, ZERO) / len(values) if values else None
 
 
+def year_is_rated(months_worked: int, leave_months: int, min_months_worked: int) -> bool:
+    """Whether the year is rated (Decree 335/2025, Art. 11 and 19).
+
+    Fewer than ``min_months_worked`` (6) months in the year → not rated. Months of sick or
+    maternity leave (the framework's ``roll_up.leave_statuses``) count as time in service
+    towards that minimum, and the year is then rated on the months actually worked: the
+    leave months stay out of the mean, so at least one month worked with a score is needed.
+    Any other absence (``not_worked``; ``unpaid`` unless the framework lists it) counts for
+    nothing. ``months_worked`` are the months worked with a score (``worked_month:
+    has_score``).
+    """
+    return months_worked > 0 and months_worked + leave_months >= min_months_worked
+
+
+def _month_kind(m: MonthEntry, rule: RollUpRule) -> str:
+    """``worked`` (in the mean), ``leave`` (time in service only) or why it is left out."""
+    if m.status in rule.leave_statuses:
+        return "leave"
+    if m.status != "worked":
+        return m.status
+    if rule.worked_month != "has_score":  # validation allows nothing else
+        raise ValueError(f"roll_up.worked_month: {rule.worked_month!r}")
+    return "worked" if m.points is not None else "no_score"
+
+
+def _leave_names(rule: RollUpRule) -> tuple[str, str]:
+    vi = ", ".join(STATUS_LABELS.get(s, (s, s))[0] for s in rule.leave_statuses)
+    en = ", ".join(STATUS_LABELS.get(s, (s, s))[1] for s in rule.leave_statuses)
+    return (f" ({vi})", f" ({en})") if rule.leave_statuses else ("", "")
+
+
 def roll_up(
     framework: Framework,
     months: Iterable[MonthEntry],
@@ -84,6 +137,10 @@ def roll_up(
     discipline: Iterable[str] = (),
 ) -> RollUpResult:
     """Year = mean of the months worked (or of the quarters, or weighted by days worked).
+
+    A month is worked when its status is ``worked`` and it has a score; months of leave
+    (``framework.roll_up.leave_statuses``) are left out of the mean but count towards
+    ``min_months_worked`` (Art. 11, 19: see :func:`year_is_rated`).
 
     The year's rating then takes the framework's overrides (Art. 20): discipline at the
     trigger level during the year, or a concluded degradation, gives their rating whatever
@@ -138,26 +195,28 @@ def roll_up(
         raise InputError(issues)
     counted: dict[int, tuple[Fraction, int]] = {}
     left_out: list[tuple[int, str]] = []
+    leave_months: set[int] = set()
     for m in entries:
-        if m.status != "worked":
-            left_out.append((m.month, m.status))
-        elif m.points is None:
-            left_out.append((m.month, "no_score"))
-        else:
+        kind = _month_kind(m, rule)
+        if kind == "worked" and m.points is not None:
             counted[m.month] = (parse_exact(m.points), m.days_worked or 0)
+        else:
+            if kind == "leave":
+                leave_months.add(m.month)
+            left_out.append((m.month, m.status if kind == "leave" else kind))
     quarters: list[Decimal | None] = []
     q_exact: list[Fraction] = []
     for q in range(4):
         vals = [counted[mo][0] for mo in range(3 * q + 1, 3 * q + 4) if mo in counted]
         mean = _mean(vals)
-        quarters.append(round_half_up(mean, places) if mean is not None else None)
+        quarters.append(round_once(mean, places) if mean is not None else None)
         if mean is not None:
             q_exact.append(mean)
     halves: list[Decimal | None] = []
     for h in range(2):
         vals = [counted[mo][0] for mo in range(6 * h + 1, 6 * h + 7) if mo in counted]
         mean = _mean(vals)
-        halves.append(round_half_up(mean, places) if mean is not None else None)
+        halves.append(round_once(mean, places) if mean is not None else None)
     if rule.basis == "quarters":
         code = "year_mean_of_quarters"
         rule_vi = "Điểm năm = trung bình cộng điểm các quý có tháng làm việc"
@@ -205,21 +264,43 @@ def roll_up(
             label_en=f"Month {mo}",
             rule=Rule("month_left_out", "không tính vào bình quân / left out of the mean", why),
             applicable=False,
-            note_vi=f"không tính: {why}",
-            note_en=f"left out: {why}",
+            note_vi=f"không tính: {STATUS_LABELS.get(why, (why, why))[0]}"
+            + (" — tính vào thời gian công tác tối thiểu" if mo in leave_months else ""),
+            note_en=f"left out: {STATUS_LABELS.get(why, (why, why))[1]}"
+            + (" — counts toward the minimum time in service" if mo in leave_months else ""),
         )
         for mo, why in left_out
     )
     children = tuple(sorted((*month_nodes, *left_nodes), key=lambda n: n.key))
+    worked, leave = len(counted), len(leave_months)
     inputs = (
-        ("months_counted", str(len(counted))),
+        ("months_counted", str(worked)),
+        ("leave_months", str(leave)),
+        ("months_in_service", str(worked + leave)),
         ("min_months_worked", str(rule.min_months_worked)),
     )
-    if len(counted) < rule.min_months_worked or exact is None:
-        reason_vi = (
-            f"Làm việc {len(counted)} tháng (< {rule.min_months_worked}): không xếp loại năm."
-        )
-        reason_en = f"{len(counted)} month(s) worked (< {rule.min_months_worked}): no year rating."
+    if not year_is_rated(worked, leave, rule.min_months_worked) or exact is None:
+        names_vi, names_en = _leave_names(rule)
+        if worked + leave < rule.min_months_worked:
+            reason_vi = (
+                f"Làm việc {worked} tháng + {leave} tháng nghỉ{names_vi} tính vào thời gian "
+                f"công tác = {worked + leave} tháng (< {rule.min_months_worked}): "
+                "không xếp loại năm (Điều 11, 19)."
+            )
+            reason_en = (
+                f"{worked} month(s) worked + {leave} month(s) of leave{names_en} counted toward "
+                f"the minimum = {worked + leave} (< {rule.min_months_worked}): no year rating "
+                "(Art. 11, 19)."
+            )
+        else:
+            reason_vi = (
+                f"Không có tháng làm việc nào có điểm ({leave} tháng nghỉ{names_vi} tính vào "
+                "thời gian công tác): không có điểm để xếp loại năm (Điều 11, 19)."
+            )
+            reason_en = (
+                f"No month worked with a score ({leave} month(s) of leave{names_en} counted "
+                "toward the minimum): nothing to rate the year on (Art. 11, 19)."
+            )
         return RollUpResult(
             status="not_rated",
             exact=None,
@@ -240,8 +321,8 @@ def roll_up(
                 children=children,
             ),
         )
-    points = round_half_up(exact, places)
-    by_points = rate_points(framework, points)
+    points = round_once(exact, places)
+    by_points = rate_points(framework, points, exact)
     rating, changes = apply_overrides(
         framework, by_points, role=role, flags=flag_set, discipline=discipline_levels
     )

@@ -5,6 +5,7 @@ Pure: takes parsed data (see :func:`documents.loads_document`) and returns a JSO
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -30,7 +31,7 @@ from .model import DISCIPLINE_LEVELS, RATINGS, ROLES, Framework
 from .presets import load_preset
 from .quota import QuotaMember, QuotaResult, apply_quota, resolve_quota
 from .rollup import MONTH_STATUSES, MonthEntry, RollUpResult, roll_up
-from .validate import Checker, validate_framework
+from .validate import Checker, size_issue, size_problem, validate_framework
 
 __all__ = ["SCENARIO_SCHEMA_ID", "run_scenario"]
 
@@ -59,11 +60,159 @@ _PERSON_FIELDS = {
 _CRITERIA_SET_FIELDS = {"key", "unit", "default", "note"}
 _PERIOD_INPUTS = ("general", "given_points", "tasks", "task_facts", "targets", "leader")
 
+# -- the size of what a scenario may hold ------------------------------------------------
+# Every number read as one (counts, quantities, coefficients, scores, KPIs, points, and every
+# number of an inline framework or criteria set): at most 15 digits before the decimal point
+# and 9 after it. Far beyond any real count or KPI; small enough that exact arithmetic,
+# rounding and display stay cheap (``Decimal("1E-999999999")`` as a Fraction takes minutes).
+# Anywhere in the document, even where no number is read (ids, labels, the echoed period).
+_ANY_DIGITS = 100
+_MAX_DEPTH = 64  # nesting of lists and objects
+_MAX_VALUES = 2_000_000  # values in the document, YAML aliases counted each time they are used
+_MAX_SCREEN_ISSUES = 50
+
+
+def _at(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _screen(data: Any) -> list[Issue]:
+    """What no part of the scorer may be handed, found before anything else is read: a
+    value that contains itself (a YAML alias inside its own anchor), nesting deeper than
+    _MAX_DEPTH, more than _MAX_VALUES values once YAML aliases are expanded (the output
+    echoes ``period`` in full), a value JSON cannot hold (``!!binary``, ``!!set``), text
+    that is not valid Unicode, a number that is not finite or has more than _ANY_DIGITS
+    digits. Each list or object is read once, however many aliases share it."""
+    issues: list[Issue] = []
+    sizes: dict[int, int] = {}  # id of a list or object → its size with aliases expanded
+    on_path: set[int] = set()
+
+    def bad(path: str, rule: str, vi: str, en: str) -> int:
+        issues.append(Issue(path or "$", rule, vi, en))
+        return 1
+
+    def scalar(value: Any, path: str) -> int:
+        if value is None or isinstance(value, bool):
+            return 1
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return bad(
+                    path,
+                    "text",
+                    "Chuỗi không phải Unicode hợp lệ (có ký tự thay thế đơn lẻ).",
+                    "Text that is not valid Unicode (a lone surrogate).",
+                )
+            if len(value) <= _ANY_DIGITS:
+                return 1
+        elif isinstance(value, float | Decimal):
+            finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+            if not finite:
+                return bad(
+                    path,
+                    "number",
+                    "Số không hữu hạn (NaN, vô cực) không được dùng.",
+                    "A number that is not finite (NaN, infinity) is not allowed.",
+                )
+        elif not isinstance(value, int | Fraction):
+            return bad(
+                path,
+                "type",
+                "Kiểu giá trị không được hỗ trợ: chỉ dùng chuỗi, số, true/false, null, "
+                "danh sách và đối tượng.",
+                f"Unsupported value ({type(value).__name__}): use text, numbers, true/false, "
+                "null, lists and objects only.",
+            )
+        problem = size_problem(value, _ANY_DIGITS, _ANY_DIGITS)
+        if problem is not None:
+            issues.append(size_issue(path or "$", problem, _ANY_DIGITS, _ANY_DIGITS))
+        return 1
+
+    def walk(value: Any, path: str, depth: int) -> int:
+        if not isinstance(value, Mapping | list | tuple):
+            return scalar(value, path)
+        key = id(value)
+        if key in sizes:
+            return sizes[key]
+        if key in on_path:
+            return bad(
+                path,
+                "cycle",
+                "Giá trị chứa chính nó (bí danh YAML trỏ vào neo bao ngoài).",
+                "A value that contains itself (a YAML alias to an enclosing anchor).",
+            )
+        if depth >= _MAX_DEPTH:
+            return bad(
+                path,
+                "depth",
+                f"Lồng nhau quá sâu: tối đa {_MAX_DEPTH} cấp.",
+                f"Nested too deeply: at most {_MAX_DEPTH} levels.",
+            )
+        on_path.add(key)
+        size = 1
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    scalar(k, _at(path, "<key>"))
+                size += walk(v, _at(path, k), depth + 1)
+                if len(issues) >= _MAX_SCREEN_ISSUES:
+                    break
+        else:
+            for i, v in enumerate(value):
+                size += walk(v, f"{path}[{i}]", depth + 1)
+                if len(issues) >= _MAX_SCREEN_ISSUES:
+                    break
+        on_path.discard(key)
+        sizes[key] = size
+        return size
+
+    if walk(data, "", 0) > _MAX_VALUES:
+        bad(
+            "",
+            "size",
+            f"Tài liệu quá lớn: hơn {_MAX_VALUES:,} giá trị (kể cả các lần dùng lại "
+            "bí danh YAML).".replace(",", "."),  # 2.000.000 in Vietnamese
+            f"The document is too large: more than {_MAX_VALUES:,} values (counting "
+            "each use of a YAML alias).",
+        )
+    return issues[:_MAX_SCREEN_ISSUES]
+
+
+def _exact_decimal(x: Fraction) -> Decimal | None:
+    """``x`` as a Decimal with no rounding, or None when its decimal expansion does not
+    end (``1/3``). Never through ``str(Fraction)``, which is ``"145/2"``."""
+    den, twos, fives = x.denominator, 0, 0
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    if den != 1:
+        return None
+    places = max(twos, fives)
+    t = Decimal(x.numerator * (10**places // x.denominator)).as_tuple()
+    return Decimal((t.sign, t.digits, -places))
+
 
 class _Reader(Checker):
     def __init__(self, fw: Framework) -> None:
         super().__init__()
         self.fw = fw
+
+    def decimal(self, value: Any, path: str) -> Decimal | None:
+        """A number ≥ 0 as an exact Decimal (points are decimals)."""
+        x = self.number(value, path)
+        if x is None:
+            return None
+        d = _exact_decimal(x)
+        if d is None:
+            self.err(
+                path,
+                "number",
+                "Phải là một số thập phân hữu hạn (không phải phân số như 1/3).",
+                "Must be a terminating decimal number (not a fraction such as 1/3).",
+            )
+        return d
 
     def count(self, obj: Mapping[str, Any], key: str, path: str) -> int:
         return self.integer(obj, key, path, 0)
@@ -224,12 +373,21 @@ def _prefix(issues: list[Issue], prefix: str) -> list[Issue]:
     return [replace(i, path=f"{prefix}.{i.path}" if i.path else prefix) for i in issues]
 
 
+def _preset(name: str, path: str) -> Framework:
+    try:
+        return load_preset(name)
+    except FrameworkError as exc:  # the name is at ``path`` under "framework"
+        raise FrameworkError(
+            [replace(i, path=path) if i.rule == "unknown_preset" else i for i in exc.issues]
+        ) from exc
+
+
 def _framework(raw: Any) -> Framework:
     if isinstance(raw, str):
-        return load_preset(raw)
+        return _preset(raw, "")
     if isinstance(raw, Mapping):
         if "preset" in raw and len(raw) == 1:
-            return load_preset(str(raw["preset"]))
+            return _preset(str(raw["preset"]), "preset")
         return validate_framework(raw)
     raise ScenarioError(
         [
@@ -244,7 +402,11 @@ def _framework(raw: Any) -> Framework:
 
 
 def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
-    """Score everything in a scenario. Raises :class:`ScenarioError` on a bad scenario."""
+    """Score everything in a scenario. Raises :class:`ScenarioError` on a bad scenario or
+    framework, and nothing else on any data (a bug otherwise)."""
+    screened = _screen(data)
+    if screened:
+        raise ScenarioError(screened)
     c0 = Checker()
     doc = c0.mapping(data, "")
     if doc is None:
@@ -272,6 +434,7 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             f"Cần “{SCENARIO_SCHEMA_ID}”.",
             f"Expected “{SCENARIO_SCHEMA_ID}”.",
         )
+    c0.text(doc, "title", "", required=False)  # echoed in the output
     if c0.issues:
         raise ScenarioError(c0.issues)
     try:
@@ -305,6 +468,7 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
                 "manual",
                 "given_points",
                 "note",
+                "parent",
             },
             p,
         )
@@ -315,8 +479,20 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             )
         unit_ids.append(uid)
         unit_objs[uid] = uo
+        r.text(uo, "name", p, required=False)  # echoed in the output
         if uo.get("rating") is not None:
             r.choice(uo, "rating", p, RATINGS)
+    unit_parents: dict[str, str | None] = {}
+    for i, uid in enumerate(unit_ids):
+        parent = unit_objs[uid].get("parent")
+        if parent is not None and str(parent) not in unit_objs:
+            r.err(
+                f"units[{i}].parent",
+                "unknown_unit",
+                f"Không có đơn vị “{parent}” trong units.",
+                f"No unit “{parent}” in units.",
+            )
+        unit_parents[uid] = str(parent) if parent is not None else None
 
     # -- criteria sets: a unit's derivation from the framework ------------------------------
     sets, person_set_of_unit, unit_set_of_unit = _criteria_sets(
@@ -340,8 +516,9 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
             )
         seen_ids.add(pid)
         role = r.choice(po, "role", p, ROLES, "staff")
+        r.text(po, "name", p, required=False)  # echoed in the output
         unit = po.get("unit")
-        if unit is not None and unit not in unit_objs:
+        if unit is not None and (not isinstance(unit, str) or unit not in unit_objs):
             r.err(
                 f"{p}.unit",
                 "unknown_unit",
@@ -430,6 +607,7 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
                 "The exception ratio must lie between the framework's ratio and its ceiling.",
             )
         groups.append((str(go.get("key", f"group-{i + 1}")), members, allowed))
+    _check_scopes(r, fw, quota_by_unit, people, groups)
     if r.issues:
         raise ScenarioError(r.issues)
 
@@ -488,11 +666,29 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
         inp: PersonInputs = e["inputs"]
         pfw: Framework = e["fw"]
         if e["role"] in pfw.settings.leader_roles:
-            inp = _with_staff_points(pfw, e, people, results, inp)
+            inp = _with_staff_points(pfw, e, people, results, inp, unit_parents)
         try:
             pres = score_person(pfw, inp, explain=explain)
         except InputError as exc:
             issues.extend(_prefix(list(exc.issues), e["path"]))
+            continue
+        if (
+            pfw.rating.head_not_above_unit
+            and e["role"] in pfw.rating.head_roles
+            and pres.rating is not None
+            and unit_rating.get(e["unit"]) is None
+        ):
+            # Art. 20(6) cannot be applied: say so rather than leave the head's rating as is
+            issues.append(
+                Issue(
+                    f"{e['path']}.unit",
+                    "unit_rating_required",
+                    "Người đứng đầu không được xếp loại cao hơn đơn vị (Điều 20 khoản 6): "
+                    "cần đơn vị (unit) có xếp loại (rating) hoặc dữ liệu để chấm.",
+                    "The head is not rated above their unit (Art. 20(6)): give the unit, with "
+                    "a rating or the inputs to score it.",
+                )
+            )
             continue
         if e["unit"] is not None:
             pres = apply_head_rule(pfw, pres, unit_rating.get(e["unit"]))
@@ -501,13 +697,7 @@ def run_scenario(data: Any, *, explain: bool = True) -> dict[str, Any]:
         raise ScenarioError(issues)
 
     # -- quota ----------------------------------------------------------------------
-    all_groups: list[tuple[str, list[str], Fraction | None]] = []
-    if quota_by_unit:
-        for uid in unit_ids:
-            members = [e["id"] for e in people if e["unit"] == uid]
-            if members:
-                all_groups.append((f"unit:{uid}", members, None))
-    all_groups.extend(groups)
+    all_groups = _quota_groups(fw, quota_by_unit, unit_ids, people, groups)
     quota_results: list[QuotaResult] = []
     for key, members, exception in all_groups:
         scored = [results[m] for m in members if m in results and results[m].rating is not None]
@@ -653,10 +843,10 @@ def _person_inputs(
         }
         staff_points = None
         if lo.get("staff_points") is not None:
-            staff_points = tuple(
-                Decimal(str(r.number(x, f"{lp}.staff_points[{j}]") or 0))
-                for j, x in enumerate(r.seq(lo["staff_points"], f"{lp}.staff_points") or [])
-            )
+            sp = f"{lp}.staff_points"
+            items = r.seq(lo["staff_points"], sp) or []
+            read = [r.decimal(x, f"{sp}[{j}]") for j, x in enumerate(items)]
+            staff_points = tuple(x for x in read if x is not None)
         if lo.get("in_charge_of") is not None:
             entry["in_charge_of"] = [
                 str(x) for x in r.seq(lo["in_charge_of"], f"{lp}.in_charge_of") or []
@@ -713,8 +903,7 @@ def _months(
         days_worked = r.integer(mo, "days_worked", p, 0) if days is not None else None
         points = None
         if mo.get("points") is not None:
-            x = r.number(mo["points"], f"{p}.points")
-            points = Decimal(x.numerator) / Decimal(x.denominator) if x is not None else None
+            points = r.decimal(mo["points"], f"{p}.points")
         inputs = None
         if any(mo.get(k) is not None for k in _PERIOD_INPUTS):
             inputs = _person_inputs(r, mo, p, pid, role, {"in_charge_of": None})
@@ -753,24 +942,111 @@ def _with_staff_points(
     people: list[dict[str, Any]],
     results: Mapping[str, PersonResult],
     inp: PersonInputs,
+    parents: Mapping[str, str | None],
 ) -> PersonInputs:
+    """d's facts for a leader: the points and "not completed" ratings of those in their
+    charge — `in_charge_of` when given, else for a head the framework's
+    `unit_result_scope` (the unit with its sub-units, or the unit's own officials without
+    its heads). Those not scored are left out."""
     lf = inp.leader or LeaderFacts()
-    if lf.d is not None or lf.staff_points is not None:
+    if lf.d is not None or lf.staff_points is not None or lf.staff_not_completed is not None:
         return inp
     if e["in_charge_of"] is not None:
         ids = e["in_charge_of"]
     elif e["role"] in fw.rating.head_roles and e["unit"] is not None:
-        ids = [
-            o["id"]
-            for o in people
-            if o["unit"] == e["unit"]
-            and o["id"] != e["id"]
-            and o["role"] not in fw.rating.head_roles
-        ]
+        if fw.rating.unit_result_scope == "unit_members":
+            ids = [
+                o["id"]
+                for o in people
+                if o["unit"] == e["unit"]
+                and o["id"] != e["id"]
+                and o["role"] not in fw.rating.head_roles
+            ]
+        else:
+            ids = [
+                o["id"]
+                for o in people
+                if o["id"] != e["id"] and _within(o["unit"], e["unit"], parents)
+            ]
     else:
         return inp
-    pts = tuple(results[i].points for i in ids if i in results and results[i].points is not None)
-    return replace(inp, leader=replace(lf, staff_points=tuple(p for p in pts if p is not None)))
+    scored = [results[i] for i in ids if i in results and results[i].points is not None]
+    return replace(
+        inp,
+        leader=replace(
+            lf,
+            staff_points=tuple(r.points for r in scored if r.points is not None),
+            staff_not_completed=tuple(r.rating == "not_completed" for r in scored),
+        ),
+    )
+
+
+def _check_scopes(
+    r: _Reader,
+    fw: Framework,
+    by_unit: bool,
+    people: list[dict[str, Any]],
+    listed: list[tuple[str, list[str], Fraction | None]],
+) -> None:
+    """Groups the framework's `quota.scopes` do not have are refused, not ignored."""
+    scopes = ", ".join(fw.quota.scopes) or "—"
+    if by_unit and "unit" not in fw.quota.scopes:
+        r.err(
+            "options.quota_by_unit",
+            "quota_scope",
+            f"Khung không áp tỷ lệ theo đơn vị (quota.scopes: {scopes}).",
+            f"The framework does not apply the quota per unit (quota.scopes: {scopes}).",
+        )
+    if "duty_group" in fw.quota.scopes:
+        return
+    where = [f"{e['path']}.duty_group" for e in people if e["duty_group"] is not None]
+    where += ["quota_groups"] if listed else []
+    for path in where[:1]:
+        r.err(
+            path,
+            "quota_scope",
+            "Khung không áp tỷ lệ theo nhóm có chức trách, nhiệm vụ tương đồng "
+            f"(quota.scopes: {scopes}).",
+            f"The framework does not apply the quota per group of similar duties "
+            f"(quota.scopes: {scopes}).",
+        )
+
+
+def _quota_groups(
+    fw: Framework,
+    by_unit: bool,
+    unit_ids: list[str],
+    people: list[dict[str, Any]],
+    listed: list[tuple[str, list[str], Fraction | None]],
+) -> list[tuple[str, list[str], Fraction | None]]:
+    """Art. 20(5): the groups the quota is checked in, as the framework's `quota.scopes`
+    says — each unit, and each group of officials with similar duties (a person's
+    `duty_group`, plus the groups listed in `quota_groups`)."""
+    out: list[tuple[str, list[str], Fraction | None]] = []
+    if by_unit:
+        for uid in unit_ids:
+            members = [e["id"] for e in people if e["unit"] == uid]
+            if members:
+                out.append((f"unit:{uid}", members, None))
+    if "duty_group" in fw.quota.scopes:
+        duty: dict[str, list[str]] = {}
+        for e in people:
+            if e["duty_group"] is not None:
+                duty.setdefault(str(e["duty_group"]), []).append(e["id"])
+        out.extend((f"duty:{key}", members, None) for key, members in duty.items())
+        out.extend(listed)
+    return out
+
+
+def _within(unit: str | None, top: str, parents: Mapping[str, str | None]) -> bool:
+    """Whether ``unit`` is ``top`` or lies below it (a cycle ends the walk)."""
+    seen: set[str] = set()
+    while unit is not None and unit not in seen:
+        if unit == top:
+            return True
+        seen.add(unit)
+        unit = parents.get(unit)
+    return False
 
 
 def _discipline(r: _Reader, raw: Any, path: str) -> tuple[str, ...]:
@@ -832,6 +1108,21 @@ def _criteria_sets(
         default = r.boolean(so, "default", p, False)
         part = str(so.get("part", "individual"))
         spec = {k: v for k, v in so.items() if k not in _CRITERIA_SET_FIELDS}
+        spec_issues: list[Issue] = []
+        removed = spec.get("remove")
+        for j, k in enumerate(removed if isinstance(removed, list | tuple) else []):
+            if not isinstance(k, str):
+                spec_issues.append(
+                    Issue(
+                        f"{p}.remove[{j}]",
+                        "type",
+                        "Phải là mã (key) của một tiêu chí.",
+                        "Must be the key of a criterion.",
+                    )
+                )
+        if spec_issues:
+            r.issues.extend(spec_issues)
+            continue
         try:
             derived = derive_criteria_set(fw, spec)
         except FrameworkError as exc:

@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from .model import COMBINES, COMPONENTS, DISCIPLINE_LEVELS, MEASURES, RATINGS, ROLES
-from .rollup import MONTH_STATUSES
+from .rollup import LEAVE_STATUSES, MONTH_STATUSES
 
 __all__ = ["framework_json_schema", "scenario_json_schema"]
 
@@ -179,6 +179,7 @@ def framework_json_schema() -> dict[str, Any]:
                         },
                         "leader_roles": _ROLES,
                         "manual_change_needs_reason": {"type": "boolean"},
+                        "rate_on": {"enum": ["rounded", "exact"]},
                     }
                 ),
                 "task_kinds": {
@@ -223,6 +224,7 @@ def framework_json_schema() -> dict[str, Any]:
                         "head_not_above_unit": {"type": "boolean"},
                         "head_roles": _ROLES,
                         "unit_result_basis": {"enum": ["points", "final_rating"]},
+                        "unit_result_scope": {"enum": ["unit_tree", "unit_members"]},
                     },
                     ["bands"],
                 ),
@@ -243,7 +245,11 @@ def framework_json_schema() -> dict[str, Any]:
                         "min_months_worked": {"type": "integer", "minimum": 0},
                         "weight_by_days": {"type": "boolean"},
                         "worked_month": {"const": "has_score"},
-                        "leave_statuses": {"type": "array", "items": {"type": "string"}},
+                        "leave_statuses": {
+                            "type": "array",
+                            "items": {"enum": list(LEAVE_STATUSES)},
+                            "uniqueItems": True,
+                        },
                     }
                 ),
             },
@@ -414,6 +420,11 @@ def scenario_json_schema() -> dict[str, Any]:
             "name": {"type": "string"},
             "rating": {"enum": list(RATINGS)},
             "note": {"type": "string"},
+            "parent": {
+                "description": "Id of the unit this one belongs to: a head answers in d for "
+                "the sub-units too (rating.unit_result_scope: unit_tree).",
+                "type": "string",
+            },
             "tasks": {"type": "array", "items": {"$ref": "#/$defs/task"}},
             "task_facts": {"$ref": "#/$defs/task_facts"},
             "targets": {"$ref": "#/$defs/targets"},

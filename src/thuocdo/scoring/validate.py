@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -19,8 +20,10 @@ from .model import (
     DISCIPLINE_LEVELS,
     MEASURES,
     NODE_TYPES,
+    RATE_ON,
     RATINGS,
     ROLES,
+    UNIT_RESULT_SCOPES,
     Adjustments,
     Band,
     Framework,
@@ -39,10 +42,84 @@ from .model import (
     num,
 )
 from .numbers import NumberError, parse_exact
+from .rollup import DEFAULT_LEAVE_STATUSES, LEAVE_STATUSES
 
-__all__ = ["FRAMEWORK_SCHEMA_ID", "Checker", "validate_framework"]
+__all__ = [
+    "FRAMEWORK_SCHEMA_ID",
+    "MAX_DECIMAL_PLACES",
+    "MAX_INTEGER_DIGITS",
+    "Checker",
+    "size_issue",
+    "size_problem",
+    "validate_framework",
+]
 
 FRAMEWORK_SCHEMA_ID = "thuocdo/framework@1"
+
+# -- the size of a number the rules will read ----------------------------------------------
+# Every number of framework data and of scoring inputs: at most 15 digits before the decimal
+# point and 9 after it. Far beyond any real count, coefficient or KPI; small enough that
+# exact arithmetic, rounding and display stay cheap (``Decimal("1E-999999999")`` as a
+# Fraction takes minutes, "9" × 5000 overflows the display).
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMAL_PLACES = 9
+_DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def size_problem(value: Any, int_digits: int, places: int) -> str | None:
+    """``"large"`` (more than ``int_digits`` digits before the point), ``"places"`` (more
+    than ``places`` after it) or None, counted without building the number; None for
+    anything that is not a number (and for floats, refused where a number is read)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return "large" if abs(value) >= 10**int_digits else None
+    if isinstance(value, Fraction):
+        if abs(value) >= 10**int_digits:
+            return "large"
+        return "places" if value.denominator > 10**places else None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        parts = value.as_tuple()
+        digits, exp = parts.digits, int(parts.exponent)
+        n = len(digits)
+        while n and digits[n - 1] == 0:
+            n -= 1
+            exp += 1
+        if n == 0:
+            return None  # zero, whatever its exponent
+        if n + exp > int_digits:
+            return "large"
+        return "places" if -exp > places else None
+    if isinstance(value, str):
+        text = value.strip()
+        if _DECIMAL_TEXT.fullmatch(text):
+            whole, _, frac = text.lstrip("+-").partition(".")
+            if len(whole.lstrip("0")) > int_digits:
+                return "large"
+            if len(frac.rstrip("0")) > places:
+                return "places"
+        return None
+    return None
+
+
+def size_issue(path: str, problem: str, int_digits: int, places: int) -> Issue:
+    if problem == "large":
+        return Issue(
+            path,
+            "range",
+            f"Số quá lớn: tối đa {int_digits} chữ số trước dấu thập phân.",
+            f"Number too large: at most {int_digits} digits before the decimal point.",
+        )
+    return Issue(
+        path,
+        "range",
+        f"Quá nhiều chữ số thập phân: tối đa {places} chữ số sau dấu thập phân.",
+        f"Too many decimal places: at most {places} digits after the decimal point.",
+    )
+
+
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 ZERO = Fraction(0)
@@ -154,8 +231,8 @@ class Checker:
             self.err(
                 _join(path, key),
                 "type",
-                "Phải là một chuỗi không rỗng.",
-                "Must be a non-empty string.",
+                "Phải là một chuỗi không rỗng." if required else "Phải là một chuỗi.",
+                "Must be a non-empty string." if required else "Must be a string.",
             )
             return default
         return value
@@ -170,7 +247,14 @@ class Checker:
         return value
 
     def integer(
-        self, obj: Mapping[str, Any], key: str, path: str, default: int, *, minimum: int = 0
+        self,
+        obj: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: int,
+        *,
+        minimum: int = 0,
+        maximum: int = 10**MAX_INTEGER_DIGITS - 1,
     ) -> int:
         if key not in obj or obj[key] is None:
             return default
@@ -180,6 +264,9 @@ class Checker:
             return default
         if value < minimum:
             self.err(_join(path, key), "range", f"Phải ≥ {minimum}.", f"Must be ≥ {minimum}.")
+            return default
+        if value > maximum:
+            self.err(_join(path, key), "range", f"Phải ≤ {maximum}.", f"Must be ≤ {maximum}.")
             return default
         return value
 
@@ -192,6 +279,10 @@ class Checker:
         maximum: Fraction | None = None,
         positive: bool = False,
     ) -> Fraction | None:
+        problem = size_problem(value, MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES)
+        if problem is not None:  # checked before the number is built
+            self.issues.append(size_issue(path, problem, MAX_INTEGER_DIGITS, MAX_DECIMAL_PLACES))
+            return None
         try:
             x = parse_exact(value)
         except NumberError:
@@ -652,13 +743,15 @@ class _FrameworkReader(Checker):
                 "leader_component_levels",
                 "leader_roles",
                 "manual_change_needs_reason",
+                "rate_on",
             },
             path,
         )
         rpath = _join(path, "rounding")
         robj = self.mapping(obj.get("rounding", {}), rpath) or {}
         self.known(robj, {"places", "mode"}, rpath)
-        places = self.integer(robj, "places", rpath, 2)
+        # 10**places is what rounding computes with: a sane bound, not a hang
+        places = self.integer(robj, "places", rpath, 2, maximum=MAX_DECIMAL_PLACES)
         self.choice(robj, "mode", rpath, ("half_up",), "half_up")
         levels_raw = (
             self.seq(
@@ -703,6 +796,7 @@ class _FrameworkReader(Checker):
             leader_levels=tuple(sorted(set(levels), reverse=True)),
             leader_roles=leader_roles,
             manual_change_needs_reason=self.boolean(obj, "manual_change_needs_reason", path, True),
+            rate_on=self.choice(obj, "rate_on", path, RATE_ON, "rounded"),
         )
 
     def task_kinds(self, raw: Any, path: str) -> tuple[TaskKind, ...]:
@@ -735,7 +829,14 @@ class _FrameworkReader(Checker):
         obj = self.mapping(raw, path) or {}
         self.known(
             obj,
-            {"bands", "overrides", "head_not_above_unit", "head_roles", "unit_result_basis"},
+            {
+                "bands",
+                "overrides",
+                "head_not_above_unit",
+                "head_roles",
+                "unit_result_basis",
+                "unit_result_scope",
+            },
             path,
         )
         bands: list[Band] = []
@@ -815,6 +916,9 @@ class _FrameworkReader(Checker):
             unit_result_basis=self.choice(
                 obj, "unit_result_basis", path, ("points", "final_rating"), "points"
             ),
+            unit_result_scope=self.choice(
+                obj, "unit_result_scope", path, UNIT_RESULT_SCOPES, "unit_tree"
+            ),
         )
 
     def quota(self, raw: Any, path: str) -> QuotaRule:
@@ -878,20 +982,60 @@ class _FrameworkReader(Checker):
             {"basis", "min_months_worked", "weight_by_days", "worked_month", "leave_statuses"},
             path,
         )
-        leave = (
-            self.seq(
-                obj.get("leave_statuses", ["sick", "maternity", "unpaid"]),
-                _join(path, "leave_statuses"),
-            )
-            or []
-        )
         return RollUpRule(
             basis=self.choice(obj, "basis", path, ("months", "quarters"), "months"),
             min_months_worked=self.integer(obj, "min_months_worked", path, 6),
             weight_by_days=self.boolean(obj, "weight_by_days", path, False),
-            worked_month=self.choice(obj, "worked_month", path, ("has_score",), "has_score"),
-            leave_statuses=tuple(str(x) for x in leave),
+            worked_month=self.worked_month(obj, path),
+            leave_statuses=self.leave_statuses(obj, path),
         )
+
+    def worked_month(self, obj: Mapping[str, Any], path: str) -> str:
+        value = obj.get("worked_month")
+        if value is None or value == "has_score":
+            return "has_score"
+        self.err(
+            _join(path, "worked_month"),
+            "enum",
+            f"Giá trị “{value}” không hợp lệ: chỉ hỗ trợ “has_score” (tháng làm việc là tháng "
+            "có điểm). Muốn tính bình quân theo ngày công, dùng “weight_by_days: true”.",
+            f"Invalid value “{value}”: only “has_score” is supported (a month counts as worked "
+            "when it has a score). To weight the year by days worked, set “weight_by_days: "
+            "true”.",
+        )
+        return "has_score"
+
+    def leave_statuses(self, obj: Mapping[str, Any], path: str) -> tuple[str, ...]:
+        """Art. 11, 19: the kinds of leave that count as time in service towards the
+        minimum months (the year is then rated on the months actually worked)."""
+        lpath = _join(path, "leave_statuses")
+        raw = obj.get("leave_statuses")
+        if raw is None:
+            return DEFAULT_LEAVE_STATUSES
+        out: list[str] = []
+        for i, item in enumerate(self.seq(raw, lpath) or []):
+            ipath = f"{lpath}[{i}]"
+            if item not in LEAVE_STATUSES:
+                self.err(
+                    ipath,
+                    "enum",
+                    f"Loại nghỉ “{item}” không hợp lệ; chọn trong: {', '.join(LEAVE_STATUSES)} "
+                    "(tháng nghỉ được tính vào thời gian công tác; “worked” là tháng làm "
+                    "việc, “not_worked” là vắng mặt thông thường).",
+                    f"Invalid leave status “{item}”; expected one of: "
+                    f"{', '.join(LEAVE_STATUSES)} (leave months count as time in service; "
+                    "“worked” is a month worked, “not_worked” an ordinary absence).",
+                )
+            elif item in out:
+                self.err(
+                    ipath,
+                    "duplicate",
+                    f"Loại nghỉ “{item}” đã có trong danh sách tháng nghỉ.",
+                    f"Leave status “{item}” is listed twice.",
+                )
+            else:
+                out.append(str(item))
+        return tuple(out)
 
 
 def validate_framework(data: Mapping[str, Any]) -> Framework:
@@ -943,6 +1087,10 @@ def validate_framework(data: Mapping[str, Any]) -> Framework:
                         "Vai trò không phải lãnh đạo: " + ", ".join(sorted(extra)) + ".",
                         "Not a leader role: " + ", ".join(sorted(extra)) + ".",
                     )
+    # free texts are hashed as given: text only (a number there would break the hash)
+    notes_vi = r.text(obj, "notes_vi", "", required=False)
+    notes_en = r.text(obj, "notes_en", "", required=False)
+    source = r.text(obj, "source", "", required=False)
     if r.issues or individual is None:
         raise FrameworkError(r.issues)
     canonical_data = {
@@ -952,9 +1100,9 @@ def validate_framework(data: Mapping[str, Any]) -> Framework:
         "title_vi": title_vi,
         "title_en": title_en,
         "illustrative": r.boolean(obj, "illustrative", "", False),
-        "notes_vi": obj.get("notes_vi", "") or "",
-        "notes_en": obj.get("notes_en", "") or "",
-        "source": obj.get("source", "") or "",
+        "notes_vi": notes_vi,
+        "notes_en": notes_en,
+        "source": source,
         "settings": dump_settings(settings),
         "task_kinds": [
             {"key": k.code, "label_vi": k.label_vi, "label_en": k.label_en} for k in kinds
@@ -1063,6 +1211,9 @@ def dump_settings(s: Settings) -> dict[str, Any]:
         "leader_component_levels": [num(x) for x in s.leader_levels],
         "leader_roles": sorted(s.leader_roles),
         "manual_change_needs_reason": s.manual_change_needs_reason,
+        # settings added later are written only when they differ from their default, so
+        # the versions stored before them keep their content hash
+        **({"rate_on": s.rate_on} if s.rate_on != "rounded" else {}),
     }
 
 
@@ -1084,6 +1235,9 @@ def dump_rating(r: RatingRules) -> dict[str, Any]:
         "head_not_above_unit": r.head_not_above_unit,
         "head_roles": sorted(r.head_roles),
         "unit_result_basis": r.unit_result_basis,
+        **(
+            {"unit_result_scope": r.unit_result_scope} if r.unit_result_scope != "unit_tree" else {}
+        ),
     }
 
 

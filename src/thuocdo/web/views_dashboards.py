@@ -291,12 +291,12 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
     person, mine = _dashboard_person(request)
     lang = language(request)
     today = clock.today()
-    fw = dash.framework()
+    fw = dash.framework(person.agency_id, dash.month_of(today))
     role = dash.roles_on([person.pk], today)[person.pk]
     period = dash.month_of(today)
     why = reverse("web:work_why") if mine else "#breakdown"
     live = dash.explain_month(fw, person.pk, role, period, as_of=today)
-    trend = dash.live_trend([person.pk], today, fw=fw)
+    trend = dash.live_trend([person.pk], today)
     leader = role in dash.LEADER_ROLES
 
     bars, trend_rows = [], []
@@ -409,7 +409,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         )
     lang = language(request)
     today = clock.today()
-    fw = dash.framework()
+    fw = dash.framework(unit.agency_id or unit.pk, dash.month_of(today))
     period = dash.month_of(today)
     months = dash.months_back(today)
 
@@ -432,7 +432,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         key=lambda a: rank[a.pk],
     )
     shown_ids = [a.person_id for a in shown]
-    trend = dash.live_trend(shown_ids, today, fw=fw)
+    trend = dash.live_trend(shown_ids, today)
     now = trend[period]
     member_evaluations = visible_evaluations(user).filter(person__in=posts.values("person_id"))
     last_period = dash.latest_decided_period(member_evaluations)
@@ -608,7 +608,7 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
     agency = _agency_for(request, scope)
     lang = language(request)
     today = clock.today()
-    fw = dash.framework()
+    fw = dash.framework(agency.pk, dash.month_of(today))
     period = dash.month_of(today)
 
     units = list(visible_units(user).filter(agency=agency).order_by("path"))
@@ -617,7 +617,7 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
         current(today), is_concurrent=False, unit__agency=agency, person__in=visible_people(user)
     )
     members = list(posts.values_list("person_id", "unit__path"))
-    summary, now = dash.live_summary([pid for pid, _path in members], today, fw=fw)
+    summary, now = dash.live_summary([pid for pid, _path in members], today)
     tasks = visible_tasks(user).filter(agency=agency)
     per_unit = dash.rates_by_unit(tasks, period, today)
     rolled = dash.roll_up_rates(per_unit, top_units)

@@ -88,6 +88,7 @@ from thuocdo.web.forms_evaluations import (
 )
 from thuocdo.web.views_jobs import job_url
 from thuocdo.web.views_work import _num, _tree
+from thuocdo.work.live import part_keys
 from thuocdo.work.selectors import live_kpi
 
 T = TypeVar("T")
@@ -586,8 +587,10 @@ def _task_panel(ev: Evaluation, lang: str) -> dict[str, Any]:
     panel["tree"] = node or tree
     panel["full"] = tree if node is not None and data else None
     if node is not None:
+        # a, b, c by what they measure: their keys differ between frameworks
+        keys = part_keys(engine_framework(ev.framework))
         panel["parts"] = [
-            {"key": key, "node": _find(node, key)} for key in ("a", "b", "c") if _find(node, key)
+            {"key": key, "node": _find(node, key)} for key in keys if key and _find(node, key)
         ]
     return panel
 

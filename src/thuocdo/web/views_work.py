@@ -44,9 +44,10 @@ from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, Conflict
 from thuocdo.core.models import User
 from thuocdo.core.text import fold
+from thuocdo.frameworks.selectors import framework_in_force
 from thuocdo.org.models import Assignment, Person
 from thuocdo.org.selectors import current
-from thuocdo.scoring import InputError, TaskLine, load_preset, render_text
+from thuocdo.scoring import Framework, InputError, TaskLine, render_text
 from thuocdo.scoring.inputs import task_contribution
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web.actions import attempt, language
@@ -60,9 +61,9 @@ from thuocdo.web.forms_work import (
     TransitionForm,
 )
 from thuocdo.work import services
+from thuocdo.work.live import part_keys
 from thuocdo.work.models import Exemption, PlanItem, Task, TaskEvent
 from thuocdo.work.selectors import (
-    DEFAULT_FRAMEWORK,
     DateRange,
     live_kpi,
     product_types_in_force,
@@ -160,10 +161,8 @@ def _filter_tasks(tasks: QuerySet[Task], form: TaskFilterForm, today: dt.date) -
     if data.get("owner"):
         tasks = tasks.filter(owner=data["owner"])
     needle = fold(data["q"] or "")
-    if needle:
-        # Titles have no folded column yet: fold them here, one query for the ids.
-        ids = [pk for pk, title in tasks.values_list("pk", "title") if needle in fold(title)]
-        tasks = tasks.filter(pk__in=ids)
+    if needle:  # the folded title kept beside it (`Task.search_title`), in SQL
+        tasks = tasks.filter(search_title__contains=needle)
     return tasks
 
 
@@ -233,12 +232,21 @@ def _live(person: Person, today: dt.date, lang: str) -> dict[str, Any]:
 
     The general criteria (30 points) are scored at the evaluation, so only the task
     results part is shown; `general_points=0` keeps the engine from asking for them.
+    Scored with the framework in force for the person's agency in the month (the one its
+    evaluation of the month uses), named on the panel.
     """
     period = DateRange.month(today.year, today.month)
-    panel: dict[str, Any] = {"period": period, "as_of": today}
+    in_force = framework_in_force(person.agency_id, period.end)
+    fw: Framework = in_force.framework
+    panel: dict[str, Any] = {
+        "period": period,
+        "as_of": today,
+        "fw": fw,
+        "framework": in_force.title(lang),
+    }
     vi = lang.startswith("vi")
     try:
-        result = live_kpi(person=person, period=period, general_points=0, as_of=today)
+        result = live_kpi(person=person, period=period, framework=fw, general_points=0, as_of=today)
     except InputError as error:
         panel["issues"] = [i.message_vi if vi else i.message_en for i in error.issues]
         return panel
@@ -246,9 +254,11 @@ def _live(person: Person, today: dt.date, lang: str) -> dict[str, Any]:
     if result.status != "scored" or node is None:
         panel["reason"] = result.reason_vi if vi else result.reason_en
         return panel
-    for key in ("a", "b", "c"):
-        part = node.find(key)
-        panel[key] = _num(fmt_percent(part.ratio), lang) if part and part.ratio is not None else "—"
+    for name, key in zip(("a", "b", "c"), part_keys(fw), strict=True):
+        part = node.find(key) if key else None
+        panel[name] = (
+            _num(fmt_percent(part.ratio), lang) if part and part.ratio is not None else "—"
+        )
     panel["points"] = _num(fmt_points(node.points), lang) if node.points is not None else "—"
     panel["max"] = _num(fmt_decimal(node.max_points), lang) if node.max_points else ""
     panel["tree"] = _tree(node.as_dict(), lang)
@@ -318,7 +328,7 @@ def my_kpi(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     lang = language(request)
     live = _live(me, today, lang)
-    framework = load_preset(DEFAULT_FRAMEWORK)
+    framework: Framework = live["fw"]  # the one the points above were scored with
     lines: list[TaskLine] = task_lines(me, live["period"], as_of=today)
     shares = []
     for line in lines:

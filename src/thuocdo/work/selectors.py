@@ -33,6 +33,8 @@ from django.db.models import (
 )
 
 from thuocdo.audit.models import AuditEntry
+from thuocdo.frameworks.selectors import DEFAULT_FRAMEWORK as DEFAULT_FRAMEWORK  # re-exported
+from thuocdo.frameworks.selectors import framework_in_force
 from thuocdo.org.models import Person, Unit
 from thuocdo.org.selectors import main_assignment
 from thuocdo.scoring import (
@@ -43,12 +45,11 @@ from thuocdo.scoring import (
     PersonInputs,
     PersonResult,
     TaskLine,
-    load_preset,
+    group_facts,
     score_person,
 )
 from thuocdo.work.models import CatalogueVersion, ProductType, Task, TaskEvent
 
-DEFAULT_FRAMEWORK = "decree-335-2025"
 _SUM = DecimalField(max_digits=28, decimal_places=6)  # 2 (quantity) + 4 (coefficient) places
 
 
@@ -137,17 +138,17 @@ def task_facts(
     settings = framework.settings
     out: dict[int, dict[str, KindFacts]] = defaultdict(dict)
     for row in rows:  # one row per group, not per task
-        q = 1 - settings.quality_deduction * row["f"]
-        t = 1 - settings.timeliness_deduction * row["lt"]
-        if settings.floor_item_at_zero:
-            q, t = max(Fraction(0), q), max(Fraction(0), t)
-        w, done = Fraction(row["sum_w"] or 0), Fraction(row["sum_done"] or 0)
-        group = KindFacts(w, done, done * q, done * t, done if row["is_extra"] else Fraction(0))
-        kinds = out[row["owner_id"]]
-        prev = kinds.get(row["kind"], KindFacts())
-        kinds[row["kind"]] = prev + KindFacts(
-            group.w, group.done, group.done_q, group.done_t, group.extra_done, row["n"]
+        group = group_facts(
+            settings,
+            w=Fraction(row["sum_w"] or 0),
+            done=Fraction(row["sum_done"] or 0),
+            failures=row["f"],
+            delays=row["lt"],
+            extra=row["is_extra"],
+            count=row["n"],
         )
+        kinds = out[row["owner_id"]]
+        kinds[row["kind"]] = kinds.get(row["kind"], KindFacts()) + group
     return dict(out)
 
 
@@ -194,8 +195,10 @@ def live_kpi(
     General criteria come from the evaluation (given points or manual scores); without
     them the engine says what is missing. The role is the main assignment's at the end
     of the period. A quarter or year is the mean of months (art. 17(3)): score months.
+    Without `framework`, the one in force for the person's agency at the period's end
+    (`framework_in_force`): the framework the agency's evaluation of it uses.
     """
-    fw = framework or load_preset(DEFAULT_FRAMEWORK)
+    fw = framework or framework_in_force(person.agency_id, period.end).framework
     home = main_assignment(person, period.end)
     role = home.role if home is not None else "staff"
     facts = task_facts([person.pk], period, fw, as_of=as_of).get(person.pk, {})
