@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -268,7 +269,15 @@ def main(
     if not args.command:
         parser.print_help(out)
         return 1
-    return COMMANDS[args.command][1](args, out, err)
+    try:
+        return COMMANDS[args.command][1](args, out, err)
+    except BrokenPipeError:
+        # the reader stopped early (`thuocdo score f.yaml | head`): what it read is all it
+        # wanted; keep Python from reporting the closed pipe again at exit
+        if out is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -84,3 +84,42 @@ def test_an_unknown_preset_is_reported(tmp_path: Path) -> None:
     code, _, err = run("score", str(path))
     assert code == 2
     assert "framework [unknown_preset]" in err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`thuocdo score big.yaml | head`: the closed pipe ends the command quietly."""
+    people = [
+        {
+            "id": f"p{i}",
+            "unit": "u",
+            "given_points": {"general": "27"},
+            "tasks": [{"kind": "planned", "quantity": 1, "coefficient": "1", "completed": True}],
+        }
+        for i in range(300)
+    ]
+    big = tmp_path / "big.json"
+    big.write_text(
+        json.dumps(
+            {
+                "scenario": "thuocdo/scenario@1",
+                "framework": "decree-335-2025",
+                "units": [{"id": "u", "rating": "good"}],
+                "people": people,
+            }
+        ),
+        "utf-8",
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    command = [sys.executable, "-m", "thuocdo.cli", "score", str(big)]
+    cli = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PYTHONPATH": src},
+    )
+    assert cli.stdout is not None and cli.stderr is not None
+    assert cli.stdout.read(10)  # read a little, then hang up
+    cli.stdout.close()
+    err = cli.stderr.read().decode()
+    assert cli.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
