@@ -174,7 +174,11 @@ def bench_create(agency: Agency, n: int, runs: int) -> list[Row]:
 
     with origin_scope("cli:bench"):
         _, token = client_create(
-            actor=None, agency=agency.agency, name="Bench", scopes=["tasks:write"]
+            actor=None,
+            agency=agency.agency,
+            name="Bench",
+            scopes=["tasks:write"],
+            act_for_units=[agency.agency.code],  # the whole agency
         )
     http = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     deadline = clock.today() + dt.timedelta(days=30)

@@ -47,5 +47,6 @@ def api_a(cast: Cast) -> Api:
         agency=cast.agency_a,
         name="Hệ thống văn bản A",
         scopes=["org:read", "catalogue:read", "tasks:read", "tasks:write"],
+        act_for_units=["BA"],
     )
     return Api(token)

@@ -44,6 +44,7 @@ def race(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> tuple[Work,
         agency=cast.agency_a,
         name="Hệ thống văn bản A",
         scopes=["tasks:read", "tasks:write"],
+        act_for_units=["BA"],
     )
     # The slow writer holds its transaction (and the task's row lock) a while after its
     # first write, so the other writer arrives while it is still open.

@@ -120,7 +120,11 @@ def test_keys_belong_to_one_client_and_failures_are_not_remembered(api_a: Api, w
     assert not IdempotencyRecord.objects.exists()
     assert api_a.post("/tasks", body(work), HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
     _, token = client_create(
-        actor=None, agency=work.cast.agency_a, name="Ứng dụng khác", scopes=["tasks:write"]
+        actor=None,
+        agency=work.cast.agency_a,
+        name="Ứng dụng khác",
+        scopes=["tasks:write"],
+        act_for_units=["BA"],
     )
     assert Api(token).post("/tasks", body(work), HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
     assert Task.objects.count() == 2

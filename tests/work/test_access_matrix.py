@@ -65,7 +65,7 @@ REVIEW = {
     "t_staff_x": {"deputy_x", "head_x", "leader_a"},
     "t_staff_x1": {"deputy_x", "head_x", "leader_a"},
     "t_staff_y": {"head_y", "leader_a"},
-    "t_head_x": {"deputy_x", "leader_a"},
+    "t_head_x": {"leader_a"},  # a head's work is never reviewed by their deputy
     "t_staff_z": {"head_z"},
 }
 

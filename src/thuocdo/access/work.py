@@ -2,8 +2,9 @@
 
 - an official sees their own tasks and those they collaborate on (read-only), and acts
   only on their own (`change`);
-- a unit head, acting head or deputy sees their unit subtree's tasks and reviews them
-  (`review`: accept, return, extend, cancel) — except their own;
+- a unit head, acting head or deputy sees their unit subtree's tasks and reviews those
+  of the officials they manage (`review`: accept, return, extend, cancel; the rule is
+  `thuocdo.org.managers`: never their own, and a deputy never their head's);
 - agency leadership, the personnel office and auditors read the whole agency;
   leadership also reviews it (its led path is the agency root);
 - the assigner keeps sight of and review over what they assigned;
@@ -23,6 +24,7 @@ from thuocdo.access.scope import scope_for
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
+from thuocdo.org.managers import leads_of, managed_q, managers_of
 from thuocdo.org.models import Assignment
 from thuocdo.org.selectors import current
 from thuocdo.work.models import Exemption, Plan, ProductCatalogue, Task
@@ -60,13 +62,16 @@ def visible_tasks(user: AnyUser) -> QuerySet[Task]:
 
 
 def reviewable_tasks(user: AnyUser) -> QuerySet[Task]:
-    """Tasks the user may review: assigned by them or under a unit they lead, not their own."""
+    """Tasks the user may review: those of officials they manage (thuocdo.org.managers:
+    a deputy never reviews their head's) and those they assigned, unless the owner
+    manages them — never their own. The query form of `work.services.is_reviewer`."""
     scope = scope_for(user)
     if scope.person_id is None:
         return Task.objects.none()
-    return Task.objects.filter(
-        Q(assigner_id=scope.person_id) | under_led(scope, "unit__path")
-    ).exclude(owner_id=scope.person_id)
+    today = clock.today()
+    managed = managed_q(leads_of(scope.person_id, today), today)
+    assigned = Q(assigner_id=scope.person_id) & ~Q(owner_id__in=managers_of(scope.person_id, today))
+    return Task.objects.filter(managed | assigned).exclude(owner_id=scope.person_id)
 
 
 def access_task(user: AnyUser, task_id: int, *, action: TaskAction = "view") -> Task:

@@ -12,7 +12,7 @@ from ninja import Path, Query, Router
 
 from thuocdo.api.auth import client_of
 from thuocdo.api.org import _page
-from thuocdo.api.schemas import Page
+from thuocdo.api.schemas import COMMON_ERRORS, NOT_FOUND, Page
 from thuocdo.api.schemas_work import (
     MAX_ID,
     BoundedPaging,
@@ -44,7 +44,11 @@ def _product_out(product: ProductType) -> ProductTypeOut:
     )
 
 
-@router.get("/catalogues", response=Page[CatalogueOut], summary="Danh mục sản phẩm của cơ quan")
+@router.get(
+    "/catalogues",
+    response={200: Page[CatalogueOut], **COMMON_ERRORS},
+    summary="Danh mục sản phẩm của cơ quan",
+)
 def list_catalogues(request: HttpRequest, paging: Query[BoundedPaging]) -> dict[str, object]:
     client = client_of(request, SCOPE)
     catalogues = (
@@ -83,7 +87,7 @@ class VersionChoice(BoundedPaging):
 
 @router.get(
     "/catalogues/{catalogue_id}/product-types",
-    response=Page[ProductTypeOut],
+    response={200: Page[ProductTypeOut], **COMMON_ERRORS, **NOT_FOUND},
     summary="Sản phẩm của phiên bản đã quyết định (mới nhất, hoặc ?version=N)",
 )
 def list_catalogue_products(
@@ -122,7 +126,7 @@ class InForce(BoundedPaging):
 
 @router.get(
     "/product-types",
-    response=Page[ProductTypeOut],
+    response={200: Page[ProductTypeOut], **COMMON_ERRORS, **NOT_FOUND},
     summary="Sản phẩm đang áp dụng (danh mục theo vị trí việc làm, nếu không thì chung)",
 )
 def list_products_in_force(request: HttpRequest, filters: Query[InForce]) -> dict[str, object]:

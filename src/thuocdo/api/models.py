@@ -9,6 +9,8 @@ class IntegrationClient(models.Model):
     """Another system that talks to the API with a bearer token, inside one agency.
 
     Only a SHA-256 of the secret is stored; the token is shown once, when issued.
+    A client with `tasks:write` acts for officials only within `act_for_units` /
+    `act_for_people` (see docs/api.md, "Acting for an official").
     """
 
     class Scope(models.TextChoices):
@@ -22,6 +24,11 @@ class IntegrationClient(models.Model):
     token_prefix = models.CharField(max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)
     scopes = models.JSONField(default=list)
+    # Whom the client may act for (`assigner_code`, `acting_person_code`): people with an
+    # assignment in force in one of these units or below them, plus these person codes.
+    # Both empty: nobody — a client that only reads. Checked by `client_may_act_for`.
+    act_for_units = models.JSONField(default=list, blank=True)
+    act_for_people = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -10,7 +10,16 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from thuocdo.api.auth import client_of
-from thuocdo.api.schemas import MAX_ID, AssignmentOut, JobPositionOut, Page, PersonOut, UnitOut
+from thuocdo.api.schemas import (
+    COMMON_ERRORS,
+    MAX_ID,
+    NOT_FOUND,
+    AssignmentOut,
+    JobPositionOut,
+    Page,
+    PersonOut,
+    UnitOut,
+)
 from thuocdo.core import clock
 from thuocdo.core.errors import NotFound
 from thuocdo.core.text import fold
@@ -37,13 +46,17 @@ def _page(items: QuerySet[Any], paging: Paging) -> dict[str, object]:
     }
 
 
-@router.get("/units", response=Page[UnitOut], summary="Các đơn vị của cơ quan")
+@router.get(
+    "/units", response={200: Page[UnitOut], **COMMON_ERRORS}, summary="Các đơn vị của cơ quan"
+)
 def list_units(request: HttpRequest, paging: Query[Paging]) -> dict[str, object]:
     client = client_of(request, "org:read")
     return _page(Unit.objects.filter(agency_id=client.agency_id).order_by("path"), paging)
 
 
-@router.get("/units/{unit_id}", response=UnitOut, summary="Một đơn vị")
+@router.get(
+    "/units/{unit_id}", response={200: UnitOut, **COMMON_ERRORS, **NOT_FOUND}, summary="Một đơn vị"
+)
 def get_unit(request: HttpRequest, unit_id: int = Path(..., ge=1, le=MAX_ID)) -> Unit:
     client = client_of(request, "org:read")
     unit = Unit.objects.filter(pk=unit_id, agency_id=client.agency_id).first()
@@ -55,7 +68,11 @@ def get_unit(request: HttpRequest, unit_id: int = Path(..., ge=1, le=MAX_ID)) ->
     return unit
 
 
-@router.get("/job-positions", response=Page[JobPositionOut], summary="Vị trí việc làm")
+@router.get(
+    "/job-positions",
+    response={200: Page[JobPositionOut], **COMMON_ERRORS},
+    summary="Vị trí việc làm",
+)
 def list_job_positions(request: HttpRequest, paging: Query[Paging]) -> dict[str, object]:
     client = client_of(request, "org:read")
     jobs = JobPosition.objects.filter(agency_id=client.agency_id, is_active=True)
@@ -103,7 +120,11 @@ def _person_out(person: Person) -> PersonOut:
     )
 
 
-@router.get("/people", response=Page[PersonOut], summary="Cán bộ (lọc theo đơn vị, tìm không dấu)")
+@router.get(
+    "/people",
+    response={200: Page[PersonOut], **COMMON_ERRORS},
+    summary="Cán bộ (lọc theo đơn vị, tìm không dấu)",
+)
 def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> dict[str, object]:
     client = client_of(request, "org:read")
     people = _people(client.agency_id)
@@ -119,7 +140,11 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilter]) -> dict[str,
     return page
 
 
-@router.get("/people/{person_id}", response=PersonOut, summary="Một cán bộ")
+@router.get(
+    "/people/{person_id}",
+    response={200: PersonOut, **COMMON_ERRORS, **NOT_FOUND},
+    summary="Một cán bộ",
+)
 def get_person(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_ID)) -> PersonOut:
     client = client_of(request, "org:read")
     person = _people(client.agency_id).filter(pk=person_id).first()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ninja import Schema
 
@@ -11,6 +11,31 @@ MAX_ID = 2**63 - 1  # BigAutoField; larger ints overflow SQLite before any query
 class Problem(Schema):
     detail: str
     field: str = ""
+
+
+class FieldProblem(Schema):
+    field: str
+    message: str
+
+
+class ValidationProblem(Problem):
+    """422: the parameters or body broke the schema; `errors` names each field."""
+
+    errors: list[FieldProblem] = []
+
+
+# What every operation can answer besides its success: 400 (a NUL character in any
+# parameter, a body that is not JSON), 401 (no or bad token), 403 (scope missing),
+# 422 (a parameter or field against the schema: `offset=null`, `updated_since=0.5`…).
+COMMON_ERRORS: dict[int, Any] = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    422: ValidationProblem,
+}
+NOT_FOUND: dict[int, Any] = {404: Problem}
+# Writes also answer 409 (stale version, clash, key reused) and 413 (body too large).
+WRITE_ERRORS: dict[int, Any] = {**COMMON_ERRORS, **NOT_FOUND, 409: Problem, 413: Problem}
 
 
 class Page(Schema, Generic[T]):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from django.utils import timezone
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from thuocdo.api.org import Paging
 from thuocdo.api.schemas import MAX_ID
@@ -24,7 +25,67 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 Code = Annotated[str, Field(min_length=1, max_length=40)]
 # Digits as in the Task columns: 12 digits with 2 decimals; the sign is the service's rule.
-Quantity = Annotated[Decimal, Field(max_digits=12, decimal_places=2, allow_inf_nan=False)]
+QUANTITY_MAX = Decimal("9999999999.99")
+Quantity = Annotated[
+    Decimal,
+    Field(max_digits=12, decimal_places=2, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "minimum": -float(QUANTITY_MAX),
+                    "maximum": float(QUANTITY_MAX),
+                },
+                {"type": "string", "pattern": r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$", "maxLength": 14},
+            ],
+            "description": "Số thập phân tối đa 12 chữ số, 2 chữ số lẻ (≤ 9999999999.99); "
+            'nên gửi dạng chuỗi, ví dụ "2.50".',
+        }
+    ),
+]
+
+
+def _iso_date(value: Any) -> Any:
+    """Only an ISO 8601 date (`2025-03-31`): no timestamps, no numbers."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 date, e.g. 2025-03-31")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("expected an ISO 8601 date, e.g. 2025-03-31") from None
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Only an ISO 8601 date-time, its offset as Python reads it (under ±24:00), in UTC.
+
+    A number (`0.5`, read by pydantic as a Unix time) is refused; a time without an
+    offset is in the agency's time zone; a moment outside years 1–9999 once in UTC is
+    refused rather than overflowing in the database driver.
+    """
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                "expected an ISO 8601 date-time, e.g. 2025-03-31T08:00:00+07:00"
+            ) from None
+    else:
+        raise ValueError("expected an ISO 8601 date-time, e.g. 2025-03-31T08:00:00+07:00")
+    try:
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            parsed = parsed.replace(tzinfo=timezone.get_default_timezone())
+        return parsed.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("the moment is outside the years 1-9999 in UTC") from None
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 
 # Spelled out for the OpenAPI enums; a test keeps them equal to the model choices.
 TaskKind = Literal["planned", "arising", "other"]
@@ -173,9 +234,11 @@ class TaskFilter(BoundedPaging):
     subunits: bool = Field(default=False, description="Gồm cả các đơn vị trực thuộc unit_id.")
     state: list[TaskState] | None = Field(default=None, description="Lặp lại để lọc nhiều.")
     kind: TaskKind | None = None
-    deadline_from: dt.date | None = Field(default=None, description="Hạn (đã gia hạn) ≥ ngày.")
-    deadline_to: dt.date | None = Field(default=None, description="Hạn (đã gia hạn) ≤ ngày.")
-    updated_since: dt.datetime | None = Field(
-        default=None, description="Chỉ nhiệm vụ thay đổi từ thời điểm này (ISO 8601)."
+    deadline_from: IsoDate | None = Field(default=None, description="Hạn (đã gia hạn) ≥ ngày.")
+    deadline_to: IsoDate | None = Field(default=None, description="Hạn (đã gia hạn) ≤ ngày.")
+    updated_since: IsoDateTime | None = Field(
+        default=None,
+        description="Chỉ nhiệm vụ thay đổi từ thời điểm này: ngày giờ ISO 8601, ví dụ "
+        "2025-03-31T08:00:00+07:00 (không có múi giờ: giờ Việt Nam). Số (Unix time) bị từ chối.",
     )
     order: Literal["id", "deadline", "updated"] = "id"

@@ -3,7 +3,8 @@
 A thin adapter over `thuocdo.work.services`. An integration acts on behalf of a named
 official (`assigner_code` / `acting_person_code`, who must have a login): the services
 check that person's role exactly as on the web, and the audit entry names both the person
-(actor) and the client (channel `api:<client id>:<client name>`).
+(actor) and the client (channel `api:<client id>:<client name>`). Whom a client may act
+for at all is one rule, `thuocdo.api.services.client_may_act_for` (403 outside it).
 
 - Create: `Idempotency-Key` makes a retry safe — the same key with the same body replays
   the first answer (no new task, no new audit entry); with another body it is a 409.
@@ -26,14 +27,19 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Header, Path, Query, Router
 from ninja.responses import Status
 
 from thuocdo.api.auth import client_of
 from thuocdo.api.models import IdempotencyRecord, IntegrationClient
 from thuocdo.api.org import _page
-from thuocdo.api.schemas import Page, Problem
+from thuocdo.api.schemas import (
+    COMMON_ERRORS,
+    NOT_FOUND,
+    WRITE_ERRORS,
+    Page,
+    Problem,
+)
 from thuocdo.api.schemas_work import (
     MAX_ID,
     MAX_VERSION,
@@ -43,6 +49,8 @@ from thuocdo.api.schemas_work import (
     TaskTransitionIn,
     TaskUpdateIn,
 )
+from thuocdo.api.services import require_act_for
+from thuocdo.core import clock
 from thuocdo.core.errors import Conflict, NotFound, ThuocDoError, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.origin import current_origin, origin_scope
@@ -71,13 +79,8 @@ _FIELDS = {
     "taken_over_from": "taken_over_from_id",
     "collaborators": "collaborator_codes",
 }
-ERRORS: dict[int | str, Any] = {
-    400: Problem,
-    403: Problem,
-    404: Problem,
-    409: Problem,
-    422: Problem,
-}
+ERRORS: dict[int, Any] = dict(WRITE_ERRORS)
+READ_ERRORS: dict[int, Any] = {**COMMON_ERRORS, **NOT_FOUND}
 
 
 class PreconditionRequired(ThuocDoError):
@@ -179,8 +182,12 @@ def _person(client: IntegrationClient, code: str, field: str) -> Person:
 
 
 def _acting_user(client: IntegrationClient, code: str, field: str) -> User:
-    """The login of the official the client acts for; the services check their role."""
+    """The login of the official the client acts for; the services check their role.
+
+    Whom a client may act for at all is `client_may_act_for`'s rule (403 otherwise).
+    """
     person = _person(client, code, field)
+    require_act_for(client, person, on=clock.today(), field=field)
     if not person.is_active:
         raise ValidationFailed(
             f"Cán bộ “{person.full_name}” ({code}) không còn hoạt động.",
@@ -413,7 +420,7 @@ def create_task(
 # --- read -----------------------------------------------------------------------------------
 
 
-@router.get("/tasks", response={200: Page[TaskOut], **ERRORS}, summary="Danh sách nhiệm vụ")
+@router.get("/tasks", response={200: Page[TaskOut], **COMMON_ERRORS}, summary="Danh sách nhiệm vụ")
 def list_tasks(request: HttpRequest, filters: Query[TaskFilter]) -> Any:
     client = client_of(request, READ)
     tasks = _tasks(client.agency_id)
@@ -434,10 +441,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilter]) -> Any:
     if filters.deadline_to is not None:
         tasks = tasks.filter(effective_deadline__lte=filters.deadline_to)
     if filters.updated_since is not None:
-        since = filters.updated_since
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
-        tasks = tasks.filter(updated_at__gte=since)
+        tasks = tasks.filter(updated_at__gte=filters.updated_since)  # aware, in UTC
     order = {
         "id": ("id",),
         "deadline": ("effective_deadline", "id"),
@@ -448,7 +452,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilter]) -> Any:
     return page
 
 
-@router.get("/tasks/{task_id}", response={200: TaskOut, **ERRORS}, summary="Một nhiệm vụ")
+@router.get("/tasks/{task_id}", response={200: TaskOut, **READ_ERRORS}, summary="Một nhiệm vụ")
 def get_task(
     request: HttpRequest, response: HttpResponse, task_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> Any:

@@ -43,6 +43,9 @@ class AuditEntry(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     path = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=32, blank=True)
+    # The chain (thuocdo.audit.chain): the predecessor's hash, and this entry's.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -65,3 +68,18 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Nhật ký chỉ được ghi thêm, không được xoá.")
+
+
+class AuditChainHead(models.Model):
+    """Where one audit chain ends: locked by every append, so appends never fork it."""
+
+    chain = models.BigIntegerField(primary_key=True)  # the agency's id; 0 for no agency
+    last_hash = models.CharField(max_length=64)
+    length = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "đầu chuỗi nhật ký"
+        verbose_name_plural = "đầu chuỗi nhật ký"
+
+    def __str__(self) -> str:
+        return f"chuỗi {self.chain}: {self.length} mục"

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.db import models, transaction
 
-from thuocdo.audit.models import AuditEntry
+from thuocdo.audit import chain
+from thuocdo.audit.models import AuditChainHead, AuditEntry
 from thuocdo.core.bulk import build, insert_objects
 from thuocdo.core.models import User
 from thuocdo.core.origin import current_origin
@@ -113,7 +114,9 @@ def record(**fields: Any) -> AuditEntry:
     """Writes one entry (arguments as `build_entry`) inside the caller's transaction."""
     _require_transaction()
     entry = build_entry(**fields)
-    entry.save()
+    head = _lock_head(chain.chain_of(entry.agency_id))
+    chain.link([entry], head.last_hash)
+    entry.save()  # a trigger moves the head (migration 0005)
     return entry
 
 
@@ -121,7 +124,30 @@ def record_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> None:
     """Writes entries made by `build_entry` in bulk (COPY on PostgreSQL), for imports and
     closes of many rows."""
     _require_transaction()
-    insert_objects(entries, batch=batch_size)
+    if not entries:
+        return
+    chains: dict[int, list[AuditEntry]] = {}
+    for entry in entries:
+        chains.setdefault(chain.chain_of(entry.agency_id), []).append(entry)
+    # Heads are locked in one order (by chain) so two bulk writers cannot deadlock; the
+    # entries go in chain by chain so each chain's id order is its link order.
+    heads = {key: _lock_head(key) for key in sorted(chains)}
+    ordered: list[AuditEntry] = []
+    for key in sorted(chains):
+        chain.link(chains[key], heads[key].last_hash)
+        ordered.extend(chains[key])
+    insert_objects(ordered, batch=batch_size)  # a trigger moves the heads (migration 0005)
+
+
+def _lock_head(key: int) -> AuditChainHead:
+    """The chain's head under a row lock held to the commit: appends queue, never fork."""
+    head = AuditChainHead.objects.select_for_update().filter(chain=key).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(chain=key, last_hash=chain.GENESIS)], ignore_conflicts=True
+        )
+        head = AuditChainHead.objects.select_for_update().get(chain=key)
+    return head
 
 
 def changed(before: dict[str, JSONValue], after: dict[str, JSONValue]) -> dict[str, JSONValue]:

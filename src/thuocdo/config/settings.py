@@ -5,6 +5,8 @@ SECRET_KEY     default: generated once into var/secret_key
 DEBUG          off unless "1"/"true"
 ALLOWED_HOSTS  comma-separated; default: localhost names
 SECURE         "1" in production behind TLS: secure cookies, HSTS, SSL redirect
+TRUSTED_PROXIES  comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is
+               believed (default: none; see docs/operations.md, "Behind a proxy")
 VAR_DIR        where runtime files live (default: ./var)
 """
 
@@ -83,12 +85,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "thuocdo.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "thuocdo.core.input_guard.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,6 +172,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The real client address (thuocdo.core.client_ip): REMOTE_ADDR unless the peer is a trusted
+# proxy, then the right-most X-Forwarded-For hop that is not one.
+TRUSTED_PROXIES = [
+    entry.strip() for entry in os.environ.get("TRUSTED_PROXIES", "").split(",") if entry.strip()
+]
+AXES_CLIENT_IP_CALLABLE = "thuocdo.core.client_ip.client_ip"
 
 # Long work runs as jobs: queued in the database, run by `manage db_worker` processes.
 TASKS = {
@@ -220,6 +230,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent on every response by thuocdo.core.security_headers (docs/operations.md).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), midi=(), magnetometer=(), "
+    "gyroscope=(), accelerometer=(), display-capture=(), fullscreen=(self)"
+)
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE

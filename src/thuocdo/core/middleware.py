@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from thuocdo.core.client_ip import client_ip
 from thuocdo.core.origin import Origin, origin_scope
 
 
@@ -17,7 +18,7 @@ class RequestOriginMiddleware:
         channel = "api" if request.path.startswith("/api/") else "web"
         origin = Origin(
             channel=channel,
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
             path=request.path[:300],
         )

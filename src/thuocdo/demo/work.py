@@ -18,6 +18,7 @@ from typing import Any
 
 from thuocdo.core import clock
 from thuocdo.core.models import User
+from thuocdo.org import managers
 from thuocdo.org import services as org_services
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.work import services
@@ -126,20 +127,30 @@ class WorkHistory:
         return self.users[person.pk]
 
     def reviewer_of(self, assignment: Assignment) -> Person:
-        """Who assigns and reviews: the unit's head; for a head, the leader above."""
+        """Who assigns and reviews: the nearest leader who manages the official
+        (`org.managers`) — for a head, the leader of the unit above, never their own
+        deputy. Within a unit, leaders are taken in the order of their role's code."""
         unit = assignment.unit
+        roles = ["head", "acting_head", "deputy"]
         while True:
-            leaders = [
-                a.person
-                for a in Assignment.objects.filter(
-                    unit=unit, end_date__isnull=True, role__in=["head", "acting_head", "deputy"]
-                )
-                .select_related("person")
-                .order_by("role")
-                if a.person_id != assignment.person_id
-            ]
+            leaders = sorted(
+                (
+                    a
+                    for a in Assignment.objects.filter(
+                        unit=unit, end_date__isnull=True, role__in=roles
+                    ).select_related("person")
+                    if a.person_id != assignment.person_id
+                    and managers.manages(
+                        [(unit.pk, unit.path, a.role)],
+                        unit_id=assignment.unit_id,
+                        unit_path=assignment.unit.path,
+                        role=assignment.role,
+                    )
+                ),
+                key=lambda a: (a.role, a.pk),
+            )
             if leaders:
-                return leaders[0]
+                return leaders[0].person
             assert unit.parent is not None
             unit = unit.parent
 

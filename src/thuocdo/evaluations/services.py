@@ -67,6 +67,7 @@ from thuocdo.frameworks.selectors import engine_framework, framework_for
 from thuocdo.frameworks.services import framework_mark_used
 from thuocdo.jobs.models import Job
 from thuocdo.jobs.services import job_start
+from thuocdo.org import managers
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.selectors import current
 from thuocdo.scoring import RATINGS, QuotaMember, resolve_quota
@@ -139,26 +140,17 @@ def _require_authority(actor: User, agency: Unit, on: dt.date) -> None:
 
 
 def is_direct_manager(person: Person | None, ev: Evaluation, on: dt.date) -> bool:
-    """A leader of the evaluation's unit or above; a deputy is managed by the unit's head
-    (or above) and a head by a leader of a unit above. Never oneself."""
+    """Whether `person` manages the evaluated official (`org.managers`, the one rule): a
+    leader of the unit or above; a deputy is managed by the unit's head (or above) and a
+    head by a leader of a unit above. Never oneself."""
     if person is None or person.pk == ev.person_id:
         return False
-    rows = Assignment.objects.filter(
-        current(on), person=person, role__in=Assignment.LEADING_ROLES
-    ).values_list("unit_id", "unit__path", "role")
-    for unit_id, path, role in rows:
-        if not ev.unit.path.startswith(path):
-            continue
-        if unit_id != ev.unit_id:
-            return True
-        if ev.role == Assignment.Role.STAFF:
-            return True
-        if ev.role == Assignment.Role.DEPUTY and role in (
-            Assignment.Role.HEAD,
-            Assignment.Role.ACTING_HEAD,
-        ):
-            return True
-    return False
+    return managers.manages(
+        managers.leads_of(person.pk, on),
+        unit_id=ev.unit_id,
+        unit_path=ev.unit.path,
+        role=ev.role,
+    )
 
 
 def leads_unit(person: Person | None, unit: Unit, on: dt.date) -> bool:
@@ -166,7 +158,8 @@ def leads_unit(person: Person | None, unit: Unit, on: dt.date) -> bool:
 
 
 def _lock_period(period: Period, expected_version: int | None = None) -> Period:
-    row = Period.objects.select_for_update().select_related("agency").get(pk=period.pk)
+    # the period row only: its agency unit stays free for task writes (docs/locking.md)
+    row = Period.objects.select_for_update(of=("self",)).select_related("agency").get(pk=period.pk)
     if expected_version is not None and row.version != expected_version:
         raise Conflict(
             "Kỳ đánh giá vừa được người khác thay đổi; hãy tải lại trang.",
@@ -178,7 +171,7 @@ def _lock_period(period: Period, expected_version: int | None = None) -> Period:
 
 def _lock_evaluation(ev: Evaluation, expected_version: int | None = None) -> Evaluation:
     row = (
-        Evaluation.objects.select_for_update()
+        Evaluation.objects.select_for_update(of=("self",))
         .select_related("period", "period__agency", "unit", "person", "framework")
         .get(pk=ev.pk)
     )
@@ -1092,7 +1085,7 @@ def override_add(
 
 def _lock_unit_evaluation(ue: UnitEvaluation) -> UnitEvaluation:
     return (
-        UnitEvaluation.objects.select_for_update()
+        UnitEvaluation.objects.select_for_update(of=("self",))
         .select_related("period", "period__agency", "unit", "framework")
         .get(pk=ue.pk)
     )
@@ -1379,7 +1372,11 @@ def quota_group_set_exception(
 ) -> QuotaGroup:
     """The authority allows a unit with outstanding results more than 20% (up to 25%)."""
     now = _now(at)
-    group = QuotaGroup.objects.select_for_update().select_related("period__agency").get(pk=group.pk)
+    group = (
+        QuotaGroup.objects.select_for_update(of=("self",))
+        .select_related("period__agency")
+        .get(pk=group.pk)
+    )
     _require_authority(actor, group.period.agency, _day(now))
     tr.refuse_unless(
         group.period, tr.DECISION_STATES, "cho phép tỷ lệ ngoại lệ", "set an exception"
@@ -1444,7 +1441,11 @@ def group_decide(
     quota on the final counts (members decided earlier included) is refused whole.
     """
     now = _now(at)
-    group = QuotaGroup.objects.select_for_update().select_related("period__agency").get(pk=group.pk)
+    group = (
+        QuotaGroup.objects.select_for_update(of=("self",))
+        .select_related("period__agency")
+        .get(pk=group.pk)
+    )
     period = _lock_period(group.period)
     _require_authority(actor, period.agency, _day(now))
     tr.refuse_unless(period, tr.DECISION_STATES, "quyết định xếp loại", "decide ratings")

@@ -27,13 +27,23 @@ from django.db.models import TextChoices
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from thuocdo.core import clock
 from thuocdo.core.errors import ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.imports.columns import Choice, Column
 from thuocdo.imports.errors import RowError
-from thuocdo.imports.framework import ImportKind, ParsedRow, RowPlan, Step, Write, changes_of
-from thuocdo.org.models import Unit
-from thuocdo.work import services
+from thuocdo.imports.framework import (
+    ANYONE,
+    Actor,
+    ImportKind,
+    ParsedRow,
+    RowPlan,
+    Step,
+    Write,
+    changes_of,
+)
+from thuocdo.org.models import Person, Unit
+from thuocdo.work import rules, services
 from thuocdo.work.models import CatalogueVersion, ProductCatalogue, ProductType
 
 # --- helpers the plan and task kinds share ------------------------------------------------
@@ -68,16 +78,20 @@ def plain(number: Decimal | None) -> str | None:
     return None if number is None else f"{number.normalize():f}"
 
 
+def signed_in_error(what_vi: str, what_en: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"Nhập {what_vi} phải do người dùng có quyền thực hiện trên trang Nhập dữ liệu "
+        "(dòng lệnh không thay mặt ai được).",
+        f"Importing {what_en} needs a signed-in user with the right role (the command "
+        "line acts for nobody).",
+    )
+
+
 def signed_in(actor: User | None, what_vi: str, what_en: str) -> User:
     """Catalogue and plan services check the actor's role; an import without a signed-in
     user (the command line) cannot pass for anyone, so it is refused here."""
     if actor is None:
-        raise ValidationFailed(
-            f"Nhập {what_vi} phải do người dùng có quyền thực hiện trên trang Nhập dữ liệu "
-            "(dòng lệnh không thay mặt ai được).",
-            f"Importing {what_en} needs a signed-in user with the right role (the command "
-            "line acts for nobody).",
-        )
+        raise signed_in_error(what_vi, what_en)
     return actor
 
 
@@ -220,7 +234,13 @@ class CatalogueKind(ImportKind):
     )
 
     def plan_rows(
-        self, agency: Unit, rows: list[ParsedRow], errors: list[RowError], *, reason: str
+        self,
+        agency: Unit,
+        rows: list[ParsedRow],
+        errors: list[RowError],
+        *,
+        reason: str,
+        actor: Actor = ANYONE,
     ) -> list[RowPlan]:
         targets: dict[int, _Target] = {}
         latest: dict[int, CatalogueVersion] = {}
@@ -232,6 +252,8 @@ class CatalogueKind(ImportKind):
         for product in ProductType.objects.filter(version_id__in=[v.pk for v in latest.values()]):
             products[product.version_id][product.code] = product
         planned: list[RowPlan] = []
+        first_change: ParsedRow | None = None
+        first_proposal: tuple[ParsedRow, ProductCatalogue] | None = None
         for row in rows:
             v = row.values
             catalogue: ProductCatalogue = v["catalogue"]
@@ -286,9 +308,59 @@ class CatalogueKind(ImportKind):
                     continue
             plan_row = RowPlan(row=row.row, key=v["code"], label=v["name"])
             if changed:
+                proposing = target.proposing
                 plan_row.steps = self._steps(target, existing, v["code"], wanted, changed, reason)
+                first_change = first_change or row
+                if target.proposing and not proposing:
+                    first_proposal = first_proposal or (row, catalogue)
             planned.append(plan_row)
+        if actor is not ANYONE:
+            self._check_rights(actor, agency, first_change, first_proposal, errors)
         return planned
+
+    def _check_rights(
+        self,
+        actor: User | None,
+        agency: Unit,
+        first_change: ParsedRow | None,
+        first_proposal: tuple[ParsedRow, ProductCatalogue] | None,
+        errors: list[RowError],
+    ) -> None:
+        """The rights the writes will check (`catalogue_version_propose`, then the
+        product services), checked for the preview: a unit leader proposes a version; a
+        leader or the personnel office edits one. Reported once, on the first row that
+        needs them."""
+        if first_change is None:
+            return
+        if actor is None:
+            error = signed_in_error("danh mục sản phẩm", "product catalogues")
+            errors.append(self.error(first_change, "catalogue", error.message_vi, error.message_en))
+            return
+        today = clock.today()
+        person = Person.objects.filter(user=actor, is_active=True).first()
+        leader = person is not None and rules.leads_any_unit(person, agency, today)
+        if first_proposal is not None and not leader:
+            row, catalogue = first_proposal
+            errors.append(
+                self.error(
+                    row,
+                    "catalogue",
+                    f"Phiên bản mới nhất của danh mục “{catalogue.name}” đã được quyết định nên "
+                    "tệp này cần đề xuất phiên bản mới; chỉ lãnh đạo đơn vị mới đề xuất danh "
+                    "mục sản phẩm.",
+                    f"The latest version of “{catalogue.name}” is decided, so this file needs "
+                    "a new proposed version; only a unit's head or deputy proposes a catalogue.",
+                )
+            )
+        elif not leader and not rules.is_personnel(actor, agency, today):
+            errors.append(
+                self.error(
+                    first_change,
+                    "catalogue",
+                    "Chỉ lãnh đạo đơn vị hoặc bộ phận tổ chức cán bộ sửa được danh mục.",
+                    "Only unit leaders or the personnel office edit a catalogue.",
+                )
+            )
 
     def _check_values(self, row: ParsedRow, errors: list[RowError]) -> None:
         v = row.values

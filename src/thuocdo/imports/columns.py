@@ -8,7 +8,9 @@ Parsing turns each into one clean Python value or a rule broken, never an except
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -53,6 +55,7 @@ class Column:
     multiple: bool = False  # several values separated by ";"
     width: int = 18
     note_vi: str = ""  # one line in the instructions sheet
+    max_length: int | None = None  # text: the model field's max_length
 
     @property
     def template_header(self) -> str:
@@ -104,6 +107,62 @@ class CellError(Exception):
         self.rule_en = rule_en
 
 
+@dataclass(frozen=True)
+class BrokenCell:
+    """A cell that holds no usable value although it is not empty: an Excel error
+    (`#N/A`, `#DIV/0!`…) or a formula whose result was never calculated. Never blank;
+    parsing it always fails with `rule_vi`."""
+
+    shown: str
+    rule_vi: str
+    rule_en: str
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+def error_cell(code: str) -> BrokenCell:
+    return BrokenCell(
+        code,
+        f"Ô có giá trị lỗi của Excel ({code}); hãy sửa công thức hoặc nhập giá trị.",
+        f"The cell holds an Excel error ({code}); fix the formula or type the value.",
+    )
+
+
+def uncalculated_cell(formula: str) -> BrokenCell:
+    return BrokenCell(
+        f"={formula}" if formula else "=…",
+        "Ô có công thức chưa được tính — mở và lưu tệp bằng Excel rồi tải lên lại.",
+        "The cell has a formula that was never calculated — open and save the file in Excel, "
+        "then upload it again.",
+    )
+
+
+# Excel's error values; typed as text they are refused too (a copy of a broken sheet).
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
+# Control, format (bidi overrides such as U+202E, zero-width characters), surrogate and
+# private-use characters: invisible or misleading in a name, refused in text cells.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+
 def display(value: Any) -> str:
     """A cell's value as the user would recognise it, for error reports."""
     if value is None:
@@ -122,12 +181,39 @@ def is_blank(value: Any) -> bool:
 
 
 def parse_text(value: Any) -> str:
+    if isinstance(value, BrokenCell):
+        raise CellError(value.rule_vi, value.rule_en)
+    if isinstance(value, bool):
+        raise CellError(
+            "Ô chứa giá trị đúng/sai (TRUE/FALSE), không phải chữ.",
+            "The cell holds a TRUE/FALSE value, not text.",
+        )
     # Codes typed into a number cell come back as 12.0; keep them as "12".
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return display(value)
-    return clean_text(str(value))
+    text = clean_text(str(value))
+    if text.upper() in EXCEL_ERRORS:
+        raise CellError(error_cell(text.upper()).rule_vi, error_cell(text.upper()).rule_en)
+    if not text.isprintable():  # fast path: printable text has none of the refused ones
+        for char in text:
+            if unicodedata.category(char) in _REFUSED_CATEGORIES:
+                raise CellError(
+                    f"Có ký tự điều khiển hoặc ký tự ẩn (U+{ord(char):04X}); hãy gõ lại ô này.",
+                    f"Contains a control or invisible character (U+{ord(char):04X}); retype "
+                    "the cell.",
+                )
+    return text
+
+
+def check_length(text: str, limit: int | None) -> str:
+    if limit is not None and len(text) > limit:
+        raise CellError(
+            f"Dài quá {limit} ký tự (ô có {len(text)} ký tự).",
+            f"Longer than {limit} characters (the cell has {len(text)}).",
+        )
+    return text
 
 
 _DATE_TEXT = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
@@ -137,6 +223,8 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 given Excel's 1900
 
 def parse_date(value: Any) -> dt.date:
     bad = CellError("Không phải ngày hợp lệ (dd/mm/yyyy).", "Not a valid date (dd/mm/yyyy).")
+    if isinstance(value, BrokenCell):
+        raise CellError(value.rule_vi, value.rule_en)
     day: dt.date
     if isinstance(value, dt.datetime):
         day = value.date()
@@ -169,15 +257,30 @@ def parse_date(value: Any) -> dt.date:
     return day
 
 
+# Every number cell goes through `parse_decimal`: no column stores more than 15 digits
+# before the point or 10 after it (Excel itself keeps 15 significant digits), so larger or
+# finer numbers are refused here, before any arithmetic could overflow the context.
+MAX_WHOLE_DIGITS = 15
+MAX_PLACES = 10
+
+
 def parse_decimal(value: Any) -> Decimal:
     bad = CellError("Không phải số hợp lệ.", "Not a valid number.")
+    if isinstance(value, BrokenCell):
+        raise CellError(value.rule_vi, value.rule_en)
     if isinstance(value, bool):
         raise bad
     if isinstance(value, int):
-        return Decimal(value)
+        return _in_range(Decimal(value))
     if isinstance(value, float):
-        return Decimal(repr(value))
+        if not math.isfinite(value):
+            raise bad
+        # Excel keeps 15 significant digits: 0.1 + 0.2 is 0.3 there, and here.
+        return _in_range(Decimal(f"{value:.15g}"))
     text = clean_text(str(value)).replace(" ", "")
+    if len(text) > 64:  # not parsed: a long run of digits is too large, anything else no number
+        digits = text.lstrip("+-").replace(".", "").replace(",", "")
+        raise _too_large() if digits.isdigit() else bad
     # Vietnamese writes 1.234,5; English 1,234.5. The last separator is the decimal one.
     if "," in text and "." in text:
         thousands, decimal = (".", ",") if text.rfind(",") > text.rfind(".") else (",", ".")
@@ -190,6 +293,29 @@ def parse_decimal(value: Any) -> Decimal:
         raise bad from error
     if not number.is_finite():
         raise bad
+    return _in_range(number)
+
+
+def _too_large() -> CellError:
+    return CellError(
+        f"Số quá lớn (tối đa {MAX_WHOLE_DIGITS} chữ số phần nguyên).",
+        f"The number is too large (at most {MAX_WHOLE_DIGITS} digits before the point).",
+    )
+
+
+def _in_range(number: Decimal) -> Decimal:
+    """`number` when it has at most MAX_WHOLE_DIGITS whole digits and MAX_PLACES places."""
+    if number.is_zero():
+        return Decimal(0)
+    if number.adjusted() >= MAX_WHOLE_DIGITS:
+        raise _too_large()
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if exponent < -MAX_PLACES and number != round(number, MAX_PLACES):
+        raise CellError(
+            f"Số có quá nhiều chữ số thập phân (tối đa {MAX_PLACES}).",
+            f"Too many decimal places (at most {MAX_PLACES}).",
+        )
     return number
 
 
@@ -201,7 +327,7 @@ def parse_integer(value: Any) -> int:
 
 
 def parse_email(value: Any) -> str:
-    text = clean_text(str(value)).replace(" ", "")
+    text = parse_text(value).replace(" ", "")
     try:
         validate_email(text)
     except ValidationError as error:
@@ -226,7 +352,10 @@ def parse_cell(column: Column, value: Any, index: ChoiceIndex | None = None) -> 
     """The clean value of a non-blank cell, or CellError naming the rule it broke."""
     if column.multiple:
         parts = [part for part in (clean_text(p) for p in parse_text(value).split(";")) if part]
-        single = Column(column.key, column.header_vi, column.header_en, column.type)
+        single = Column(
+            column.key, column.header_vi, column.header_en, column.type,
+            max_length=column.max_length,
+        )  # fmt: skip
         return [parse_cell(single, part, index) for part in parts]
     if column.type == "date":
         return parse_date(value)
@@ -235,8 +364,8 @@ def parse_cell(column: Column, value: Any, index: ChoiceIndex | None = None) -> 
     if column.type == "decimal":
         return parse_decimal(value)
     if column.type == "email":
-        return parse_email(value)
+        return check_length(parse_email(value), column.max_length)
     if column.type == "choice":
         assert index is not None, f"column {column.key} has no allowed values"
         return parse_choice(value, index)
-    return parse_text(value)
+    return check_length(parse_text(value), column.max_length)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import IO, Any, ClassVar, Literal
 
 from django.conf import settings
@@ -30,6 +31,19 @@ Op = Literal["create", "update", "start", "move"]
 OPS: tuple[Op, ...] = ("create", "update", "start", "move")
 
 Progress = Callable[[int, int], None]  # (done, total)
+
+
+class Anyone(Enum):
+    """`plan(actor=ANYONE)`: a check of the file alone, for no one in particular (tests,
+    tools); the actor's rights are then checked when the plan is applied. The page, the
+    job and the command line pass the actor who will apply it (None on the command line),
+    so the preview refuses exactly what the writes would."""
+
+    ANYONE = "anyone"
+
+
+ANYONE = Anyone.ANYONE
+Actor = User | None | Anyone
 
 
 @dataclass(frozen=True)
@@ -140,10 +154,17 @@ class ImportKind:
         )
 
     def plan_rows(
-        self, agency: Unit, rows: list[ParsedRow], errors: list[RowError], *, reason: str
+        self,
+        agency: Unit,
+        rows: list[ParsedRow],
+        errors: list[RowError],
+        *,
+        reason: str,
+        actor: Actor = ANYONE,
     ) -> list[RowPlan]:
         """Checks the rows against the database and each other; appends every broken rule
-        to `errors`. Must not write. `reason` goes into the audit entries."""
+        to `errors`. Must not write. `reason` goes into the audit entries; `actor` is who
+        will apply the plan (ANYONE: not known, rights are left to the writes)."""
         raise NotImplementedError
 
     def export_rows(self, agency: Unit) -> Iterable[dict[str, Any]]:
@@ -164,8 +185,10 @@ def plan(
     file_name: str = "",
     max_rows: int | None = None,
     progress: Callable[[int], None] | None = None,
+    actor: Actor = ANYONE,
 ) -> Plan:
-    """Reads and checks the whole file; writes nothing."""
+    """Reads and checks the whole file; writes nothing. Give the `actor` who will apply
+    the plan so that the preview also checks what they may write."""
     result = Plan(kind=kind, agency=agency, file_name=file_name)
     try:
         table = read_table(source, kind, max_rows=max_rows or kind.max_rows(), progress=progress)
@@ -185,7 +208,7 @@ def plan(
             parsed.append(parsed_row)
     _check_duplicate_keys(kind, parsed, result.errors)
     reason = f"Nhập Excel: {file_name}" if file_name else "Nhập Excel"
-    rows = kind.plan_rows(agency, parsed, result.errors, reason=reason)
+    rows = kind.plan_rows(agency, parsed, result.errors, reason=reason, actor=actor)
     result.errors.sort(key=lambda error: (error.row or 0, _column_order(kind, error.column)))
     if not result.errors:
         result.rows = rows

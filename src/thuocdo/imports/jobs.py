@@ -59,6 +59,7 @@ def run_import(job: Job, progress: Progress) -> Outcome:
         job.agency,
         file_name=str(job.params.get("file_name", "")),
         progress=lambda read: progress.set(read, 0, "check"),
+        actor=job.created_by,  # the preview's checks, for the one who applies it
     )
     if not result.ok:
         raise _refused(result.errors)

@@ -23,6 +23,8 @@ from thuocdo.core.models import User
 from thuocdo.imports.columns import Choice, Column
 from thuocdo.imports.errors import RowError
 from thuocdo.imports.framework import (
+    ANYONE,
+    Actor,
     ImportKind,
     ParsedRow,
     RowPlan,
@@ -83,8 +85,16 @@ COLUMNS = (
         required=True,
         width=14,
         note_vi="Mã duy nhất trong cơ quan; dùng để nhận ra người đã có.",
+        max_length=Person._meta.get_field("code").max_length,
     ),
-    Column("full_name", "Họ và tên", "Full name", required=True, width=28),
+    Column(
+        "full_name",
+        "Họ và tên",
+        "Full name",
+        required=True,
+        width=28,
+        max_length=Person._meta.get_field("full_name").max_length,
+    ),
     Column("gender", "Giới tính", "Gender", "choice", choices=gender_choices, width=10),
     Column(
         "birth_date",
@@ -110,6 +120,7 @@ COLUMNS = (
         "email",
         width=26,
         note_vi="Địa chỉ thư điện tử. Để trống: giữ giá trị đang có.",
+        max_length=Person._meta.get_field("email").max_length,
     ),
     Column(
         "unit",
@@ -131,6 +142,7 @@ COLUMNS = (
         "Title",
         width=24,
         note_vi="Chữ, ví dụ “Phó Vụ trưởng”. Để trống nếu không có.",
+        max_length=Assignment._meta.get_field("title").max_length,
     ),
     Column(
         "fields",
@@ -188,7 +200,13 @@ class PeopleKind(ImportKind):
     )
 
     def plan_rows(
-        self, agency: Unit, rows: list[ParsedRow], errors: list[RowError], *, reason: str
+        self,
+        agency: Unit,
+        rows: list[ParsedRow],
+        errors: list[RowError],
+        *,
+        reason: str,
+        actor: Actor = ANYONE,
     ) -> list[RowPlan]:
         people = {p.code: p for p in Person.objects.filter(agency=agency)}
         main = {

@@ -27,7 +27,16 @@ from thuocdo.imports.catalogue import (
 )
 from thuocdo.imports.columns import Choice, Column
 from thuocdo.imports.errors import RowError
-from thuocdo.imports.framework import ImportKind, ParsedRow, RowPlan, Step, Write, changes_of
+from thuocdo.imports.framework import (
+    ANYONE,
+    Actor,
+    ImportKind,
+    ParsedRow,
+    RowPlan,
+    Step,
+    Write,
+    changes_of,
+)
 from thuocdo.org.models import Unit
 from thuocdo.work import services
 from thuocdo.work.models import Plan, PlanItem, ProductType
@@ -62,6 +71,7 @@ COLUMNS = (
         "Plan title",
         width=30,
         note_vi="Chỉ dùng khi đơn vị chưa có kế hoạch năm đó; để trống: “Kế hoạch công tác năm …”.",
+        max_length=Plan._meta.get_field("title").max_length,
     ),
     Column(
         "frequency",
@@ -82,7 +92,14 @@ COLUMNS = (
         width=8,
         note_vi="Tháng 1–12 hoặc quý 1–4.",
     ),
-    Column("title", "Nội dung", "Item", required=True, width=40),
+    Column(
+        "title",
+        "Nội dung",
+        "Item",
+        required=True,
+        width=40,
+        max_length=PlanItem._meta.get_field("title").max_length,
+    ),
     Column(
         "product",
         "Mã sản phẩm",
@@ -124,7 +141,13 @@ class PlanKind(ImportKind):
     )
 
     def plan_rows(
-        self, agency: Unit, rows: list[ParsedRow], errors: list[RowError], *, reason: str
+        self,
+        agency: Unit,
+        rows: list[ParsedRow],
+        errors: list[RowError],
+        *,
+        reason: str,
+        actor: Actor = ANYONE,
     ) -> list[RowPlan]:
         plans = {(p.unit_id, p.year): p for p in Plan.objects.filter(unit__agency=agency)}
         items: dict[PlanKey, PlanItem] = {}

@@ -9,6 +9,8 @@ seconds for 100,000.
 
 Cells are inline strings, numbers and dates (day serials in the probe's style). A
 string is never a formula: a task titled "=HYPERLINK(…)" is exported as that text.
+Cells the workbook writes through openpyxl (the allowed-values sheet) go through
+`core.xlsx.text_cell`, which keeps the same promise for every workbook we write.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from thuocdo.core.xlsx import ILLEGAL_XML
+
 DATA_PART = "xl/worksheets/sheet1.xml"  # openpyxl numbers sheets in order: data first
 PROBE_ROW = 2
 _EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
@@ -30,7 +34,6 @@ _PROBE = re.compile(r'<row r="2"[^>]*>.*?</row>', re.S)
 _STYLE = re.compile(r'<c r="A2" s="(\d+)"')
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
 # Characters XML 1.0 cannot hold (control characters other than tab and line breaks).
-_ILLEGAL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])
 
 
 def splice_rows(workbook: bytes, rows: Iterable[Sequence[Any]], *, width: int) -> bytes:
@@ -97,4 +100,4 @@ def _cell(ref: str, value: Any, date_style: str) -> str:
 
 def _text(value: str) -> str:
     text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text if text.isprintable() else text.translate(_ILLEGAL)
+    return text if text.isprintable() else text.translate(ILLEGAL_XML)

@@ -53,7 +53,16 @@ from thuocdo.imports.catalogue import (
 )
 from thuocdo.imports.columns import Choice, Column
 from thuocdo.imports.errors import RowError
-from thuocdo.imports.framework import ImportKind, ParsedRow, RowPlan, Step, Write, changes_of
+from thuocdo.imports.framework import (
+    ANYONE,
+    Actor,
+    ImportKind,
+    ParsedRow,
+    RowPlan,
+    Step,
+    Write,
+    changes_of,
+)
 from thuocdo.imports.plans import title_key, unit_choices
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.work.history import Step as Act
@@ -73,7 +82,17 @@ def people_choices(agency: Unit) -> list[Choice]:
 
 
 def kind_choices(agency: Unit) -> list[Choice]:
-    return labelled(Task.Kind)
+    # Short forms people write (and docs/excel.md lists): “phát sinh”, “theo kế hoạch”,
+    # “khác”; matched without case or diacritics like every label.
+    short = {
+        Task.Kind.PLANNED: ("theo kế hoạch", "kế hoạch"),
+        Task.Kind.ARISING: ("phát sinh",),
+        Task.Kind.OTHER: ("khác", "khác được giao"),
+    }
+    return [
+        Choice(c.label, c.value, (*c.aliases, *short.get(c.value, ())), c.note)
+        for c in labelled(Task.Kind)
+    ]
 
 
 def extra_choices(agency: Unit) -> list[Choice]:
@@ -123,7 +142,14 @@ COLUMNS = (
         "kind", "Loại nhiệm vụ", "Kind", "choice", required=True, choices=kind_choices, width=24
     ),
     Column("extra", "Làm thêm", "Extra work", "choice", choices=extra_choices, width=22),
-    Column("title", "Tên nhiệm vụ", "Title", required=True, width=40),
+    Column(
+        "title",
+        "Tên nhiệm vụ",
+        "Title",
+        required=True,
+        width=40,
+        max_length=Task._meta.get_field("title").max_length,
+    ),
     Column(
         "product_type",
         "Mã sản phẩm",
@@ -182,6 +208,7 @@ COLUMNS = (
         "Plan item",
         width=30,
         note_vi="Bắt buộc với nhiệm vụ theo kế hoạch: nội dung đúng như trong kế hoạch.",
+        max_length=PlanItem._meta.get_field("title").max_length,
     ),
     Column(
         "state",
@@ -327,7 +354,13 @@ class TaskKind(ImportKind):
     # --- planning --------------------------------------------------------------------------
 
     def plan_rows(
-        self, agency: Unit, rows: list[ParsedRow], errors: list[RowError], *, reason: str
+        self,
+        agency: Unit,
+        rows: list[ParsedRow],
+        errors: list[RowError],
+        *,
+        reason: str,
+        actor: Actor = ANYONE,
     ) -> list[RowPlan]:
         people = {
             p.pk: _Person(p.pk, p.code, p, p.user, p.is_active)

@@ -192,7 +192,13 @@ def preview(request: HttpRequest) -> HttpResponse:
         request.session.pop(SESSION_KEY, None)
         messages.error(request, error.message(request.LANGUAGE_CODE))
         return redirect("imports:index")
-    result = plan(kind, io.BytesIO(bytes(upload.data)), agency, file_name=pending["name"])
+    result = plan(
+        kind,
+        io.BytesIO(bytes(upload.data)),
+        agency,
+        file_name=pending["name"],
+        actor=request.user if isinstance(request.user, User) else None,
+    )
     return render(request, "imports/preview.html", _preview_context(result, request))
 
 

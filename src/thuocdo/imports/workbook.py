@@ -8,18 +8,33 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import posixpath
+import re
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from thuocdo.core.text import clean_text, fold
-from thuocdo.imports.columns import Choice, Column, display, header_key, is_blank
+from thuocdo.core.xlsx import text_cell
+from thuocdo.imports.columns import (
+    BrokenCell,
+    Choice,
+    Column,
+    display,
+    error_cell,
+    header_key,
+    is_blank,
+    uncalculated_cell,
+)
 from thuocdo.imports.errors import FileRejected
 from thuocdo.imports.sheetrows import PROBE_ROW, splice_rows
 
@@ -84,6 +99,7 @@ def read_table(
             f"There is no sheet named “{kind.sheet_name}” (the file has: {found}). Use the "
             "template downloaded from Thước đo.",
         )
+    cells: Sequence[Sequence[Any]]
     try:
         cells = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as error:
@@ -91,7 +107,116 @@ def read_table(
             f"Không đọc được trang tính “{name}”: tệp bị hỏng.",
             f"The sheet “{name}” cannot be read: the file is damaged.",
         ) from error
+    broken = _broken_cells(source, names.index(name))
+    if broken:
+        cells = _with_broken(cells, broken)
     return _read_rows(name, cells, kind, max_rows=max_rows, progress=progress)
+
+
+# --- cells calamine reads as empty: Excel errors and formulas never calculated ---------------
+
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_MARKERS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b't="e"', b"t='e'")
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _broken_cells(source: str | IO[bytes], index: int) -> dict[tuple[int, int], BrokenCell]:
+    """(row number, column position from 0) → what is wrong, for the `index`-th sheet's
+    error cells and formulas without a cached result. Calamine reads both as empty, which
+    would make a required cell look blank (or a row vanish). Best effort: a file the zip
+    reader cannot follow was read by calamine already, so it is not refused here."""
+    try:
+        if not isinstance(source, str):
+            source.seek(0)
+        with zipfile.ZipFile(source) as archive:
+            part = _sheet_part(archive, index)
+            if part is None or not _has_markers(archive, part):
+                return {}
+            with archive.open(part) as stream:
+                return _scan(stream)
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        RuntimeError,
+        EOFError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+        ElementTree.ParseError,
+    ):
+        return {}
+
+
+def _sheet_part(archive: zipfile.ZipFile, index: int) -> str | None:
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    sheets = [e for e in book.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"]
+    if index >= len(sheets):
+        return None
+    rel_id = sheets[index].get(f"{_REL_NS}id")
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter(f"{_PKG_REL_NS}Relationship"):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            return posixpath.normpath(path)
+    return None
+
+
+def _has_markers(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether the sheet may hold a formula or an error cell (a streamed byte search: the
+    common file has neither and is not parsed twice)."""
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            window = tail + chunk
+            if any(marker in window for marker in _MARKERS):
+                return True
+            tail = window[-8:]
+    return False
+
+
+def _scan(stream: IO[bytes]) -> dict[tuple[int, int], BrokenCell]:
+    found: dict[tuple[int, int], BrokenCell] = {}
+    for _, element in ElementTree.iterparse(stream):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "row":
+            element.clear()
+            continue
+        if tag != "c":
+            continue
+        match = _REF.match(element.get("r", ""))
+        kind = element.get("t", "n")
+        formula = value = None
+        for child in element:
+            name = child.tag.rsplit("}", 1)[-1]
+            if name == "f":
+                formula = child.text or ""
+            elif name == "v":
+                value = child.text
+        if match is not None:
+            row, column = int(match.group(2)), column_index_from_string(match.group(1)) - 1
+            if kind == "e":
+                found[(row, column)] = error_cell(value or "#N/A")
+            elif formula is not None and not value and kind not in ("str", "inlineStr"):
+                found[(row, column)] = uncalculated_cell(formula)
+    return found
+
+
+def _with_broken(
+    cells: Sequence[Sequence[Any]], broken: dict[tuple[int, int], BrokenCell]
+) -> list[Sequence[Any]]:
+    rows: list[Sequence[Any]] = list(cells)
+    for (number, column), cell in sorted(broken.items()):
+        while len(rows) < number:
+            rows.append([])
+        row = list(rows[number - 1])
+        if len(row) <= column:
+            row.extend([""] * (column + 1 - len(row)))
+        row[column] = cell
+        rows[number - 1] = row
+    return rows
 
 
 def cell_value(value: Any) -> Any:
@@ -270,7 +395,7 @@ def _write_instructions(sheet: Any, kind: ImportKind, agency: Unit) -> None:
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 14
     sheet.column_dimensions["C"].width = 90
-    title = sheet.cell(row=1, column=1, value=f"{kind.title_vi} — {agency.name}")
+    title = text_cell(sheet, 1, 1, f"{kind.title_vi} — {agency.name}")
     title.font = Font(bold=True, size=14)
     lines = [
         f"Điền dữ liệu vào trang “{kind.sheet_name}”, mỗi dòng một {kind.row_noun_vi}; "
@@ -283,16 +408,16 @@ def _write_instructions(sheet: Any, kind: ImportKind, agency: Unit) -> None:
     ]
     row = 3
     for line in lines:
-        sheet.cell(row=row, column=1, value=f"• {line}")
+        text_cell(sheet, row, 1, f"• {line}")
         row += 1
     row += 1
     for position, text in enumerate(("Cột", "Bắt buộc", "Cách ghi"), start=1):
         sheet.cell(row=row, column=position, value=text).font = Font(bold=True)
     for column in kind.columns:
         row += 1
-        sheet.cell(row=row, column=1, value=column.header_vi)
+        text_cell(sheet, row, 1, column.header_vi)
         sheet.cell(row=row, column=2, value="Có" if column.required else "")
-        sheet.cell(row=row, column=3, value=column.note_vi or _type_note(column))
+        text_cell(sheet, row, 3, column.note_vi or _type_note(column))
 
 
 def _type_note(column: Column) -> str:
@@ -327,9 +452,9 @@ def _write_values_sheet(
             sheet.cell(row=1, column=position + 1, value="Diễn giải").font = Font(bold=True)
             sheet.column_dimensions[get_column_letter(position + 1)].width = 40
         for offset, choice in enumerate(items, start=2):
-            sheet.cell(row=offset, column=position, value=choice.label).number_format = "@"
+            text_cell(sheet, offset, position, choice.label).number_format = "@"
             if has_notes:
-                sheet.cell(row=offset, column=position + 1, value=choice.note)
+                text_cell(sheet, offset, position + 1, choice.note)
         if items:
             ranges[column.key] = (
                 f"{quote_sheetname(VALUES_SHEET)}!${letter}$2:${letter}${len(items) + 1}"

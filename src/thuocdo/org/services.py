@@ -517,7 +517,8 @@ def person_move(
     Across agencies (a transfer) the person's agency follows the new unit; the old
     assignments stay as history, so earlier results can still be averaged in.
     """
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    # no key lock: rows that reference the person (tasks, stamps) are not blocked
+    person = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
     current = Assignment.objects.filter(
         person=person, end_date__isnull=True, is_concurrent=False
     ).first()

@@ -15,10 +15,12 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from thuocdo.core.xlsx import text_cell
 from thuocdo.reports.forms import (
     NATIONAL_MOTTO,
     NATIONAL_NAME,
@@ -42,9 +44,12 @@ RIGHT = Alignment(horizontal="right", vertical="center")
 
 
 def _value(value: object) -> Any:
-    """Decimal and Fraction as float (Excel stores doubles); text and None as they are."""
+    """Decimal and Fraction as float (Excel stores doubles); text and None as they are
+    (less the characters XML cannot hold)."""
     if isinstance(value, Decimal | Fraction):
         return float(value)
+    if isinstance(value, str) and not value.isprintable():
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -87,7 +92,7 @@ class _Sheet:
         border: bool = False,
         fill: PatternFill | None = None,
     ) -> None:
-        cell = self.ws.cell(row=self.row, column=column, value=_value(value))
+        cell = text_cell(self.ws, self.row, column, _value(value))
         cell.font = Font(name=FONT, bold=bold, italic=italic, size=size)
         cell.alignment = align
         if number_format:

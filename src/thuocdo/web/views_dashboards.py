@@ -41,6 +41,7 @@ from thuocdo.access import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied
 from thuocdo.core.models import User
+from thuocdo.core.params import id_param
 from thuocdo.evaluations.compute import explained
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
 from thuocdo.frameworks.selectors import engine_framework
@@ -260,9 +261,9 @@ def _heat(points: Decimal | Fraction | None, top: Fraction | None) -> str:
 
 def _dashboard_person(request: HttpRequest) -> tuple[Person, bool]:
     user, scope = _viewer(request)
-    wanted = request.GET.get("person", "")
-    if wanted.isdigit() and int(wanted) != scope.person_id:
-        return access_person(user, int(wanted)), False
+    wanted = id_param(request.GET.get("person"))
+    if wanted is not None and wanted != scope.person_id:
+        return access_person(user, wanted), False
     if scope.person_id is None:
         raise AccessDenied(
             "Tài khoản này không gắn với cán bộ nào nên không có bảng điều khiển cá nhân.",
@@ -587,10 +588,10 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 def _agency_for(request: HttpRequest, scope: Scope) -> Unit:
     allowed = set(scope.leadership_agencies | scope.personnel_agencies)
-    wanted = request.GET.get("agency", "")
+    wanted = id_param(request.GET.get("agency"))
     if scope.operator:
         roots = Unit.objects.filter(parent__isnull=True).order_by("pk")
-        agency = roots.filter(pk=int(wanted)).first() if wanted.isdigit() else roots.first()
+        agency = roots.filter(pk=wanted).first() if wanted is not None else roots.first()
         if agency is not None:
             return agency
     if not allowed:
@@ -598,7 +599,7 @@ def _agency_for(request: HttpRequest, scope: Scope) -> Unit:
             "Bảng điều khiển toàn cơ quan dành cho lãnh đạo cơ quan và bộ phận tổ chức cán bộ.",
             "The agency dashboard is for the agency's leadership and personnel office.",
         )
-    chosen = int(wanted) if wanted.isdigit() and int(wanted) in allowed else min(allowed)
+    chosen = wanted if wanted is not None and wanted in allowed else min(allowed)
     return Unit.objects.get(pk=chosen)
 
 

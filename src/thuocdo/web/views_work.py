@@ -43,6 +43,7 @@ from thuocdo.access import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, Conflict
 from thuocdo.core.models import User
+from thuocdo.core.params import id_param
 from thuocdo.core.text import fold
 from thuocdo.frameworks.selectors import framework_in_force
 from thuocdo.org.models import Assignment, Person
@@ -393,8 +394,9 @@ def assign(request: HttpRequest) -> HttpResponse:
     user, scope = _viewer(request)
     _require_leader(scope, "Giao việc", "Assigning work")
     initial: dict[str, Any] = {"quantity": 1}
-    if request.GET.get("owner", "").isdigit():
-        initial["owner"] = int(request.GET["owner"])
+    owner_id = id_param(request.GET.get("owner"))
+    if owner_id is not None:
+        initial["owner"] = owner_id
     form = _assign_form(request, request.POST or None, initial)
     status = 200
     if request.method == "POST":

@@ -286,7 +286,6 @@ def tasks_record_history(*, stories: Sequence[Story], batch_size: int = 2000) ->
         events.extend((index, event) for event in task_events)
         audits.extend((index, entry) for entry in task_audits)
     insert_objects(tasks, batch=batch_size, ids=True)
-    live.touch(task.owner_id for task in tasks)
     for index, event in events:
         event.task_id = tasks[index].pk
     insert_objects([event for _, event in events], batch=batch_size)
@@ -295,4 +294,6 @@ def tasks_record_history(*, stories: Sequence[Story], batch_size: int = 2000) ->
         entry.object_type, entry.object_id = "work.task", str(task.pk)
         entry.object_repr = task.title[:300]
     record_many([entry for _, entry in audits], batch_size=batch_size)
+    # stamps after the audit, as every other task write (docs/locking.md)
+    live.touch(task.owner_id for task in tasks)
     return len(tasks)

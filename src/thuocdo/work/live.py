@@ -292,7 +292,10 @@ _COLUMNS = (
 
 
 def touch(person_ids: Iterable[int | None]) -> None:
-    """Marks these people's kept points stale: call it in the transaction of a task write."""
+    """Marks these people's kept points stale: call it in the transaction of a task write,
+    as its last lock (docs/locking.md). One INSERT … ON CONFLICT DO UPDATE whose rows are
+    in person id order, so two writers touching overlapping people lock the stamps in the
+    same order and cannot deadlock on them."""
     ids = sorted({pid for pid in person_ids if pid})
     if ids:
         LiveStamp.objects.bulk_create(
@@ -306,11 +309,20 @@ def touch(person_ids: Iterable[int | None]) -> None:
 def touch_agency(agency_id: int | None) -> int:
     """Marks the kept points of every person of the agency stale (of every agency when
     None): the framework in force may have changed. One UPDATE, in the transaction of the
-    change (`work.apps` calls it when a period or a framework version is written)."""
+    change (`work.apps` calls it when a period or a framework version is written).
+
+    The stamps are locked first, in person id order and only theirs (`of=("self",)`: not
+    the people joined for the agency), then updated: an UPDATE alone locks rows in the
+    order it scans them, which can cross a task write's `touch` (docs/locking.md)."""
     stamps = LiveStamp.objects.all()
     if agency_id is not None:
         stamps = stamps.filter(person__agency_id=agency_id)
-    return stamps.update(token=uuid.uuid4().hex)
+    if not connection.features.has_select_for_update:  # SQLite: one writer at a time
+        return stamps.update(token=uuid.uuid4().hex)
+    with transaction.atomic():
+        locked = stamps.select_for_update(of=("self",)).order_by("person_id")
+        ids = list(locked.values_list("pk", flat=True))
+        return LiveStamp.objects.filter(pk__any_of=ids).update(token=uuid.uuid4().hex)
 
 
 def _upsert(rows: Sequence[tuple[object, ...]]) -> None:
@@ -326,12 +338,15 @@ def _upsert(rows: Sequence[tuple[object, ...]]) -> None:
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({columns[0]}, {columns[1]}) DO UPDATE SET {updates}"
     )
+    # In key order (person, month): two requests filling overlapping rows lock them in the
+    # same order, so neither waits for the other while holding a row it needs.
+    ordered = sorted(rows, key=lambda row: (row[0], row[1]))
     params = [
         [
             field.get_db_prep_save(value, connection)  # type: ignore[union-attr]  # concrete fields
             for field, value in zip(fields, row, strict=True)
         ]
-        for row in rows
+        for row in ordered
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, params)

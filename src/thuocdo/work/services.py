@@ -22,6 +22,7 @@ from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text
+from thuocdo.org.managers import manages_in
 from thuocdo.org.models import JobPosition, Person, Unit
 from thuocdo.org.selectors import main_assignment
 from thuocdo.work import live, rules
@@ -519,8 +520,21 @@ def plan_item_add(
 
 
 def _lock(task: Task, expected_version: int) -> Task:
-    """Re-reads the task under a row lock; a stale version is a Conflict."""
-    fresh = Task.objects.select_for_update().select_related("unit").filter(pk=task.pk).first()
+    """Re-reads the task under a row lock; a stale version is a Conflict.
+
+    The lock is the task row's alone (`of=("self",)`): the unit comes along for the
+    permission check but is not locked, or every write to a task would queue behind every
+    create in its unit (whose foreign-key check takes FOR KEY SHARE on the unit at commit)
+    and deadlock with them (issue 16). FOR NO KEY UPDATE, as a task write never changes
+    the task's id, so the foreign-key checks of rows that name the task (events, tasks
+    taken over, exemptions) are not blocked either. Lock order: docs/locking.md.
+    """
+    fresh = (
+        Task.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("unit")
+        .filter(pk=task.pk)
+        .first()
+    )
     if fresh is None:
         raise NotFound(f"Không tìm thấy nhiệm vụ #{task.pk}.", f"Task #{task.pk} was not found.")
     if fresh.version != expected_version:
@@ -535,10 +549,20 @@ def _lock(task: Task, expected_version: int) -> Task:
 
 
 def is_reviewer(person: Person, task: Task, on: dt.date) -> bool:
-    """The assigner or a leader of the owner's unit (or above) — never the owner."""
+    """The owner's manager (thuocdo.org.managers), or the assigner unless the owner
+    manages them (a deputy never reviews their head's work) — never the owner."""
     if person.pk == task.owner_id:
         return False
-    return person.pk == task.assigner_id or rules.leads(person, task.unit, on)
+    if manages_in(person.pk, owner_id=task.owner_id, unit=task.unit, on=on):
+        return True
+    return person.pk == task.assigner_id and not _manages_assigner(task, on)
+
+
+def _manages_assigner(task: Task, on: dt.date) -> bool:
+    home = main_assignment(task.assigner, on)
+    return home is not None and manages_in(
+        task.owner_id, owner_id=task.assigner_id, unit=home.unit, on=on
+    )
 
 
 def _check_who(actor: User, task: Task, who: str, on: dt.date, what_vi: str, what_en: str) -> None:
@@ -552,9 +576,23 @@ def _check_who(actor: User, task: Task, who: str, on: dt.date, what_vi: str, wha
             "người giao việc hoặc lãnh đạo đơn vị của người thực hiện",
             "the assigner or a leader of the owner's unit",
         )
-    else:  # leader: a unit leader above the owner, not the owner
-        allowed = person.pk != task.owner_id and rules.leads(person, task.unit, on)
+    else:  # leader: the owner's manager (thuocdo.org.managers), not the owner
+        allowed = manages_in(person.pk, owner_id=task.owner_id, unit=task.unit, on=on)
         holder_vi, holder_en = "lãnh đạo đơn vị của người thực hiện", "a leader of the owner's unit"
+    # A leader of the owner's unit who is not the owner's manager: a deputy and their head.
+    if (
+        not allowed
+        and who != "owner"
+        and person.pk != task.owner_id
+        and rules.leads(person, task.unit, on)
+    ):
+        raise AccessDenied(
+            f"Bạn không được {what_vi} nhiệm vụ này: việc của cấp trưởng (hoặc của cấp "
+            "phó cùng đơn vị) do cấp trên trực tiếp của họ xét — lãnh đạo đơn vị cấp trên "
+            "hoặc lãnh đạo cơ quan, không do cấp phó của họ.",
+            f"You may not {what_en} this task: a head's (or a fellow deputy's) work is "
+            "reviewed by their own manager, the leader above them, never by their deputy.",
+        )
     if not allowed:
         raise AccessDenied(
             f"Chỉ {holder_vi} mới được {what_vi}.", f"Only {holder_en} may {what_en}."
@@ -652,6 +690,15 @@ def task_assign(
         raise AccessDenied(
             "Chỉ lãnh đạo đơn vị của người nhận (hoặc cấp trên) mới giao được nhiệm vụ.",
             "Only a leader of the owner's unit (or above) assigns tasks to them.",
+            field="owner",
+        )
+    if not manages_in(assigner.pk, owner_id=owner.pk, unit=unit, on=today):
+        raise AccessDenied(
+            f"Không thể giao nhiệm vụ cho {owner.full_name}: việc của cấp trưởng (hoặc của "
+            "cấp phó cùng đơn vị) do cấp trên trực tiếp của họ giao — lãnh đạo đơn vị cấp "
+            "trên hoặc lãnh đạo cơ quan, không do cấp phó của họ.",
+            f"You may not assign tasks to {owner.full_name}: a head's (or a fellow deputy's) "
+            "work comes from their own manager, the leader above them, never from their deputy.",
             field="owner",
         )
     if kind == Task.Kind.PLANNED:
@@ -996,7 +1043,12 @@ def exemption_decide(
     task's exempt counters; it changes the task, hence `expected_version`.
     """
     now = _now(at)
-    exemption = Exemption.objects.select_for_update().select_related("event").get(pk=exemption.pk)
+    # The exemption row, then the task (`_lock`), then the owner's stamp: docs/locking.md.
+    exemption = (
+        Exemption.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("event")
+        .get(pk=exemption.pk)
+    )
     task = _lock(exemption.task, expected_version)
     _check_who(actor, task, "leader", _day(now), "xét miễn trừ", "decide an exemption")
     if exemption.status != Exemption.Status.PENDING:

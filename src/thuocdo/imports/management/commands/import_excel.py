@@ -1,4 +1,7 @@
-"""`import_excel KIND FILE --agency CODE [--dry-run]`: the page's import, from a shell."""
+"""`import_excel KIND FILE --agency CODE [--dry-run]`: the page's import, from a shell.
+
+Exit codes: 0 imported (or nothing to change), 1 usage (no such agency, file not found),
+2 the file was refused (the table of errors is on stderr; nothing was written)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from thuocdo.imports.framework import apply, plan
 from thuocdo.imports.registry import KINDS
 from thuocdo.imports.workbook import vn_number
 from thuocdo.org.models import Unit
+
+REFUSED = 2  # exit code of a refused file
 
 LABELS = {
     "create": "Thêm mới",
@@ -61,12 +66,15 @@ class Command(BaseCommand):
                         agency,
                         file_name=str(path).rsplit("/", 1)[-1],
                         progress=lambda n: self.stdout.write(f"Đã đọc {vn_number(n)} dòng"),
+                        actor=None,  # the command line acts for nobody: checked now, too
                     )
             except OSError as error:
                 raise CommandError(f"Không mở được tệp {path}: {error.strerror}.") from error
             if not result.ok:
                 self.stderr.write(error_table(result.errors))
-                raise CommandError(f"Tệp có {len(result.errors)} lỗi; chưa ghi dữ liệu nào.")
+                raise CommandError(
+                    f"Tệp có {len(result.errors)} lỗi; chưa ghi dữ liệu nào.", returncode=REFUSED
+                )
             self._summary(result.counts)
             if options["dry_run"]:
                 self.stdout.write("Chạy thử (--dry-run): chưa ghi dữ liệu nào.")
@@ -86,7 +94,9 @@ class Command(BaseCommand):
                 apply(result, actor=None, progress=progress)
             except ImportRefused as error:
                 self.stderr.write(error_table(error.errors))
-                raise CommandError("Một dòng bị từ chối; chưa ghi dữ liệu nào.") from error
+                raise CommandError(
+                    "Một dòng bị từ chối; chưa ghi dữ liệu nào.", returncode=REFUSED
+                ) from error
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Đã nhập xong trong {elapsed:.1f} giây."))
 
