@@ -292,6 +292,23 @@ def test_opening_a_period_on_another_framework_makes_the_kept_rows_stale(
     assert after.points == evaluation_task_points(evaluated(work, period))
 
 
+def test_moving_a_periods_deadlines_leaves_the_kept_rows_fresh(work: Work, presets: None) -> None:
+    march_work(work)
+    period = march_period(work.cast, BAN)
+    kept(work)
+    pid = work.cast.person("staff_x").pk
+    assert live.fresh_rows([pid], [MARCH], today=TODAY).count() == 1
+    evaluations.period_set_deadlines(
+        actor=work.cast.user("personnel_a"),
+        period=period,
+        expected_version=period.version,
+        deadlines={"decision_until": dt.date(2026, 4, 20)},
+    )
+    period.refresh_from_db()
+    assert period.decision_until == dt.date(2026, 4, 20)
+    assert live.fresh_rows([pid], [MARCH], today=TODAY).count() == 1  # same framework
+
+
 def test_publishing_the_agencys_own_version_makes_the_kept_rows_stale(
     work: Work, presets: None
 ) -> None:

@@ -42,89 +42,69 @@ def verify_audit(*, anchors: dict[int, dict[int, str]] | None = None, chunk: int
     counts: dict[int, int] = {}
     last_ids: dict[int, int] = {}
     total = 0
+
+    def broken(key: int, entry_id: int | None, at: dt.datetime | None, what: str) -> Report:
+        return Report(total, len(last), Broken(key, entry_id, at, what))
+
     rows = AuditEntry.objects.order_by("id").values("id", "prev_hash", "hash", *chain.CONTENT)
     for row in rows.iterator(chunk_size=chunk):
         total += 1
         key = chain.chain_of(row["agency_id"])
         expected_prev = last.get(key, chain.GENESIS)
         if row["prev_hash"] != expected_prev:
-            return Report(
-                total,
-                len(last),
-                Broken(
-                    key,
-                    row["id"],
-                    row["at"],
-                    "liên kết với mục đứng trước bị đứt (một mục trước nó bị xoá, chèn thêm "
-                    "hoặc đổi chỗ): mã băm mục trước ghi "
-                    f"{row['prev_hash'][:12] or '(trống)'}…, mục trước thực có "
-                    f"{expected_prev[:12]}…",
-                ),
+            return broken(
+                key,
+                row["id"],
+                row["at"],
+                "liên kết với mục đứng trước bị đứt (một mục trước nó bị xoá, chèn thêm "
+                "hoặc đổi chỗ): mã băm mục trước ghi "
+                f"{row['prev_hash'][:12] or '(trống)'}…, mục trước thực có "
+                f"{expected_prev[:12]}…",
             )
         computed = chain.digest(chain.content_of(row), row["prev_hash"])
         if row["hash"] != computed:
-            return Report(
-                total,
-                len(last),
-                Broken(
-                    key,
-                    row["id"],
-                    row["at"],
-                    "nội dung đã bị sửa: mã băm ghi "
-                    f"{row['hash'][:12] or '(trống)'}…, nội dung hiện tại cho {computed[:12]}…",
-                ),
+            return broken(
+                key,
+                row["id"],
+                row["at"],
+                "nội dung đã bị sửa: mã băm ghi "
+                f"{row['hash'][:12] or '(trống)'}…, nội dung hiện tại cho {computed[:12]}…",
             )
         last[key] = row["hash"]
         counts[key] = counts.get(key, 0) + 1
         last_ids[key] = row["id"]
         anchored = anchors.get(key, {}).get(counts[key])
         if anchored is not None and anchored != row["hash"]:
-            return Report(
-                total,
-                len(last),
-                Broken(
-                    key,
-                    row["id"],
-                    row["at"],
-                    f"chuỗi đã bị viết lại: mục thứ {counts[key]} có mã băm {row['hash'][:12]}…, "
-                    f"mốc đã lưu ghi {anchored[:12]}…",
-                ),
+            return broken(
+                key,
+                row["id"],
+                row["at"],
+                f"chuỗi đã bị viết lại: mục thứ {counts[key]} có mã băm {row['hash'][:12]}…, "
+                f"mốc đã lưu ghi {anchored[:12]}…",
             )
     for key, marks in sorted(anchors.items()):
         if marks and max(marks) > counts.get(key, 0):
-            return Report(
-                total,
-                len(last),
-                Broken(
-                    key,
-                    None,
-                    None,
-                    f"chuỗi ngắn hơn mốc đã lưu: mốc ở mục thứ {max(marks)}, chuỗi còn "
-                    f"{counts.get(key, 0)} mục",
-                ),
+            return broken(
+                key,
+                None,
+                None,
+                f"chuỗi ngắn hơn mốc đã lưu: mốc ở mục thứ {max(marks)}, chuỗi còn "
+                f"{counts.get(key, 0)} mục",
             )
     heads = {head.chain: head for head in AuditChainHead.objects.all()}
     for key in sorted(set(heads) | set(last)):
         head = heads.get(key)
         if head is None:
-            return Report(
-                total,
-                len(last),
-                Broken(key, last_ids[key], None, "chuỗi không có đầu chuỗi (ghi ngoài ứng dụng)"),
-            )
+            return broken(key, last_ids[key], None, "chuỗi không có đầu chuỗi (ghi ngoài ứng dụng)")
         if head.last_hash != last.get(key, chain.GENESIS) or head.length != counts.get(key, 0):
-            return Report(
-                total,
-                len(last),
-                Broken(
-                    key,
-                    None,
-                    None,
-                    f"mất các mục cuối: đầu chuỗi ghi {head.length} mục, mã băm cuối "
-                    f"{head.last_hash[:12]}…; "
-                    f"còn lại {counts.get(key, 0)} mục, mục cuối "
-                    f"#{last_ids.get(key, '—')}",
-                ),
+            return broken(
+                key,
+                None,
+                None,
+                f"mất các mục cuối: đầu chuỗi ghi {head.length} mục, mã băm cuối "
+                f"{head.last_hash[:12]}…; "
+                f"còn lại {counts.get(key, 0)} mục, mục cuối "
+                f"#{last_ids.get(key, '—')}",
             )
     ends = tuple((key, counts.get(key, 0), last.get(key, chain.GENESIS)) for key in sorted(heads))
     return Report(total, len(set(heads) | set(last)), None, ends)

@@ -374,7 +374,8 @@ def period_set_deadlines(
     if complaint_days is not None:
         row.complaint_days = complaint_days
     row.version += 1
-    row.save()
+    # the fields it changes: a whole-row save would tell live points the framework moved
+    row.save(update_fields=[*sorted(allowed), "complaint_days", "version", "updated_at"])
     record(
         actor=actor,
         action="evaluations.period.deadlines",
