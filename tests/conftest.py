@@ -35,10 +35,26 @@ def pytest_configure() -> None:
     # itself switch to the database backend (tests/jobs/).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Argon2 stays in production; tests hash fast. One test checks Argon2 explicitly.
+    # API rate counters in memory, emptied before each test (see reset_api_rates).
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "thuocdo-tests-throttle",
+        },
+    }
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def reset_api_rates() -> None:
+    """Each test starts with no API requests counted against any client or address."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
 
 
 @dataclass

@@ -30,6 +30,16 @@ class Api:
             **headers,
         )
 
+    def post_raw(self, path: str, raw: str, **headers: Any) -> Any:
+        """A body sent exactly as written (escapes a JSON encoder would never produce)."""
+        return self.client.post(
+            f"/api/v1{path}",
+            raw,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {self.token}",
+            **headers,
+        )
+
     def patch(self, path: str, body: Any, **headers: Any) -> Any:
         return self.client.patch(
             f"/api/v1{path}",

@@ -4,6 +4,7 @@ anywhere, date-times that are not ISO 8601, oversized bodies."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -32,13 +33,29 @@ def test_a_nul_in_a_query_parameter_is_a_400_naming_it(api_a: Api, work: Work) -
     assert problem(english, 400)["detail"].startswith("The parameter 'owner_code' contains a NUL")
 
 
+def test_half_a_utf16_pair_in_a_json_string_is_a_400_naming_the_field(
+    api_a: Api, work: Work
+) -> None:
+    """`"\\ud800"` decodes to a string no UTF-8 database can store (a 500 on PostgreSQL)."""
+    raw = json.dumps(body(work)).replace('"title": "', '"title": "\\ud800', 1)
+    response = api_a.post_raw("/tasks", raw)
+    data = problem(response, 400)
+    assert data["field"] == "title"
+    assert "nửa cặp ký tự UTF-16" in data["detail"]
+    # A whole pair (an emoji written as two escapes) is an ordinary character.
+    paired = json.dumps(body(work)).replace('"title": "', '"title": "\\ud83d\\ude00 ', 1)
+    accepted = api_a.post_raw("/tasks", paired)
+    assert accepted.status_code == 201, accepted.content
+    assert Task.objects.get().title.startswith("\U0001f600 ")
+
+
 def test_a_nul_in_a_json_string_is_a_400_naming_the_field(api_a: Api, work: Work) -> None:
     data = problem(api_a.post("/tasks", body(work, title="Soạn\u0000 công văn")), 400)
     assert data["field"] == "title"
     nested = api_a.post("/tasks", body(work, collaborator_codes=["P005", "P\x00"]))
     assert problem(nested, 400)["field"] == "collaborator_codes.1"
     key = api_a.post("/tasks", {**body(work), "ti\x00tle": "x"})
-    assert problem(key, 400)["field"] == "ti\x00tle"
+    assert problem(key, 400)["field"] == "ti\\0tle"
     assert not Task.objects.exists()
     task = create(api_a, work)
     edit = api_a.patch(

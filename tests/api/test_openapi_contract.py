@@ -36,10 +36,10 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
-def test_every_operation_lists_401_400_403_and_422(document: dict[str, Any]) -> None:
+def test_every_operation_lists_400_401_403_422_and_429(document: dict[str, Any]) -> None:
     for path, method, operation in operations(document):
         listed = set(operation["responses"])
-        assert {"400", "401", "403", "422"} <= listed, (method, path, listed)
+        assert {"400", "401", "403", "422", "429"} <= listed, (method, path, listed)
 
 
 def test_every_path_with_an_id_lists_404_and_every_write_409_and_413(

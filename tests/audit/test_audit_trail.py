@@ -26,7 +26,7 @@ def test_a_write_records_who_what_before_after_and_origin(cast: Cast) -> None:
         )
     entry = AuditEntry.objects.get(action="org.person.update", object_id=str(person.pk))
     assert entry.actor == actor
-    assert entry.actor_name == actor.get_full_name()
+    assert entry.actor_name == actor.get_full_name() == cast.person("personnel_a").full_name
     assert entry.agency_id == cast.agency_a.pk
     assert entry.before == {"email": ""}
     assert entry.after == {"email": "moi@example.vn"}
@@ -138,3 +138,21 @@ def test_an_edit_that_changes_nothing_writes_nothing(cast: Cast) -> None:
     services.person_update(actor=None, person=person, full_name=f"  {person.full_name} ")
     services.unit_update(actor=None, unit=cast.unit_x, name=cast.unit_x.name)
     assert AuditEntry.objects.count() == before
+
+
+def test_a_login_s_name_reads_in_vietnamese_order(cast: Cast) -> None:
+    """Django joins first and last name the Western way ("Diệu Anh Vũ"); the audit log,
+    job pages and imports showed names so. The person's own order is kept."""
+    with origin_scope("cli:test"):
+        person = services.person_create(
+            actor=None,
+            agency=cast.agency_a,
+            code="VN01",
+            full_name="Anh Vũ Diệu",
+            category=Person.Category.CIVIL_SERVANT,
+        )
+        user = services.person_set_login(
+            actor=None, person=person, username="vudieu", password=None
+        )
+    assert (user.last_name, user.first_name) == ("Anh Vũ", "Diệu")
+    assert user.get_full_name() == "Anh Vũ Diệu"

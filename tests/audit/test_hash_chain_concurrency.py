@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from tests.threads import run_at_once
 from thuocdo.audit.models import AuditChainHead, AuditEntry
 from thuocdo.audit.services import build_entry, record, record_many
 from thuocdo.audit.verify import verify_audit
@@ -37,11 +38,7 @@ def test_concurrent_appends_never_fork_the_chain(transactional_db: None) -> None
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_at_once(writer, WRITERS, timeout=60)
     assert errors == []
     count = AuditEntry.objects.filter(agency_id=None).count()
     assert count == WRITERS * (4 * 3 + 6)

@@ -190,3 +190,22 @@ def test_all_or_nothing_when_a_service_refuses(cast: Cast, work: Work) -> None:
         PlanItem.objects.count(),
         AuditEntry.objects.count(),
     ) == before
+
+
+def test_the_preview_refuses_a_unit_its_user_may_not_plan_for(cast: Cast, work: Work) -> None:
+    """Issue 16: the preview promised "Thêm mới" and the job was then refused. It now asks
+    the rule the writes ask (`rules.may_edit_plan`), row by row."""
+    content = book([item(), item("Kế hoạch của Vụ Y", unit="Y")]).getvalue()
+    head_y = cast.user("head_y")
+    refused = plan(KIND, io.BytesIO(content), cast.agency_a, actor=head_y)
+    assert [(e.row, e.column) for e in refused.errors] == [(2, "Mã đơn vị")]
+    assert refused.errors[0].rule_vi.startswith("Bạn không lập được kế hoạch của “Vụ Xây dựng”")
+    assert not WorkPlan.objects.filter(unit=cast.unit_y).exists()
+    # The command line acts for nobody; the personnel office plans for every unit.
+    nobody = plan(KIND, io.BytesIO(content), cast.agency_a, actor=None)
+    assert "dòng lệnh không thay mặt ai được" in nobody.errors[0].rule_vi
+    office = cast.user("personnel_a")
+    accepted = plan(KIND, io.BytesIO(content), cast.agency_a, actor=office)
+    assert accepted.ok and accepted.counts["create"] == 2
+    assert apply(accepted, actor=office)["create"] == 2
+    assert PlanItem.objects.filter(title="Kế hoạch của Vụ Y").count() == 1

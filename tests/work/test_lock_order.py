@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import START, Cast
+from tests.threads import run_at_once
 from thuocdo.core.origin import origin_scope
 from thuocdo.org import services as org
 from thuocdo.org.models import Assignment, Person
@@ -117,12 +118,7 @@ def test_sixteen_writers_on_one_unit_neither_deadlock_nor_lose_an_update(
             done[number] = mine
             connection.close()
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(300)
-    assert not any(thread.is_alive() for thread in threads), "a client hung"
+    run_at_once(client, THREADS, timeout=300)
     assert errors == [], f"{len(errors)} of {THREADS} clients failed:\n" + "\n".join(
         f"client {n} at {s}: {e!r}" for n, s, e in errors[:10]
     )

@@ -168,6 +168,18 @@ def visible_audit_entries(user: AnyUser) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(agency_id__in=scope.auditor_agencies)
 
 
+def access_audited_agency(user: AnyUser, agency_id: int) -> Unit:
+    """An agency whose audit log (and its chain) the user inspects: its auditors, operators."""
+    agency = Unit.objects.filter(pk=agency_id, parent__isnull=True).first()
+    if agency is None:
+        raise NotFound(
+            f"Không tìm thấy cơ quan #{agency_id}.", f"Agency #{agency_id} was not found."
+        )
+    if not scope_for(user).audits_agency(agency.pk):
+        raise denied("view", "nhật ký của cơ quan", "agency's audit log")
+    return agency
+
+
 def access_audit_entry(user: AnyUser, entry_id: int, *, action: Action = "view") -> AuditEntry:
     entry = AuditEntry.objects.filter(pk=entry_id).first()
     if entry is None:

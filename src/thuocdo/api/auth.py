@@ -5,6 +5,8 @@ from ninja.security import HttpBearer
 
 from thuocdo.api.models import IntegrationClient
 from thuocdo.api.services import client_for_token
+from thuocdo.api.strict_query import refuse_undeclared
+from thuocdo.api.throttle import refuse_if_guessing
 from thuocdo.core.errors import AccessDenied
 
 
@@ -12,7 +14,11 @@ class ClientToken(HttpBearer):
     """`Authorization: Bearer td_<prefix>_<secret>` → the integration client."""
 
     def authenticate(self, request: HttpRequest, token: str) -> IntegrationClient | None:
-        return client_for_token(token)
+        refuse_if_guessing(request)
+        client = client_for_token(token)
+        if client is not None:
+            refuse_undeclared(request)
+        return client
 
 
 def client_of(request: HttpRequest, scope: str) -> IntegrationClient:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from thuocdo.api import catalogue, org, tasks
 from thuocdo.api.auth import ClientToken
+from thuocdo.api.openapi import DocumentedAPI
+from thuocdo.api.strict_query import declare_query
+from thuocdo.api.throttle import ClientThrottle, count_failure
 from thuocdo.core.errors import ThuocDoError
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Thước đo API",
     version="1",
     description=(
@@ -23,6 +26,7 @@ api = NinjaAPI(
         "`Accept-Language: en`)."
     ),
     auth=ClientToken(),
+    throttle=[ClientThrottle()],
     urls_namespace="api-v1",
 )
 
@@ -42,6 +46,7 @@ def on_refusal(request: HttpRequest, error: ThuocDoError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, error: Exception) -> HttpResponse:
+    count_failure(request)
     detail = (
         "Missing or invalid token: send Authorization: Bearer <token>."
         if _english(request)
@@ -54,6 +59,16 @@ def on_unauthenticated(request: HttpRequest, error: Exception) -> HttpResponse:
 def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     """Ninja's own 4xx (a body that is not JSON, say) in the API's language and shape."""
     detail = str(error)
+    if isinstance(error, Throttled):
+        wait = math.ceil(error.wait or 1)
+        detail = (
+            f"Too many requests: try again in {wait} s."
+            if _english(request)
+            else f"Quá nhiều yêu cầu: thử lại sau {wait} giây."
+        )
+        response = api.create_response(request, {"detail": detail, "field": ""}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if error.status_code == 400 and detail.startswith("Cannot parse request body"):
         detail = (
             "The request body is not valid JSON."
@@ -90,3 +105,4 @@ def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
 api.add_router("/", org.router)
 api.add_router("/", catalogue.router)
 api.add_router("/", tasks.router)
+api.add_decorator(declare_query, mode="view")

@@ -26,12 +26,14 @@ class ValidationProblem(Problem):
 
 # What every operation can answer besides its success: 400 (a NUL character in any
 # parameter, a body that is not JSON), 401 (no or bad token), 403 (scope missing),
-# 422 (a parameter or field against the schema: `offset=null`, `updated_since=0.5`…).
+# 422 (a parameter or field against the schema: `offset=null`, `updated_since=0.5`…),
+# 429 (over the client's rate, or too many wrong tokens from the address; Retry-After).
 COMMON_ERRORS: dict[int, Any] = {
     400: Problem,
     401: Problem,
     403: Problem,
     422: ValidationProblem,
+    429: Problem,
 }
 NOT_FOUND: dict[int, Any] = {404: Problem}
 # Writes also answer 409 (stale version, clash, key reused) and 413 (body too large).

@@ -26,8 +26,22 @@ Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 Code = Annotated[str, Field(min_length=1, max_length=40)]
 # Digits as in the Task columns: 12 digits with 2 decimals; the sign is the service's rule.
 QUANTITY_MAX = Decimal("9999999999.99")
+
+
+def _cents_from_float(value: Any) -> Any:
+    """A JSON number meant as 2.57 arrives as the float 2.5700000000000003: take the cents
+    it stands for. A float that is not within rounding noise of whole cents (2.575) is
+    left as it is, and refused for its decimals; strings are always taken digit by digit."""
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        cents = round(value, 2)
+        if abs(cents - value) <= 1e-9 * max(1.0, abs(value)):
+            return Decimal(repr(cents))
+    return value
+
+
 Quantity = Annotated[
     Decimal,
+    BeforeValidator(_cents_from_float),
     Field(max_digits=12, decimal_places=2, allow_inf_nan=False),
     WithJsonSchema(
         {
@@ -36,6 +50,7 @@ Quantity = Annotated[
                     "type": "number",
                     "minimum": -float(QUANTITY_MAX),
                     "maximum": float(QUANTITY_MAX),
+                    "multipleOf": 0.01,
                 },
                 {"type": "string", "pattern": r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$", "maxLength": 14},
             ],

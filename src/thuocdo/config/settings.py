@@ -8,6 +8,8 @@ SECURE         "1" in production behind TLS: secure cookies, HSTS, SSL redirect
 TRUSTED_PROXIES  comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is
                believed (default: none; see docs/operations.md, "Behind a proxy")
 VAR_DIR        where runtime files live (default: ./var)
+API_RATE_LIMIT, API_AUTH_FAILURE_LIMIT  API requests per client, failed tokens per address
+               (defaults 600/min and 30/min; "off" for none)
 """
 
 from __future__ import annotations
@@ -196,8 +198,21 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
-    )
+    ),
+    # API rate counters (thuocdo.api.throttle): shared by every web worker of the machine.
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "throttle"),
+        }
+    ),
 }
+# Requests per integration client, and requests with a wrong token per client address
+# ("off" for no limit). Over the limit: 429 with Retry-After.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
+API_AUTH_FAILURE_LIMIT = os.environ.get("API_AUTH_FAILURE_LIMIT", "30/min")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

@@ -2,7 +2,8 @@
 
 PostgreSQL refuses a NUL character (U+0000) in text, so a NUL in a query parameter, a
 form field, a JSON string, a header or the path would otherwise end in a 500 wherever it
-reaches a query. This middleware answers 400 naming the parameter instead: JSON in the
+reaches a query. A JSON string may also carry half of a UTF-16 pair (`"\ud800"`), which
+no UTF-8 database can store. This middleware answers 400 naming the parameter instead: JSON in the
 API's error shape under `/api/`, the error page elsewhere. It also gives the API a JSON
 answer (413) for a body over `DATA_UPLOAD_MAX_MEMORY_SIZE` and (400) for too many fields,
 where Django would answer with an HTML page.
@@ -11,6 +12,7 @@ where Django would answer with an HTML page.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any
@@ -22,6 +24,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 NUL = "\x00"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 API_PREFIX = "/api/"
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -30,15 +33,29 @@ def _english() -> bool:
     return (get_language() or "vi").startswith("en")
 
 
-def _json_path(value: Any, prefix: str = "") -> str | None:
-    """The dotted name of the first key or string in a JSON value that holds a NUL."""
+def _unstorable(text: str) -> str | None:
+    """Why no text column can hold `text` ("nul", "surrogate"), or None."""
+    if NUL in text:
+        return "nul"
+    if LONE_SURROGATE.search(text) is not None:
+        return "surrogate"
+    return None
+
+
+Found = tuple[str, str]  # (parameter name, "nul" | "surrogate")
+
+
+def _json_path(value: Any, prefix: str = "") -> Found | None:
+    """The dotted name of the first key or string in a JSON value no text column can hold."""
     if isinstance(value, str):
-        return prefix if NUL in value else None
+        reason = _unstorable(value)
+        return (prefix, reason) if reason else None
     if isinstance(value, dict):
         for key, item in value.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            if NUL in str(key):
-                return name
+            reason = _unstorable(str(key))
+            if reason:
+                return LONE_SURROGATE.sub("?", name).replace(NUL, "\\0"), reason
             found = _json_path(item, name)
             if found is not None:
                 return found
@@ -50,11 +67,27 @@ def _json_path(value: Any, prefix: str = "") -> str | None:
     return None
 
 
-def _first_nul(pairs: Iterable[tuple[str, Iterable[str]]]) -> str | None:
+def _first_nul(pairs: Iterable[tuple[str, Iterable[str]]]) -> Found | None:
     for name, values in pairs:
         if NUL in name or any(NUL in value for value in values):
-            return name.replace(NUL, "\\0")
+            return name.replace(NUL, "\\0"), "nul"
     return None
+
+
+def _messages(where: str, reason: str) -> tuple[str, str]:
+    if reason == "surrogate":
+        return (
+            f"Tham số “{where}” chứa một nửa cặp ký tự UTF-16 (\\ud800–\\udfff) đứng lẻ, "
+            "không lưu được; hãy sửa chuỗi đó và gửi lại.",
+            f"The parameter {where!r} contains half of a UTF-16 pair (\\ud800–\\udfff), "
+            "which cannot be stored; correct that string and send again.",
+        )
+    return (
+        f"Tham số “{where}” chứa ký tự NUL (\\0), không được chấp nhận; "
+        "hãy bỏ ký tự đó và gửi lại.",
+        f"The parameter {where!r} contains a NUL character (\\0), which is not accepted; "
+        "remove it and send again.",
+    )
 
 
 class InputGuardMiddleware:
@@ -66,7 +99,7 @@ class InputGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         is_api = request.path.startswith(API_PREFIX)
         try:
-            where = self._nul_in(request)
+            found = self._unstorable_in(request)
         except RequestDataTooBig:
             if not is_api:
                 raise
@@ -86,16 +119,10 @@ class InputGuardMiddleware:
                 field="",
                 status=400,
             )
-        if where is None:
+        if found is None:
             return self.get_response(request)
-        message_vi = (
-            f"Tham số “{where}” chứa ký tự NUL (\\0), không được chấp nhận; "
-            "hãy bỏ ký tự đó và gửi lại."
-        )
-        message_en = (
-            f"The parameter {where!r} contains a NUL character (\\0), which is not accepted; "
-            "remove it and send again."
-        )
+        where, reason = found
+        message_vi, message_en = _messages(where, reason)
         if is_api:
             return self._api_error(message_vi, message_en, field=where, status=400)
         return render(
@@ -110,10 +137,10 @@ class InputGuardMiddleware:
         detail = message_en if _english() else message_vi
         return JsonResponse({"detail": detail, "field": field}, status=status)
 
-    def _nul_in(self, request: HttpRequest) -> str | None:
-        """The name of the first parameter holding a NUL, or None."""
+    def _unstorable_in(self, request: HttpRequest) -> Found | None:
+        """The first parameter no text column can hold, and why; or None."""
         if NUL in request.path:
-            return "path"
+            return "path", "nul"
         found = _first_nul(request.GET.lists())
         if found is not None:
             return found
@@ -121,21 +148,22 @@ class InputGuardMiddleware:
             if key.startswith("HTTP_") and isinstance(value, str) and NUL in value:
                 if key == "HTTP_COOKIE":
                     self._forget_session(request)
-                    return "Cookie"
-                return key[5:].replace("_", "-").title()
+                    return "Cookie", "nul"
+                return key[5:].replace("_", "-").title(), "nul"
         if request.method in {"GET", "HEAD", "OPTIONS"}:
             return None
         content_type = request.content_type or ""
         if content_type in FORM_TYPES:
             return _first_nul(request.POST.lists())
         body = request.body
-        if b"\x00" not in body and b"\\u0000" not in body:
+        lowered = body.lower()
+        if b"\x00" not in body and b"\\u0000" not in body and b"\\ud" not in lowered:
             return None
         try:
             data = json.loads(body)
         except ValueError:
             # Not JSON: a raw NUL byte is refused as the body; anything else is the view's.
-            return "body" if b"\x00" in body else None
+            return ("body", "nul") if b"\x00" in body else None
         return _json_path(data)
 
     @staticmethod

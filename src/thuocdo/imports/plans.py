@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
+from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text
 from thuocdo.imports.catalogue import (
@@ -24,6 +25,7 @@ from thuocdo.imports.catalogue import (
     plain,
     product_choices,
     signed_in,
+    signed_in_error,
 )
 from thuocdo.imports.columns import Choice, Column
 from thuocdo.imports.errors import RowError
@@ -38,7 +40,7 @@ from thuocdo.imports.framework import (
     changes_of,
 )
 from thuocdo.org.models import Unit
-from thuocdo.work import services
+from thuocdo.work import rules, services
 from thuocdo.work.models import Plan, PlanItem, ProductType
 
 PlanKey = tuple[int, int, str, int, str]  # unit id, year, frequency, number, title
@@ -165,6 +167,7 @@ class PlanKind(ImportKind):
         products = decided_products(agency)
         new_plans: dict[tuple[int, int], dict[str, Plan]] = {}
         planned: list[RowPlan] = []
+        editable: dict[int, bool] = {}  # unit id → may the actor write its plan
         for row in rows:
             v = row.values
             unit: Unit = v["unit"]
@@ -205,11 +208,43 @@ class PlanKind(ImportKind):
                     continue
                 planned.append(plan_row)
                 continue
+            if actor is not ANYONE and not self._may_write(actor, unit, row, editable, errors):
+                continue
             plan_row.steps = self._create(
                 agency, unit, v, product, plans.get((unit.pk, v["year"])), new_plans
             )
             planned.append(plan_row)
         return planned
+
+    def _may_write(
+        self,
+        actor: User | None,
+        unit: Unit,
+        row: ParsedRow,
+        editable: dict[int, bool],
+        errors: list[RowError],
+    ) -> bool:
+        """The right the writes will check (`rules.may_edit_plan`), checked for the preview
+        on each row that adds to a plan, so that it promises only what the job does."""
+        if actor is None:
+            error = signed_in_error("kế hoạch công tác", "work plans")
+            errors.append(self.error(row, "unit", error.message_vi, error.message_en))
+            return False
+        if unit.pk not in editable:
+            editable[unit.pk] = rules.may_edit_plan(actor, unit, clock.today())
+        if not editable[unit.pk]:
+            errors.append(
+                self.error(
+                    row,
+                    "unit",
+                    f"Bạn không lập được kế hoạch của “{unit.name}”: chỉ lãnh đạo đơn vị đó "
+                    "(hoặc đơn vị cấp trên) và bộ phận tổ chức cán bộ lập kế hoạch công tác.",
+                    f"You may not draw up the plan of {unit.name}: only its leaders (or those "
+                    "of a unit above it) and the personnel office do.",
+                )
+            )
+            return False
+        return True
 
     def _product(
         self,

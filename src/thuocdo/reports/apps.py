@@ -7,4 +7,4 @@ class ReportsConfig(AppConfig):
     verbose_name = "Biểu mẫu, báo cáo"
 
     def ready(self) -> None:
-        from thuocdo.reports import jobs  # noqa: F401  # registers the report job kind
+        from thuocdo.reports import audit_chain, jobs  # noqa: F401  # register the job kinds

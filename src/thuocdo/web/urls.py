@@ -23,6 +23,7 @@ urlpatterns = [
     path("people/<int:person_id>/", views.person_detail, name="person_detail"),
     path("people/<int:person_id>/move/", views.person_move_view, name="person_move"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/check/", views.audit_check, name="audit_check"),
     # jobs (issue 11)
     path("jobs/<int:job_id>/", views_jobs.job_detail, name="job"),
     path("jobs/<int:job_id>/status/", views_jobs.job_status, name="job_status"),

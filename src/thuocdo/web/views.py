@@ -24,10 +24,13 @@ from thuocdo.access import (
     visible_people,
     visible_units,
 )
+from thuocdo.audit.verify import altered
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied
+from thuocdo.core.models import User
 from thuocdo.org import selectors as org
 from thuocdo.org.services import person_join, person_move, unit_create
+from thuocdo.reports.audit_chain import chain_checks, start_chain_check
 from thuocdo.web.actions import attempt
 from thuocdo.web.forms import AuditFilterForm, JoinForm, LoginForm, MoveForm, UnitForm
 
@@ -198,8 +201,26 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/audit_log.html",
-        {"form": form, "page": page, "actions": actions, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "actions": actions,
+            "query": query.urlencode(),
+            # Each shown entry is re-hashed (cheap); the whole chain is walked by a job.
+            "altered": altered(page.object_list),
+            "checks": chain_checks(request.user),
+        },
     )
+
+
+@require_POST
+@login_required
+def audit_check(request: HttpRequest) -> HttpResponse:
+    """Starts the walk of an agency's audit chain as a job and follows it."""
+    raw = request.POST.get("agency", "")
+    assert isinstance(request.user, User)  # login_required
+    job = start_chain_check(actor=request.user, agency_id=int(raw) if raw.isdigit() else 0)
+    return redirect("web:job", job.pk)
 
 
 @login_required

@@ -110,3 +110,13 @@ def is_personnel(actor: User, agency: Unit, on: dt.date) -> bool:
         role=RoleGrant.Role.PERSONNEL,
         start_date__lte=on,
     ).exists()
+
+
+def may_edit_plan(actor: User, unit: Unit, on: dt.date) -> bool:
+    """Who draws up a unit's work plan: the personnel office of its agency, or a leader of
+    the unit or of a unit above it. The plan services and the plans importer's preview
+    both ask this."""
+    if is_personnel(actor, unit.agency or unit, on):
+        return True
+    person = Person.objects.filter(user=actor, is_active=True).first()
+    return person is not None and leads(person, unit, on)

@@ -401,9 +401,7 @@ def catalogue_version_decide(
 
 
 def _check_plan_editor(actor: User, unit: Unit) -> None:
-    if rules.is_personnel(actor, unit.agency or unit, clock.today()):
-        return
-    if not rules.leads(rules.person_of(actor), unit, clock.today()):
+    if not rules.may_edit_plan(actor, unit, clock.today()):
         raise AccessDenied(
             "Chỉ lãnh đạo đơn vị lập và sửa kế hoạch công tác của đơn vị.",
             "Only the unit's leaders draw up its work plan.",
