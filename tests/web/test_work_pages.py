@@ -413,7 +413,8 @@ def test_the_task_page_shows_facts_history_audit_and_the_viewers_steps(
     head_view = html(login(client, "head_x").get(reverse("web:work_task", args=[task.pk])))
     assert 'value="accept"' in head_view and 'value="return"' in head_view
     assert 'value="cancel"' in head_view and "Gia hạn" in head_view
-    assert "work.task.submit" in head_view  # the audit entries
+    # the audit entries, in words, never as codes (issue 13)
+    assert "Nhiệm vụ: nộp sản phẩm" in head_view and "work.task.submit" not in head_view
 
 
 def test_the_owner_explains_and_the_reviewer_extends(client: Client, work: Work) -> None:

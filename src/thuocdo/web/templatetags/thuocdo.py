@@ -1,4 +1,4 @@
-"""Display helpers for templates: audit actions in words, unit names in the page language."""
+"""Display helpers for templates: audit entries in words, unit names in the page language."""
 
 from __future__ import annotations
 
@@ -6,33 +6,34 @@ from typing import Any
 
 from django import template
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
+
+from thuocdo.web import audit_words
 
 register = template.Library()
-
-ACTION_LABELS = {
-    "auth.login": _("Đăng nhập"),
-    "auth.logout": _("Đăng xuất"),
-    "auth.login_failed": _("Đăng nhập không thành công"),
-    "org.agency.create": _("Tạo cơ quan"),
-    "org.unit.create": _("Tạo đơn vị"),
-    "org.unit.update": _("Sửa đơn vị"),
-    "org.person.create": _("Thêm cán bộ"),
-    "org.person.update": _("Sửa hồ sơ cán bộ"),
-    "org.person.set_login": _("Cấp tài khoản"),
-    "org.person.transfer": _("Chuyển cơ quan"),
-    "org.job_position.create": _("Tạo vị trí việc làm"),
-    "org.assignment.start": _("Bắt đầu phân công"),
-    "org.assignment.end": _("Kết thúc phân công"),
-    "org.role.grant": _("Giao vai trò"),
-    "org.role.revoke": _("Thu hồi vai trò"),
-}
 
 
 @register.filter
 def action_label(code: str) -> str:
-    """The action in words, falling back to its code for actions added later."""
-    return str(ACTION_LABELS.get(code, code))
+    """The action in words (thuocdo.web.audit_words)."""
+    return audit_words.action_label(code)
+
+
+@register.filter
+def channel_label(channel: str) -> str:
+    """Where an audited action came from, in words."""
+    return audit_words.channel_label(channel)
+
+
+@register.filter
+def audit_before(entry: Any) -> list[tuple[str, str]]:
+    """The entry's `before` as (field, value) in words."""
+    return audit_words.changes(entry.object_type, entry.before)
+
+
+@register.filter
+def audit_after(entry: Any) -> list[tuple[str, str]]:
+    """The entry's `after` as (field, value) in words."""
+    return audit_words.changes(entry.object_type, entry.after)
 
 
 @register.filter
