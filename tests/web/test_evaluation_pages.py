@@ -5,10 +5,12 @@ complaint and its answer, reopen, a locked period read-only, fixed query counts.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from io import StringIO
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -17,6 +19,7 @@ from tests.conftest import Cast
 from tests.evaluations.conftest import AGENCY_A, GENERAL, Flow, make_flow, scores
 from tests.work.conftest import at
 from thuocdo.core.models import User
+from thuocdo.evaluations.compute import general_nodes
 from thuocdo.evaluations.models import (
     Complaint,
     CriterionScore,
@@ -26,6 +29,7 @@ from thuocdo.evaluations.models import (
     Period,
     UnitEvaluation,
 )
+from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.jobs.models import Job
 
 D = dt.date
@@ -532,3 +536,37 @@ def test_pages_exist_for_every_role(client: Client, quota_flow: Flow) -> None:
     assert client.get(reverse("web:ev_review_queue")).status_code == 403
     assert at(D(2026, 1, 1))  # the helpers stay importable for the flow's calendar
     assert GENERAL
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("vi", ["Bắt đầu tự đánh giá: Mở kỳ → Tự đánh giá", "Chuyển cấp trên đánh giá"]),
+        ("en", ["Start self-assessment: Period opened → Self-assessment", "Start the review"]),
+    ],
+)
+def test_the_period_s_history_and_steps_read_as_words_in_the_page_s_language(
+    client: Client, flow: Flow, language: str, words: list[str]
+) -> None:
+    """Issue 13: the history showed `start_review: self_assessment → review`, and the step
+    buttons stayed Vietnamese on an English page."""
+    flow.step("start_self_assessment")
+    login(client, "personnel_a")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = text(client.get(reverse("web:ev_period", args=[flow.period.pk])))
+    for expected in words:
+        assert expected in page, expected
+    assert "start_self_assessment:" not in page and "→ self_assessment" not in page
+
+
+def test_criteria_carry_their_english_labels_on_an_english_page(client: Client, flow: Flow) -> None:
+    flow.step("start_self_assessment")
+    ev = flow.ev("staff_x")
+    login(client, "staff_x")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html.unescape(text(client.get(reverse("web:ev_detail", args=[ev.pk]))))
+    nodes = general_nodes(engine_framework(ev.framework), ev.role)
+    assert nodes and all(n.label_en and n.label_en != n.label_vi for n in nodes)
+    for node in nodes:
+        assert node.label_en in page, node.label_en
+        assert node.label_vi not in page, node.label_vi

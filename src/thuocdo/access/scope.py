@@ -30,6 +30,17 @@ class Scope:
         return self.leadership_agencies | self.personnel_agencies | self.auditor_agencies
 
     @property
+    def dashboard_agencies(self) -> frozenset[int]:
+        """Agencies whose whole-agency dashboard the user opens: its leadership and its
+        personnel office (auditors read evaluations, not the live dashboard). The menu,
+        the home page's button and the dashboard itself all ask this."""
+        return self.leadership_agencies | self.personnel_agencies
+
+    @property
+    def sees_agency_dashboard(self) -> bool:
+        return self.operator or bool(self.dashboard_agencies)
+
+    @property
     def is_unit_leader(self) -> bool:
         return bool(self.led_paths)
 

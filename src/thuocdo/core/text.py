@@ -25,3 +25,16 @@ def fold(value: str) -> str:
 
 # Non-spacing marks (category Mn) of the Basic Multilingual Plane, deleted by translate.
 _MARKS = {code: None for code in range(0x10000) if unicodedata.category(chr(code)) == "Mn"}
+
+
+def in_language(vi: str, en: str | None = None) -> str:
+    """The English form on an English page when there is one, else the Vietnamese.
+
+    For labels stored in both languages (framework criteria, workflow steps, unit names):
+    the page's language decides, and a missing English form falls back to Vietnamese
+    rather than to nothing."""
+    from django.utils.translation import get_language
+
+    if en and (get_language() or "vi").startswith("en"):
+        return en
+    return vi

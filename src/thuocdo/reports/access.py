@@ -19,6 +19,16 @@ from thuocdo.evaluations.models import Period
 from thuocdo.org.models import Unit
 
 
+def may_read_unit_summary(user: User | AnonymousUser, unit: Unit, period: Period) -> bool:
+    """Who reads the table of every member's result of a unit: the agency's leadership,
+    personnel office and auditors, and the unit's own leaders. (A member sees the unit's
+    evaluation, not the colleagues' results.) The unit page offers the download only then."""
+    scope = scope_for(user)
+    return scope.reads_agency(period.agency_id) or (
+        scope.agency_id == period.agency_id and scope.leads_path(unit.path)
+    )
+
+
 def access_unit_summary(
     user: User | AnonymousUser, unit_id: int, period_id: int
 ) -> tuple[Period, Unit]:
@@ -29,11 +39,7 @@ def access_unit_summary(
             f"Không tìm thấy đơn vị #{unit_id} trong kỳ đánh giá này.",
             f"Unit #{unit_id} was not found in this period.",
         )
-    scope = scope_for(user)
-    allowed = scope.reads_agency(period.agency_id) or (
-        scope.agency_id == period.agency_id and scope.leads_path(unit.path)
-    )
-    if not allowed:
+    if not may_read_unit_summary(user, unit, period):
         raise AccessDenied(
             "Bạn không có quyền xem bảng tổng hợp kết quả của đơn vị này.",
             "You may not view this unit's summary.",

@@ -450,3 +450,11 @@ def channel_label(channel: str) -> str:
     if kind == "job":
         return "Background job" if english else "Tiến trình nền"
     return channel
+
+
+def period_step_label(code: str) -> str:
+    """A step of the period workflow ("start_review") in words."""
+    found = period_flow.ACTIONS.get(code) or (
+        period_flow.REOPEN if code == period_flow.REOPEN.code else None
+    )
+    return _pick((found.label_vi, found.label_en)) if found else code

@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.text import in_language
 from thuocdo.evaluations.models import RATING_CHOICES, Complaint, Override, Period
 from thuocdo.evaluations.services import OVERRIDE_FLAGS
 from thuocdo.evaluations.transitions import ACTIONS, REOPEN_TARGETS, state_label
@@ -116,7 +117,7 @@ def _score_field(node: Node, label: Any = None) -> forms.DecimalField:
     top = scale.max if scale is not None else 0
     step = scale.step if scale is not None else 1
     return forms.DecimalField(
-        label=label or node.label_vi,
+        label=label or in_language(node.label_vi, node.label_en),
         min_value=0,
         decimal_places=2,
         widget=forms.NumberInput(

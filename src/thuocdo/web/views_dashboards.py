@@ -587,7 +587,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def _agency_for(request: HttpRequest, scope: Scope) -> Unit:
-    allowed = set(scope.leadership_agencies | scope.personnel_agencies)
+    allowed = set(scope.dashboard_agencies)
     wanted = id_param(request.GET.get("agency"))
     if scope.operator:
         roots = Unit.objects.filter(parent__isnull=True).order_by("pk")

@@ -45,6 +45,7 @@ from thuocdo.access.evaluations import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
+from thuocdo.core.text import in_language
 from thuocdo.evaluations import services
 from thuocdo.evaluations import transitions as tr
 from thuocdo.evaluations.compute import explained, general_nodes
@@ -62,7 +63,9 @@ from thuocdo.evaluations.selectors import decision_sheet, period_progress, perio
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Person, Unit
+from thuocdo.reports.access import may_read_unit_summary
 from thuocdo.scoring import InputError
+from thuocdo.web import audit_words
 from thuocdo.web.actions import attempt, language
 from thuocdo.web.forms_evaluations import (
     DISCIPLINE_LABELS as DISCIPLINE,
@@ -260,7 +263,13 @@ def _period_page(
         spec = tr.ACTIONS[code]
         mine = (spec.who == "office" and office) or (spec.who == "authority" and authority)
         if state == period.state and mine:
-            steps.append({"code": code, "label": spec.label_vi, "to": tr.state_label(new_state)})
+            steps.append(
+                {
+                    "code": code,
+                    "label": in_language(spec.label_vi, spec.label_en),
+                    "to": tr.state_label(new_state),
+                }
+            )
     may_reopen = period.state in tr.REOPEN_TARGETS and (
         authority or (office and period.state not in tr.DECIDED_STATES)
     )
@@ -329,7 +338,17 @@ def _period_page(
         "unit_rows": unit_rows,
         "groups": groups,
         "unit_evaluations": unit_evaluations,
-        "events": period.events.select_related("actor").order_by("at", "id"),
+        "events": [
+            {
+                "at": e.at,
+                "who": e.actor.get_full_name() or e.actor.username if e.actor else "",
+                "step": audit_words.period_step_label(e.action),
+                "from": tr.state_label(e.from_state) if e.from_state else "",
+                "to": tr.state_label(e.to_state) if e.to_state else "",
+                "reason": e.reason,
+            }
+            for e in period.events.select_related("actor").order_by("at", "id")
+        ],
         "order": [(s, tr.state_label(s)) for s in tr.ORDER],
         "state_index": tr.ORDER.index(period.state),
     }
@@ -609,7 +628,7 @@ def _score_rows(ev: Evaluation, nodes: list[Any], lang: str = "vi") -> list[dict
         out.append(
             {
                 "key": node.key,
-                "label": node.label_vi,
+                "label": in_language(node.label_vi, node.label_en),
                 "max": _num(f"{float(node.scale.max):g}", lang) if node.scale else "",
                 "self": row.self_score if row else None,
                 "review": row.reviewer_score if row else None,
@@ -1099,6 +1118,7 @@ def _unit_page(
         "kpis": kpis,
         "may_change": may_change,
         "may_decide": may_decide,
+        "may_download": may_read_unit_summary(user, ue.unit, period),
         "give_form": give_form,
         "decide_failed": failed if slot == "decide" else None,
         "failed": failed,
