@@ -18,6 +18,7 @@ from django.urls import reverse
 from tests.conftest import Cast
 from tests.evaluations.conftest import AGENCY_A, GENERAL, Flow, make_flow, scores
 from tests.work.conftest import at
+from thuocdo.audit.models import AuditEntry
 from thuocdo.core.models import User
 from thuocdo.evaluations.compute import general_nodes
 from thuocdo.evaluations.models import (
@@ -570,3 +571,23 @@ def test_criteria_carry_their_english_labels_on_an_english_page(client: Client, 
     for node in nodes:
         assert node.label_en in page, node.label_en
         assert node.label_vi not in page, node.label_vi
+
+
+def test_period_and_unit_names_follow_the_page_s_language(client: Client, flow: Flow) -> None:
+    """Issue 13: in English, period names and the agency's and units' names stayed
+    Vietnamese. The audit keeps its own record in Vietnamese whatever the page's language."""
+    Unit = type(flow.cast.unit_x)
+    Unit.objects.filter(pk=flow.cast.unit_x.pk).update(name_en="Construction Department")
+    flow.step("start_self_assessment")
+    login(client, "staff_x")
+    vi = text(client.get(reverse("web:ev_index")))
+    assert "Tháng 1/2026" in vi and "Vụ Xây dựng" in vi
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = text(client.get(reverse("web:ev_index")))
+    assert "Month 1/2026" in en and "Construction Department" in en
+    assert "Tháng 1/2026" not in en and "Vụ Xây dựng" not in en
+    ev = flow.ev("staff_x")
+    saved = client.post(reverse("web:ev_self", args=[ev.pk]), score_post(ev, 20))
+    assert saved.status_code == 302
+    entry = AuditEntry.objects.filter(action="evaluations.evaluation.self_assess").latest("id")
+    assert entry.object_repr.endswith("— Tháng 1/2026"), entry.object_repr

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import translation
 
 from thuocdo.audit import chain
 from thuocdo.audit.models import AuditChainHead, AuditEntry
@@ -77,7 +78,9 @@ def build_entry(
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
-        object_repr = object_repr or str(target)[:300]
+        # Stored once, in Vietnamese, whatever the language of the page that caused it.
+        with translation.override("vi"):
+            object_repr = object_repr or str(target)[:300]
     origin = current_origin()
     actor_name = actor_label[:200]
     if actor is not None and not actor_name:

@@ -44,15 +44,16 @@ def run_step(job: Job, progress: Progress) -> Outcome:
         progress=_counter(progress, "step"),
     )
     count = period.evaluations.count()
-    label = period.get_state_display()
+    with translation.override("vi"):
+        name, label = str(period), period.get_state_display()
     with translation.override("en"):
-        label_en = str(period.get_state_display())
+        name_en, label_en = str(period), str(period.get_state_display())
     return Outcome(
         done=count,
         total=count,
         result={
-            "summary_vi": f"Kỳ {period} đã chuyển sang bước “{label}” ({count} phiếu).",
-            "summary_en": f"{period} moved to “{label_en}” ({count} evaluations).",
+            "summary_vi": f"Kỳ {name} đã chuyển sang bước “{label}” ({count} phiếu).",
+            "summary_en": f"{name_en} moved to “{label_en}” ({count} evaluations).",
         },
     )
 
@@ -104,11 +105,15 @@ def run_reopen(job: Job, progress: Progress) -> Outcome:
         expected_version=int(job.params["version"]),
     )
     progress.set(1, 1, "reopen")
+    with translation.override("vi"):
+        name, label = str(period), period.get_state_display()
+    with translation.override("en"):
+        name_en, label_en = str(period), str(period.get_state_display())
     return Outcome(
         done=1,
         total=1,
         result={
-            "summary_vi": f"Đã mở lại kỳ {period} về bước “{period.get_state_display()}”.",
-            "summary_en": f"{period} reopened.",
+            "summary_vi": f"Đã mở lại kỳ {name} về bước “{label}”.",
+            "summary_en": f"{name_en} reopened to “{label_en}”.",
         },
     )

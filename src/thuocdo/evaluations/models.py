@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.frameworks.models import FrameworkVersion
@@ -105,9 +106,14 @@ class Period(models.Model):
         verbose_name_plural = "kỳ đánh giá"
 
     def __str__(self) -> str:
+        """`Tháng 3/2026`, or on an English page `Month 3/2026`."""
+        english = (get_language() or "vi").startswith("en")
         if self.kind == self.Kind.YEAR:
-            return f"Năm {self.year}"
-        label = "Tháng" if self.kind == self.Kind.MONTH else "Quý"
+            return f"Year {self.year}" if english else f"Năm {self.year}"
+        if self.kind == self.Kind.MONTH:
+            label = "Month" if english else "Tháng"
+        else:
+            label = "Quarter" if english else "Quý"
         return f"{label} {self.number}/{self.year}"
 
 

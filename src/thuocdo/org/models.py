@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,7 +58,8 @@ class Unit(models.Model):
         verbose_name_plural = "đơn vị"
 
     def __str__(self) -> str:
-        return self.name
+        """The name in the page's language (the English name where there is one)."""
+        return self.display_name(get_language() or "vi")
 
     @property
     def is_agency(self) -> bool:
