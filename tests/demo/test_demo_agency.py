@@ -159,3 +159,24 @@ def test_a_year_of_work_tells_realistic_stories(demo: Unit) -> None:
     # The year of work is there now, so loading again adds nothing.
     again = load_demo(with_work=True, today=today)
     assert again.tasks == 0 and Task.objects.filter(agency=demo).count() == made
+
+
+def test_nothing_in_the_demo_happens_in_the_future(demo: Unit) -> None:
+    """Issue 13: "Nộp lúc 02/12/2026 15:00" was shown at 04:00 the same day."""
+    from thuocdo.audit.models import AuditEntry
+    from thuocdo.core import clock
+    from thuocdo.core.origin import origin_scope
+    from thuocdo.demo.work import WorkHistory
+    from thuocdo.work.models import Task, TaskEvent
+
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with origin_scope("cli:load_demo"), transaction.atomic():
+        WorkHistory(demo, seed=335, today=clock.today()).build(people_limit=8)
+    now = clock.now()  # the pinned clock ticks: now is after the build
+    events = TaskEvent.objects.filter(task__agency=demo)
+    today = events.filter(at__gte=clock.at(clock.today()))
+    assert today.exists(), "the demo has steps today, so the cap is exercised"
+    late = list(events.filter(at__gt=now).values_list("at", "action")[:5])
+    assert not late, late
+    assert not Task.objects.filter(agency=demo, created_at__gt=now).exists()
+    assert not AuditEntry.objects.filter(id__gt=before, at__gt=now).exists()

@@ -85,7 +85,10 @@ class Month:
 
 
 def at(day: dt.date, hour: int = 9) -> dt.datetime:
-    return clock.at(day, hour)
+    """The moment a demo step happened: `hour` o'clock of `day`, but never later than now
+    (a step of today at 15:00 loaded at 04:00 happened at 04:00, not in the future)."""
+    moment = clock.at(day, hour)
+    return min(moment, clock.now()) if day == clock.today() else moment
 
 
 def months_of_year(today: dt.date) -> list[Month]:
