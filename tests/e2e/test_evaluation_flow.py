@@ -6,6 +6,7 @@ agency where everyone acts on their own evaluation."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -63,13 +64,16 @@ def test_self_assessment_to_publication(page: Any, live_server: Any, evaluation_
     expect(page.get_by_role("heading", name="Tự đánh giá các tiêu chí chung")).to_be_visible()
     expect(page.locator('[data-part="b"]')).to_be_visible()  # task points: read-only
     for key, value in scores(25).items():
-        page.fill(f"#id_score_{key}", value)
+        page.fill(f"#id_score_{key}", value.replace(".", ","))  # as typed in Vietnamese
+    # A number input would have dropped "2,5" or read it as 25 (issue 13).
+    assert page.input_value("#id_score_g2_culture") == "2,5"
     page.fill("#id_evidence_g3_competence", "Báo cáo tổng kết tháng 1, số 15/BC-X")
     page.get_by_label("Tự nhận xét").fill("Hoàn thành đúng hạn các nhiệm vụ được giao.")
     shoot(page, "evaluation-1-self-assessment")
     page.get_by_role("button", name="Gửi tự đánh giá").click()
     page.get_by_text("Đã ghi nhận kết quả tự đánh giá.").wait_for()
     assert Evaluation.objects.get(pk=ev.pk).state == "self_assessed"
+    assert ev.scores.get(key="g2_culture").self_score == Decimal("2.5")
 
     # 2. The office moves on; the direct manager changes one score, with a reason.
     flow.step("start_review")

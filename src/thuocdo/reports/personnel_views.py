@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from thuocdo.access import access_period, access_person, scope_for, visible_evaluations
+from thuocdo.core.decimal_input import DecimalField
 from thuocdo.core.errors import AccessDenied, NotFound, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation, Period
@@ -45,7 +46,7 @@ class RuleForm(forms.Form):
         label=_("Số kỳ xuất sắc liên tiếp"), min_value=2, max_value=24, initial=3
     )
     k = forms.IntegerField(label=_("Số kỳ gần nhất"), min_value=1, max_value=24, initial=3)
-    min_points = forms.DecimalField(
+    min_points = DecimalField(
         label=_("Điểm bình quân tối thiểu"),
         min_value=Decimal(0),
         max_value=Decimal(100),

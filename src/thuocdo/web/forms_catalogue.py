@@ -12,19 +12,11 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.decimal_input import DecimalField
 from thuocdo.org.models import Unit
 from thuocdo.work.models import PlanItem, ProductType
 
 COMPLEXITY_CHOICES = [(n, str(n)) for n in range(1, 6)]
-
-
-class DecimalField(forms.DecimalField):
-    """A decimal that also takes a comma as the decimal mark (0,5), as people type it."""
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str):
-            value = value.strip().replace(",", ".")
-        return super().to_python(value)
 
 
 def _note(label: Any) -> forms.CharField:

@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.decimal_input import DecimalField
 from thuocdo.core.text import in_language
 from thuocdo.evaluations.models import RATING_CHOICES, Complaint, Override, Period
 from thuocdo.evaluations.services import OVERRIDE_FLAGS
@@ -113,16 +114,9 @@ class ReopenForm(forms.Form):
 
 
 def _score_field(node: Node, label: Any = None) -> forms.DecimalField:
-    scale = node.scale
-    top = scale.max if scale is not None else 0
-    step = scale.step if scale is not None else 1
-    return forms.DecimalField(
-        label=label or in_language(node.label_vi, node.label_en),
-        min_value=0,
-        decimal_places=2,
-        widget=forms.NumberInput(
-            attrs={"min": "0", "max": f"{float(top):g}", "step": f"{float(step):g}"}
-        ),
+    """A score box; its scale's top is shown beside it and the service checks the steps."""
+    return DecimalField(
+        label=label or in_language(node.label_vi, node.label_en), min_value=0, decimal_places=2
     )
 
 
@@ -263,8 +257,8 @@ class OverrideForm(forms.Form):
 
 class KpiForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
-    target = forms.DecimalField(label=_("Chỉ tiêu"), required=False, decimal_places=4)
-    actual = forms.DecimalField(label=_("Thực hiện"), required=False, decimal_places=4)
+    target = DecimalField(label=_("Chỉ tiêu"), required=False, decimal_places=4)
+    actual = DecimalField(label=_("Thực hiện"), required=False, decimal_places=4)
     evidence = forms.CharField(label=_("Minh chứng"), required=False, max_length=2000)
 
 
@@ -291,7 +285,7 @@ class GroupDecideForm(forms.Form):
 
 
 class ExceptionForm(forms.Form):
-    ratio = forms.DecimalField(
+    ratio = DecimalField(
         label=_("Tỷ lệ ngoại lệ (0,20–0,25; để trống để bỏ)"),
         required=False,
         decimal_places=4,

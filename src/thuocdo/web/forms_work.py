@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from thuocdo.core.decimal_input import DecimalField
 from thuocdo.org.models import Person
 from thuocdo.work.models import PlanItem, ProductType, Task
 from thuocdo.work.transitions import ACTIONS
@@ -71,7 +72,7 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(
         label=_("Lý do"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    done_quantity = forms.DecimalField(
+    done_quantity = DecimalField(
         label=_("Khối lượng hoàn thành"), required=False, min_value=0, decimal_places=2
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -139,7 +140,7 @@ class AssignForm(forms.Form):
         queryset=ProductType.objects.none(),
         required=False,
     )
-    quantity = forms.DecimalField(
+    quantity = DecimalField(
         label=_("Số lượng"), min_value=0, decimal_places=2, max_digits=12, initial=1
     )
     deadline = date_field(_("Hạn hoàn thành (dd/mm/yyyy)"))

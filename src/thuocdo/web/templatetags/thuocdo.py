@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from thuocdo.core.decimal_input import shown
 from thuocdo.web import audit_words
 
 register = template.Library()
@@ -16,6 +17,12 @@ register = template.Library()
 def action_label(code: str) -> str:
     """The action in words (thuocdo.web.audit_words)."""
     return audit_words.action_label(code)
+
+
+@register.filter
+def typed_decimal(value: Any) -> str:
+    """A decimal for a text input, in the page's format (2,5 / 2.5)."""
+    return shown(value)
 
 
 @register.filter
