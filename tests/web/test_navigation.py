@@ -12,11 +12,17 @@ import re
 from collections import deque
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from tests.evaluations.conftest import Flow
-from tests.web.test_audit_words import decided, flow, presets  # noqa: F401 (fixtures)
+from tests.web.test_audit_words import (  # noqa: F401 (fixtures)
+    _visible,
+    decided,
+    flow,
+    presets,
+)
 from thuocdo.core.models import User
 
 LIMIT = 300
@@ -25,10 +31,14 @@ SKIP = re.compile(r"/logout|/static/|/api/v1/|/(pdf|xlsx)/?$|/file/")
 HREF = re.compile(r'href="([^"#]+)"')
 
 
-def crawl(username: str) -> tuple[set[str], list[tuple[str, int, str]]]:
-    """The pages reached from home, and the links that failed (url, status, found on)."""
+def crawl(
+    username: str, language: str = "vi", texts: dict[str, str] | None = None
+) -> tuple[set[str], list[tuple[str, int, str]]]:
+    """The pages reached from home, and the links that failed (url, status, found on);
+    each page's visible text goes into `texts` when given."""
     client = Client(raise_request_exception=False)
     client.force_login(User.objects.get(username=username))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     seen: set[str] = set()
     failed: list[tuple[str, int, str]] = []
     queue: deque[tuple[str, str]] = deque([("/", "")])
@@ -46,6 +56,8 @@ def crawl(username: str) -> tuple[set[str], list[tuple[str, int, str]]]:
             continue
         if "text/html" not in response.get("Content-Type", ""):
             continue
+        if texts is not None:
+            texts[url] = _visible(response.content.decode())
         for href in HREF.findall(response.content.decode()):
             href = href.replace("&amp;", "&")
             if href.startswith("/") and not SKIP.search(href) and href not in seen:
@@ -67,8 +79,26 @@ def test_every_link_a_role_sees_leads_somewhere_it_may_go(
     decided: Flow,  # noqa: F811 (the fixture)
     username: str,
 ) -> None:
-    seen, failed = crawl(username)
+    texts: dict[str, str] = {}
+    seen, failed = crawl(username, texts=texts)
     assert not failed, f"{username}: links that fail (url, status, on page): {failed[:10]}"
     paths = {url.split("?")[0] for url in seen}
     missing = [name for name in EXPECTED[username] if reverse(name) not in paths]
     assert not missing, f"{username} cannot reach {missing} from the menus ({len(seen)} pages)"
+    # Issue 13, point 1: a Vietnamese page writes 85,30, never 85.30.
+    dotted = {url: found for url, text in texts.items() if (found := DOTTED.findall(text))}
+    assert not dotted, f"{username}: decimals with a point on Vietnamese pages: {dotted}"
+
+
+# A decimal written with a point ("85.30", "2.5"), not a date, a time, an address or a
+# version ("phiên bản 2025.2").
+DOTTED = re.compile(r"(?<![\d.,/:])(?<!phiên bản )\d+\.\d{1,2}(?![\d.,/:])")
+COMMA = re.compile(r"(?<![\d.,/:])\d+,\d{1,2}(?![\d.,/:])")
+
+
+def test_an_english_page_writes_decimals_with_a_point(decided: Flow) -> None:  # noqa: F811
+    texts: dict[str, str] = {}
+    crawl("personnel_a", language="en", texts=texts)
+    assert len(texts) > 20
+    comma = {url: found for url, text in texts.items() if (found := COMMA.findall(text))}
+    assert not comma, f"decimals with a comma on English pages: {comma}"

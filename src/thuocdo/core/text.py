@@ -38,3 +38,13 @@ def in_language(vi: str, en: str | None = None) -> str:
     if en and (get_language() or "vi").startswith("en"):
         return en
     return vi
+
+
+def vi_decimal(value: object) -> str:
+    """A decimal written the Vietnamese way (85,00; 1.234,5), for text stored in Vietnamese
+    such as notifications. Pages use the page's language instead."""
+    from decimal import Decimal
+
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    text = format(number, ",f")  # 1,234.5
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")

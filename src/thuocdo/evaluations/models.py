@@ -500,6 +500,7 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
     text = models.TextField()
+    text_en = models.TextField(blank=True, default="")  # the same message in English
     link = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
@@ -512,3 +513,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def shown_text(self) -> str:
+        """The message in the page's language (older messages have Vietnamese only)."""
+        if self.text_en and (get_language() or "vi").startswith("en"):
+            return self.text_en
+        return self.text

@@ -33,7 +33,7 @@ from thuocdo.core import clock
 from thuocdo.core.bulk import update_rows
 from thuocdo.core.errors import AccessDenied, Conflict, ValidationFailed
 from thuocdo.core.models import User
-from thuocdo.core.text import clean_text
+from thuocdo.core.text import clean_text, vi_decimal
 from thuocdo.evaluations import close
 from thuocdo.evaluations import transitions as tr
 from thuocdo.evaluations.compute import (
@@ -48,6 +48,7 @@ from thuocdo.evaluations.compute import (
     unit_kpi_nodes,
 )
 from thuocdo.evaluations.models import (
+    RATING_CHOICES,
     Complaint,
     CriterionScore,
     Evaluation,
@@ -189,8 +190,26 @@ def _bump(ev: Evaluation, *fields: str) -> None:
     ev.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _notify(person: Person, text: str, link: str, at: dt.datetime) -> Notification:
-    return Notification.objects.create(recipient=person, text=text, link=link, created_at=at)
+def _notify(
+    person: Person, text: str, link: str, at: dt.datetime, text_en: str = ""
+) -> Notification:
+    return Notification.objects.create(
+        recipient=person, text=text, text_en=text_en, link=link, created_at=at
+    )
+
+
+def _names(period: Period) -> tuple[str, str]:
+    """The period's name in Vietnamese and in English, for messages kept in both."""
+    with translation.override("vi"):
+        vi = str(period)
+    with translation.override("en"):
+        en = str(period)
+    return vi, en
+
+
+def _rating_en(rating: str | None) -> str:
+    with translation.override("en"):
+        return _rating_label(rating)
 
 
 def _event(
@@ -1610,13 +1629,20 @@ def _publish(period: Period, now: dt.datetime) -> int:
         ["notified_at", "complaint_until", "version", "updated_at"],
         [(pk, now, until, version + 1, clock.now()) for pk, _p, _pts, _r, version in rows],
     )
+    name, name_en = _names(period)
+    with translation.override("vi"):
+        ratings = {code: _rating_label(code) for code in dict(RATING_CHOICES)}
     Notification.objects.bulk_create(
         (
             Notification(
                 recipient_id=person_id,
-                text=f"Kết quả đánh giá {period}: "
-                + (f"{points} điểm, " if points is not None else "")
-                + f"{_rating_label(rating)}. Có thể khiếu nại đến hết ngày {until:%d/%m/%Y}.",
+                text=f"Kết quả đánh giá {name}: "
+                + (f"{vi_decimal(points)} điểm, " if points is not None else "")
+                + f"{ratings.get(rating, '—')}. "
+                + f"Có thể khiếu nại đến hết ngày {until:%d/%m/%Y}.",
+                text_en=f"Your result for {name_en}: "
+                + (f"{points} points, " if points is not None else "")
+                + f"{_rating_en(rating)}. You may complain until {until:%d/%m/%Y}.",
                 link=_evaluation_link(pk),
                 created_at=now,
             )
@@ -1729,17 +1755,16 @@ def complaint_answer(
     complaint.answered_by = actor
     complaint.answered_at = now
     complaint.save()
-    _notify(
-        ev.person,
-        f"Khiếu nại về kết quả {ev.period} đã được trả lời: "
-        + (
-            "giữ nguyên xếp loại."
-            if outcome == Complaint.Outcome.KEPT
-            else f"xếp loại mới {_rating_label(new_rating)}."
-        ),
-        _evaluation_link(ev.pk),
-        now,
+    name, name_en = _names(ev.period)
+    kept = outcome == Complaint.Outcome.KEPT
+    with translation.override("vi"):
+        text = f"Khiếu nại về kết quả {name} đã được trả lời: " + (
+            "giữ nguyên xếp loại." if kept else f"xếp loại mới {_rating_label(new_rating)}."
+        )
+    text_en = f"Your complaint about {name_en} was answered: " + (
+        "the rating is kept." if kept else f"new rating: {_rating_en(new_rating)}."
     )
+    _notify(ev.person, text, _evaluation_link(ev.pk), now, text_en)
     record(
         actor=actor,
         action="evaluations.complaint.answer",
@@ -1880,11 +1905,13 @@ def _reopen_evaluations(
             for pk, state, rating, points, result, _v, _person, name, agency_id in rows
         ]
     )
+    name, name_en = _names(period)
     Notification.objects.bulk_create(
         (
             Notification(
                 recipient_id=person_id,
-                text=f"Kỳ đánh giá {period} được mở lại: {reason}",
+                text=f"Kỳ đánh giá {name} được mở lại: {reason}",
+                text_en=f"The period {name_en} was reopened: {reason}",
                 link=_evaluation_link(pk),
                 created_at=now,
             )

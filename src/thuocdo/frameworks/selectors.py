@@ -145,7 +145,9 @@ class InForce:
 
     def title(self, lang: str = "vi") -> str:
         fw = self.framework
-        return f"{fw.title_vi if lang.startswith('vi') else fw.title_en} ({fw.version})"
+        if lang.startswith("vi"):
+            return f"{fw.title_vi} (phiên bản {fw.version})"
+        return f"{fw.title_en} (version {fw.version})"
 
 
 class _Versionish(Protocol):
