@@ -106,6 +106,8 @@ def test_the_individual_pdf(decided: Flow) -> None:
     assert "Nguyễn Văn Head X" in text and "Nguyễn Văn Leader A" in text
     assert "Trang 1/2" in text and "Trang 2/2" in text
     assert "76.10" not in text  # decimal comma everywhere
+    # the framework by its name and version, never its internal id (issue 13)
+    assert "decree-335-2025" not in text and "phiên bản 2025.2" in text
     shots = pdf_png("individual")
     assert not shots or shots[0].name == "individual-1.png"
 

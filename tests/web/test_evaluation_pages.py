@@ -558,6 +558,9 @@ def test_the_period_s_history_and_steps_read_as_words_in_the_page_s_language(
     for expected in words:
         assert expected in page, expected
     assert "start_self_assessment:" not in page and "→ self_assessment" not in page
+    # the framework by its name and version, not its internal key
+    assert "decree-335-2025" not in page
+    assert ("phiên bản 2025.2" if language == "vi" else "version 2025.2") in page
 
 
 def test_criteria_carry_their_english_labels_on_an_english_page(client: Client, flow: Flow) -> None:

@@ -538,7 +538,7 @@ def individual_form(ev: Evaluation) -> IndividualForm:
             period_label(period) + f" ({vn_date(period.start)} – {vn_date(period.end)})",
         ),
     ]
-    framework = f"Khung đánh giá: {fw.title_vi} ({fw.id}, phiên bản {fw.version})"
+    framework = f"Khung đánh giá: {fw.title_vi} (phiên bản {fw.version})"
     if decided and ev.decided_at:
         framework += f"; quyết định ngày {vn_date(ev.decided_at)}"
     task_max = _max(task_section) if task_section else None

@@ -60,7 +60,7 @@ from thuocdo.evaluations.models import (
     UnitKpi,
 )
 from thuocdo.evaluations.selectors import decision_sheet, period_progress, period_range
-from thuocdo.frameworks.selectors import engine_framework
+from thuocdo.frameworks.selectors import engine_framework, framework_in_force
 from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Person, Unit
 from thuocdo.reports.access import may_read_unit_summary
@@ -323,6 +323,8 @@ def _period_page(
     )
     context = {
         "period": period,
+        # the framework by its name and version (the period stores only its key)
+        "framework": framework_in_force(period.agency_id, period.end).title(language(request)),
         "active_job": active_job(services.period_target(period)),
         "may_compile": office and period.state in tr.DECISION_STATES,
         "may_decide_all": authority and period.state in tr.DECISION_STATES,
