@@ -973,7 +973,7 @@ def minutes_record(
         actor=actor,
         action="evaluations.minutes.record",
         target=minutes,
-        object_repr=f"{unit} — {period}",
+        object_repr=f"{unit.name} — {_names(period)[0]}",
         agency_id=period.agency_id,
         after={
             "unit": unit.pk,
@@ -1889,6 +1889,7 @@ def _reopen_evaluations(
         [(pk, cap, None, None, None, None, None, version + 1, stamp)
          for pk, _s, _r, _p, _res, version, *_ in rows],
     )  # fmt: skip
+    period_vi = _names(period)[0]  # the audit keeps Vietnamese
     record_many(
         [
             build_entry(
@@ -1896,7 +1897,7 @@ def _reopen_evaluations(
                 action="evaluations.evaluation.reopen",
                 object_type="evaluations.evaluation",
                 object_id=str(pk),
-                object_repr=f"{name} — {period}",
+                object_repr=f"{name} — {period_vi}",
                 agency_id=agency_id,
                 before={"state": state, "rating": rating, "points": str(points), "result": result},
                 after={"state": cap},
