@@ -18,13 +18,12 @@ import pytest
 from django.db import connection
 from django.test import Client, override_settings
 
-from tests.conftest import Cast, load_cast, make_cast
+from tests.conftest import Cast
 from tests.threads import run_at_once
 from tests.work.test_lock_order import _staff
 from thuocdo.api.services import client_create
 from thuocdo.audit.models import AuditEntry
 from thuocdo.core import clock
-from thuocdo.org.models import Unit
 from thuocdo.work.models import Task, TaskEvent
 
 THREADS = 16
@@ -47,7 +46,7 @@ class Caller:
 
 
 @override_settings(API_RATE_LIMIT="off")
-def test_sixteen_api_clients_mixing_writes_and_reads(transactional_db: None) -> None:
+def test_sixteen_api_clients_mixing_writes_and_reads(cast_committed: Cast) -> None:
     if connection.vendor != "postgresql":
         reason = (
             "SQLite serialises writers (one write transaction at a time), so it cannot "
@@ -55,9 +54,7 @@ def test_sixteen_api_clients_mixing_writes_and_reads(transactional_db: None) -> 
         )
         print(f"\nSKIPPED: {reason}")
         pytest.skip(reason)
-    if not Unit.objects.filter(code="BA").exists():  # an earlier flush removed the cast
-        make_cast()
-    cast: Cast = load_cast()
+    cast = cast_committed
     people = _staff(cast, 6)
     codes = [p.code for p in people]
     head = cast.person("head_x").code

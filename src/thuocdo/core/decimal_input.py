@@ -14,16 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from thuocdo.core.text import is_english
 
 # Digits with at most one decimal mark (comma or point); thousands marks are not taken,
 # so "1.234" is one point two three four and is refused where only cents are allowed.
 TYPED = re.compile(r"^\s*[-+]?\d*(?:[.,]\d*)?\s*$")
-
-
-def _english() -> bool:
-    return (get_language() or "vi").startswith("en")
 
 
 def shown(value: Any) -> str:
@@ -32,8 +29,8 @@ def shown(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value  # a value the person typed, shown back as they typed it
-    text = format(Decimal(value), "f") if not isinstance(value, Decimal) else format(value, "f")
-    return text if _english() else text.replace(".", ",")
+    text = format(value if isinstance(value, Decimal) else Decimal(str(value)), "f")
+    return text if is_english() else text.replace(".", ",")
 
 
 class DecimalInput(forms.TextInput):

@@ -21,16 +21,13 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+
+from thuocdo.core.text import is_english
 
 NUL = "\x00"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 API_PREFIX = "/api/"
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
-def _english() -> bool:
-    return (get_language() or "vi").startswith("en")
 
 
 def _unstorable(text: str) -> str | None:
@@ -128,13 +125,13 @@ class InputGuardMiddleware:
         return render(
             request,
             "web/error.html",
-            {"message": message_en if _english() else message_vi, "status": 400},
+            {"message": message_en if is_english() else message_vi, "status": 400},
             status=400,
         )
 
     @staticmethod
     def _api_error(message_vi: str, message_en: str, *, field: str, status: int) -> JsonResponse:
-        detail = message_en if _english() else message_vi
+        detail = message_en if is_english() else message_vi
         return JsonResponse({"detail": detail, "field": field}, status=status)
 
     def _unstorable_in(self, request: HttpRequest) -> Found | None:

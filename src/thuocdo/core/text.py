@@ -27,24 +27,17 @@ def fold(value: str) -> str:
 _MARKS = {code: None for code in range(0x10000) if unicodedata.category(chr(code)) == "Mn"}
 
 
+def is_english() -> bool:
+    """Whether the page (or the command) speaks English; Vietnamese otherwise."""
+    from django.utils.translation import get_language
+
+    return (get_language() or "vi").startswith("en")
+
+
 def in_language(vi: str, en: str | None = None) -> str:
     """The English form on an English page when there is one, else the Vietnamese.
 
     For labels stored in both languages (framework criteria, workflow steps, unit names):
     the page's language decides, and a missing English form falls back to Vietnamese
     rather than to nothing."""
-    from django.utils.translation import get_language
-
-    if en and (get_language() or "vi").startswith("en"):
-        return en
-    return vi
-
-
-def vi_decimal(value: object) -> str:
-    """A decimal written the Vietnamese way (85,00; 1.234,5), for text stored in Vietnamese
-    such as notifications. Pages use the page's language instead."""
-    from decimal import Decimal
-
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    text = format(number, ",f")  # 1,234.5
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return en if en and is_english() else vi

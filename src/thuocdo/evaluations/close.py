@@ -27,7 +27,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Q
-from django.utils import translation
 
 from thuocdo.audit.models import AuditEntry
 from thuocdo.audit.services import build_entry, record_many
@@ -487,16 +486,10 @@ def _entry(actor: User, step: str, row: Row, period: Period, **change: Any) -> A
         action=f"evaluations.evaluation.{step}",
         object_type="evaluations.evaluation",
         object_id=str(row.pk),
-        object_repr=f"{row.person_name} — {_vietnamese_name(period)}",
+        object_repr=f"{row.person_name} — {period.name('vi')}",
         agency_id=period.agency_id,
         **change,
     )
-
-
-def _vietnamese_name(period: Period) -> str:
-    """The audit keeps its record in Vietnamese, whatever language the request speaks."""
-    with translation.override("vi"):
-        return str(period)
 
 
 def _points(points: Decimal | None, rating: str) -> dict[str, Any]:

@@ -44,10 +44,11 @@ def run_step(job: Job, progress: Progress) -> Outcome:
         progress=_counter(progress, "step"),
     )
     count = period.evaluations.count()
+    name, name_en = period.name("vi"), period.name("en")
     with translation.override("vi"):
-        name, label = str(period), period.get_state_display()
+        label = str(period.get_state_display())
     with translation.override("en"):
-        name_en, label_en = str(period), str(period.get_state_display())
+        label_en = str(period.get_state_display())
     return Outcome(
         done=count,
         total=count,
@@ -105,10 +106,11 @@ def run_reopen(job: Job, progress: Progress) -> Outcome:
         expected_version=int(job.params["version"]),
     )
     progress.set(1, 1, "reopen")
+    name, name_en = period.name("vi"), period.name("en")
     with translation.override("vi"):
-        name, label = str(period), period.get_state_display()
+        label = str(period.get_state_display())
     with translation.override("en"):
-        name_en, label_en = str(period), str(period.get_state_display())
+        label_en = str(period.get_state_display())
     return Outcome(
         done=1,
         total=1,

@@ -106,8 +106,13 @@ class Period(models.Model):
         verbose_name_plural = "kỳ đánh giá"
 
     def __str__(self) -> str:
-        """`Tháng 3/2026`, or on an English page `Month 3/2026`."""
-        english = (get_language() or "vi").startswith("en")
+        """The name in the page's language."""
+        return self.name(get_language() or "vi")
+
+    def name(self, language: str = "vi") -> str:
+        """`Tháng 3/2026`, `Quý 2/2026`, `Năm 2026`; in English `Month 3/2026` and so on.
+        Text stored for later readers (audit, notifications) asks for "vi" explicitly."""
+        english = language.startswith("en")
         if self.kind == self.Kind.YEAR:
             return f"Year {self.year}" if english else f"Năm {self.year}"
         if self.kind == self.Kind.MONTH:

@@ -33,7 +33,8 @@ from thuocdo.core import clock
 from thuocdo.core.bulk import update_rows
 from thuocdo.core.errors import AccessDenied, Conflict, ValidationFailed
 from thuocdo.core.models import User
-from thuocdo.core.text import clean_text, vi_decimal
+from thuocdo.core.numbers import vn_number
+from thuocdo.core.text import clean_text
 from thuocdo.evaluations import close
 from thuocdo.evaluations import transitions as tr
 from thuocdo.evaluations.compute import (
@@ -196,15 +197,6 @@ def _notify(
     return Notification.objects.create(
         recipient=person, text=text, text_en=text_en, link=link, created_at=at
     )
-
-
-def _names(period: Period) -> tuple[str, str]:
-    """The period's name in Vietnamese and in English, for messages kept in both."""
-    with translation.override("vi"):
-        vi = str(period)
-    with translation.override("en"):
-        en = str(period)
-    return vi, en
 
 
 def _rating_en(rating: str | None) -> str:
@@ -973,7 +965,7 @@ def minutes_record(
         actor=actor,
         action="evaluations.minutes.record",
         target=minutes,
-        object_repr=f"{unit.name} — {_names(period)[0]}",
+        object_repr=f"{unit.name} — {period.name('vi')}",
         agency_id=period.agency_id,
         after={
             "unit": unit.pk,
@@ -1629,7 +1621,7 @@ def _publish(period: Period, now: dt.datetime) -> int:
         ["notified_at", "complaint_until", "version", "updated_at"],
         [(pk, now, until, version + 1, clock.now()) for pk, _p, _pts, _r, version in rows],
     )
-    name, name_en = _names(period)
+    name, name_en = period.name("vi"), period.name("en")
     with translation.override("vi"):
         ratings = {code: _rating_label(code) for code in dict(RATING_CHOICES)}
     Notification.objects.bulk_create(
@@ -1637,7 +1629,7 @@ def _publish(period: Period, now: dt.datetime) -> int:
             Notification(
                 recipient_id=person_id,
                 text=f"Kết quả đánh giá {name}: "
-                + (f"{vi_decimal(points)} điểm, " if points is not None else "")
+                + (f"{vn_number(points)} điểm, " if points is not None else "")
                 + f"{ratings.get(rating, '—')}. "
                 + f"Có thể khiếu nại đến hết ngày {until:%d/%m/%Y}.",
                 text_en=f"Your result for {name_en}: "
@@ -1755,7 +1747,7 @@ def complaint_answer(
     complaint.answered_by = actor
     complaint.answered_at = now
     complaint.save()
-    name, name_en = _names(ev.period)
+    name, name_en = ev.period.name("vi"), ev.period.name("en")
     kept = outcome == Complaint.Outcome.KEPT
     with translation.override("vi"):
         text = f"Khiếu nại về kết quả {name} đã được trả lời: " + (
@@ -1889,7 +1881,7 @@ def _reopen_evaluations(
         [(pk, cap, None, None, None, None, None, version + 1, stamp)
          for pk, _s, _r, _p, _res, version, *_ in rows],
     )  # fmt: skip
-    period_vi = _names(period)[0]  # the audit keeps Vietnamese
+    period_vi = period.name("vi")  # the audit keeps Vietnamese
     record_many(
         [
             build_entry(
@@ -1906,7 +1898,7 @@ def _reopen_evaluations(
             for pk, state, rating, points, result, _v, _person, name, agency_id in rows
         ]
     )
-    name, name_en = _names(period)
+    name, name_en = period.name("vi"), period.name("en")
     Notification.objects.bulk_create(
         (
             Notification(

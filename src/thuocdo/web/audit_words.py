@@ -16,9 +16,9 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.translation import get_language
 
 from thuocdo.core import clock
+from thuocdo.core.text import in_language, is_english
 from thuocdo.evaluations import transitions as period_flow
 from thuocdo.evaluations.models import RATING_CHOICES
 from thuocdo.work import transitions as task_flow
@@ -137,12 +137,15 @@ ACTIONS: dict[str, Words] = {
 }
 
 
-def _english() -> bool:
-    return (get_language() or "vi").startswith("en")
-
-
 def _pick(words: Words) -> str:
-    return words[1] if _english() else words[0]
+    return in_language(*words)
+
+
+def _period_step(code: str) -> Words | None:
+    found = period_flow.ACTIONS.get(code) or (
+        period_flow.REOPEN if code == period_flow.REOPEN.code else None
+    )
+    return (found.label_vi, found.label_en) if found is not None else None
 
 
 def _workflow_verb(obj: str, verb: str) -> Words | None:
@@ -150,11 +153,7 @@ def _workflow_verb(obj: str, verb: str) -> Words | None:
         action = task_flow.ACTIONS[verb]
         return action.label_vi, action.label_en
     if obj == "evaluations.period":
-        found = period_flow.ACTIONS.get(verb) or (
-            period_flow.REOPEN if verb == period_flow.REOPEN.code else None
-        )
-        if found is not None:
-            return found.label_vi, found.label_en
+        return _period_step(verb)
     return None
 
 
@@ -342,7 +341,7 @@ def _group_label(value: Any) -> str | None:
     found = _GROUP.match(value) if isinstance(value, str) else None
     if found is None:
         return None
-    return f"Unit {found.group(1)}" if _english() else f"Đơn vị {found.group(1)}"
+    return f"Unit {found.group(1)}" if is_english() else f"Đơn vị {found.group(1)}"
 
 
 def _model(object_type: str) -> Any:
@@ -377,7 +376,7 @@ _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
 def _plain(value: Any) -> str:
-    english = _english()
+    english = is_english()
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -436,7 +435,7 @@ def changes(object_type: str, values: Any) -> list[tuple[str, str]]:
 def channel_label(channel: str) -> str:
     """Where an action came from: "web", "api:<id>:<client>", "cli:<command>", "system",
     "job:<kind>" as words (a command and a client's name stay: they are names)."""
-    english = _english()
+    english = is_english()
     kind, _, rest = channel.partition(":")
     if kind == "web":
         return "Web"
@@ -454,7 +453,5 @@ def channel_label(channel: str) -> str:
 
 def period_step_label(code: str) -> str:
     """A step of the period workflow ("start_review") in words."""
-    found = period_flow.ACTIONS.get(code) or (
-        period_flow.REOPEN if code == period_flow.REOPEN.code else None
-    )
-    return _pick((found.label_vi, found.label_en)) if found else code
+    words = _period_step(code)
+    return _pick(words) if words else code

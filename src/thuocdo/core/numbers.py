@@ -1,0 +1,43 @@
+"""Numbers as Vietnamese documents write them: 76,10 · 1.250,5 · 68,75%.
+
+Used by the forms and exports (thuocdo.reports) and by text stored in Vietnamese for
+later readers, such as notifications (thuocdo.evaluations).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+
+def to_decimal(value: object, places: int = 2) -> Decimal | None:
+    """A stored number ("76.10", Decimal, Fraction "5479/72") rounded half-up; None stays."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Fraction):
+        number = Decimal(value.numerator) / Decimal(value.denominator)
+    elif isinstance(value, str) and "/" in value:
+        fraction = Fraction(value)
+        number = Decimal(fraction.numerator) / Decimal(fraction.denominator)
+    else:
+        number = Decimal(str(value))
+    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def vn_number(value: object, places: int = 2, *, trim: bool = False) -> str:
+    """`76.1` → "76,10"; `1250.5` → "1.250,50"; `trim=True` drops trailing zeros ("2,5")."""
+    number = to_decimal(value, places)
+    if number is None:
+        return ""
+    text = f"{number:,.{places}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def vn_percent(ratio: object, places: int = 2) -> str:
+    """A ratio (0.6875, "11/16") as "68,75%"; whole percents without decimals ("75%")."""
+    number = to_decimal(ratio, 10)
+    if number is None:
+        return ""
+    return vn_number(number * 100, places, trim=True) + "%"
