@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import Counter
+from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -157,7 +160,7 @@ def test_a_year_of_work_tells_realistic_stories(demo: Unit) -> None:
     assert not tasks.filter(assigned_on__gt=today).exists()
     assert set(tasks.values_list("kind", flat=True)) == {"planned", "arising", "other"}
     # The year of work is there now, so loading again adds nothing.
-    again = load_demo(with_work=True, today=today)
+    again = load_demo(with_work=True, evaluations=False, today=today)
     assert again.tasks == 0 and Task.objects.filter(agency=demo).count() == made
 
 
@@ -180,3 +183,55 @@ def test_nothing_in_the_demo_happens_in_the_future(demo: Unit) -> None:
     assert not late, late
     assert not Task.objects.filter(agency=demo, created_at__gt=now).exists()
     assert not AuditEntry.objects.filter(id__gt=before, at__gt=now).exists()
+
+
+@pytest.mark.now("2026-03-18 09:30")
+def test_the_demo_has_decided_months_one_in_review_and_one_open(demo: Unit) -> None:
+    """Issue 13: the demo had no decided period, so no dashboard showed a distribution.
+    At 18 March: January decided and published (with a complaint answered), February in
+    review with the demo department's people still waiting, March open."""
+    from thuocdo.core import clock
+    from thuocdo.core.origin import origin_scope
+    from thuocdo.demo.work import WorkHistory
+    from thuocdo.evaluations.models import Complaint, Evaluation, Period, UnitEvaluation
+
+    call_command("load_presets", stdout=StringIO())
+    today = clock.today()
+    with origin_scope("cli:load_demo"), transaction.atomic():
+        WorkHistory(demo, seed=335, today=today).build(people_limit=40)
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    made = load_demo(with_work=True, today=today)
+    now = clock.now()
+    assert made.tasks == 0 and made.periods == 3
+    states = dict(Period.objects.filter(agency=demo).values_list("number", "state"))
+    assert states == {1: "published", 2: "review", 3: "open"}
+
+    january = Evaluation.objects.filter(period__agency=demo, period__number=1)
+    assert january.count() == Evaluation.objects.filter(period__number=2).count() > 100
+    assert set(january.values_list("state", flat=True)) == {"decided"}
+    assert january.filter(notified_at__isnull=False).count() == january.count()
+    assert len({r for r in january.values_list("rating", flat=True) if r}) >= 2
+    assert not UnitEvaluation.objects.filter(period__number=1).exclude(state="decided").exists()
+    for group in Period.objects.get(agency=demo, number=1).quota_groups.all():
+        assert group.decided_at is not None and group.decision["final"], group.code
+        final = group.decision["final"]
+        assert final["excellent"] <= Decimal(group.decision["ratio"]) * final["good"], group.code
+
+    complaint = Complaint.objects.get(evaluation__period__number=1)
+    assert complaint.state == "answered" and complaint.answered_at <= now
+    assert complaint.filed_at.date() <= complaint.evaluation.complaint_until
+
+    february = Evaluation.objects.filter(period__number=2)
+    assert not february.filter(state="draft").exists()
+    waiting = february.filter(state="self_assessed")
+    assert waiting.exists() and february.filter(state="reviewed").exists()
+    home = Assignment.objects.get(person__user__username="truongvu", end_date__isnull=True).unit
+    assert {ev.unit.path.startswith(home.path) for ev in waiting.select_related("unit")} == {True}
+
+    steps = AuditEntry.objects.filter(id__gt=before)
+    assert not steps.filter(at__gt=now).exists(), "nothing in the demo happens in the future"
+    assert set(steps.values_list("channel", flat=True)) == {"cli:load_demo"}
+    assert steps.filter(action="evaluations.period.publish").count() == 1
+    # Loaded once: a second call changes nothing.
+    again = load_demo(with_work=True, today=today)
+    assert again.periods == 0 and Period.objects.filter(agency=demo).count() == 3

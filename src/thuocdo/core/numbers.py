@@ -6,6 +6,7 @@ later readers, such as notifications (thuocdo.evaluations).
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -41,3 +42,18 @@ def vn_percent(ratio: object, places: int = 2) -> str:
     if number is None:
         return ""
     return vn_number(number * 100, places, trim=True) + "%"
+
+
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def reader_text(text_vi: str, text_en: str = "") -> str:
+    """A text the scoring engine wrote (a reason, a note, a formula) for the page's reader.
+
+    The engine writes numbers the machine way ("95.50 điểm") so that its results stay
+    comparable; a Vietnamese reader gets "95,50 điểm". Only a point between two digits
+    changes, so words and punctuation are left as written."""
+    from thuocdo.core.text import in_language, is_english
+
+    text = in_language(text_vi, text_en)
+    return text if is_english() else _DECIMAL_POINT.sub(",", text)

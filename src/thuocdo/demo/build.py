@@ -15,6 +15,7 @@ from django.db import transaction
 from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.core.origin import origin_scope
+from thuocdo.demo.cycle import EvaluationHistory
 from thuocdo.demo.data import (
     AGENCY_CODE,
     AGENCY_NAME,
@@ -32,6 +33,7 @@ from thuocdo.demo.data import (
     UnitSpec,
 )
 from thuocdo.demo.work import WorkHistory
+from thuocdo.evaluations.models import Period
 from thuocdo.org import services
 from thuocdo.org.models import Assignment, JobPosition, Person, RoleGrant, Unit
 from thuocdo.work.models import Task
@@ -55,6 +57,7 @@ class DemoResult:
     agency: Unit
     logins: list[DemoLogin] = field(default_factory=list)
     tasks: int = 0
+    periods: int = 0
 
 
 class NameMaker:
@@ -306,11 +309,13 @@ def load_demo(
     seed: int = 335,
     *,
     with_work: bool = False,
+    evaluations: bool = True,
     today: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Creates the demo agency once (and, when asked, its year of work); a second call
-    finds what exists and changes nothing."""
+    """Creates the demo agency once (and, when asked, its year of work and of evaluations:
+    the months before last decided and published, last month in review, this month open);
+    a second call finds what exists and changes nothing."""
     existing = Unit.objects.filter(parent__isnull=True, code=AGENCY_CODE).first()
     if existing is not None:
         result = DemoResult(created=False, agency=existing, logins=demo_logins())
@@ -324,5 +329,10 @@ def load_demo(
                 seed=seed,
                 today=today or clock.today(),
                 progress=progress,
+            ).build()
+    if with_work and evaluations and not Period.objects.filter(agency=result.agency).exists():
+        with origin_scope("cli:load_demo"), transaction.atomic():
+            result.periods = EvaluationHistory(
+                result.agency, seed=seed, today=today or clock.today(), progress=progress
             ).build()
     return result

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
+
 from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.org import managers
@@ -346,11 +348,10 @@ class WorkHistory:
         plan_items = self.plans(products)
         staff = list(
             Assignment.objects.filter(
-                unit__agency=self.agency,
-                end_date__isnull=True,
-                is_concurrent=False,
-                unit__parent__isnull=False,
+                unit__agency=self.agency, end_date__isnull=True, is_concurrent=False
             )
+            # The agency's deputies have work too (they are evaluated; its head is not).
+            .filter(Q(unit__parent__isnull=False) | Q(role=Assignment.Role.DEPUTY))
             .select_related("person", "unit", "unit__parent")
             .order_by("person__code")
         )[:people_limit]

@@ -33,6 +33,7 @@ from thuocdo.audit.services import build_entry, record_many
 from thuocdo.core import clock
 from thuocdo.core.bulk import update_rows
 from thuocdo.core.models import User
+from thuocdo.core.numbers import vn_number
 from thuocdo.core.text import fold
 from thuocdo.evaluations.compute import (
     ROLE_RANK,
@@ -638,8 +639,8 @@ def decide_period(
                 Skipped(
                     group.code,
                     group.name,
-                    f"{len(tie.candidates)} người bằng {tie.points} điểm ở ngưỡng hạ: cấp có "
-                    f"thẩm quyền chọn {tie.choose} người để hạ."
+                    f"{len(tie.candidates)} người bằng {vn_number(tie.points)} điểm ở ngưỡng "
+                    f"hạ: cấp có thẩm quyền chọn {tie.choose} người để hạ."
                     if tie
                     else "Không giữ được tỷ lệ với các đề xuất hạ loại.",
                     f"{len(tie.candidates)} tied at {tie.points} points at the line: the "

@@ -45,6 +45,7 @@ from thuocdo.access.evaluations import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
+from thuocdo.core.numbers import reader_text
 from thuocdo.core.text import in_language
 from thuocdo.evaluations import services
 from thuocdo.evaluations import transitions as tr
@@ -749,7 +750,7 @@ def _evaluation_page(
         "points": _pts(ev.points, lang) if data else "—",
         "rating_label": _rating(ev.rating) if data else "",
         "changes": [
-            {**c, "reason": c.get("reason_vi" if lang.startswith("vi") else "reason_en", "")}
+            {**c, "reason": reader_text(c.get("reason_vi", ""), c.get("reason_en", ""))}
             for c in (data or {}).get("rating_changes", [])
         ],
         "leader": _leader_rows(ev, data),
@@ -1213,7 +1214,6 @@ def _group_page(
 ) -> HttpResponse:
     user, _scope = _viewer(request)
     lang = language(request)
-    vi = lang.startswith("vi")
     group = QuotaGroup.objects.select_related("period__agency", "unit", "decided_by").get(
         pk=group.pk
     )
@@ -1237,10 +1237,15 @@ def _group_page(
                 "points_text": _pts(row["points"], lang),
                 "rating_label": _rating(row["rating"]),
                 "demotion": demotion,
-                "demotion_reason": (demotion or {}).get("reason_vi" if vi else "reason_en", ""),
+                "demotion_reason": reader_text(
+                    (demotion or {}).get("reason_vi", ""), (demotion or {}).get("reason_en", "")
+                ),
                 "tie": tied.get(key),
                 "chosen": row["evaluation"] in chosen,
-                "changes": [c.get("reason_vi" if vi else "reason_en", "") for c in row["changes"]],
+                "changes": [
+                    reader_text(c.get("reason_vi", ""), c.get("reason_en", ""))
+                    for c in row["changes"]
+                ],
             }
         )
         if not row["decided"] and row["rating"] == quota.get("limited_rating", "excellent"):

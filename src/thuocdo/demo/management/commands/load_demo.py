@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=335)
         parser.add_argument(
-            "--no-work", action="store_true", help="chỉ nạp tổ chức, không nạp một năm công việc"
+            "--no-work",
+            action="store_true",
+            help="chỉ nạp tổ chức, không nạp một năm công việc và đánh giá",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -28,5 +30,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Cơ quan mẫu đã có sẵn ({result.agency.name}).")
         if result.tasks:
             self.stdout.write(f"Đã nạp một năm công việc: {result.tasks} nhiệm vụ.")
-        elif not result.created:
+        if result.periods:
+            self.stdout.write(f"Đã nạp lịch sử đánh giá: {result.periods} kỳ.")
+        if not (result.created or result.tasks or result.periods):
             self.stdout.write("Không thay đổi gì.")
