@@ -334,6 +334,7 @@ class EvaluationHistory:
             else:
                 self.in_review(period, cal)
             periods += 1
+            period.refresh_from_db()
             self.progress(f"{period.name('vi')}: {period.get_state_display()}")
         self.open(current, Calendar.of(current), current.day(1))
         return periods + 1
