@@ -149,7 +149,17 @@ def test_dashboards_in_vietnamese(
         page.get_by_role("heading", name="Thành viên: điểm tạm tính và xếp loại")
     ).to_be_visible()
     expect(page.get_by_text("tính khi đánh giá").first).to_be_visible()
+    # One unit per chart (issue 13): points in the heatmap, leaders' a in percent apart,
+    # and the letters a–e explained in words beside them.
+    heat = page.locator('table[data-table="heatmap"] tbody td').all_inner_texts()
+    assert heat and not [text for text in heat if "%" in text], heat
+    leaders = page.locator('table[data-table="leader-heatmap"] tbody td').all_inner_texts()
+    assert any(text.endswith("%") for text in leaders), leaders
+    expect(page.locator('[data-legend="letters"]')).to_contain_text("đ. Năng lực tổ chức")
     shoot(page, "dashboard-unit-vi")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "dashboard-unit-phone-vi")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.locator(f'tr[data-person="{official.pk}"] th a').click()
     page.wait_for_url(f"**/dashboard/?person={official.pk}")
     expect(
@@ -174,7 +184,18 @@ def test_dashboards_in_vietnamese(
     page.get_by_role("link", name="Toàn cơ quan", exact=True).first.click()
     page.wait_for_url("**/dashboard/agency/")
     expect(page.get_by_role("heading", name="Xếp hạng đơn vị")).to_be_visible()
+    # The ranking names its month, counts the people of each unit, and sets apart the
+    # units with too few people scored (every unit but the head's has no work here).
+    month = clock.today().strftime("%m/%Y")
+    expect(page.locator("[data-rank-period]")).to_contain_text(f"Kỳ xếp hạng: tháng {month}")
+    ranked = page.locator(f'table[data-table="ranking"] tr[data-unit="{history["unit"].pk}"]')
+    expect(ranked.locator("td[data-people]")).to_contain_text("người")
+    expect(page.get_by_role("heading", name="Chưa đủ dữ liệu để xếp hạng")).to_be_visible()
+    expect(page.locator('[data-list="thin"] li').first).to_contain_text("cần ít nhất 3 người")
     shoot(page, "dashboard-agency-vi")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "dashboard-agency-phone-vi")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.emulate_media(media="print")
     shoot(page, "dashboard-agency-print-vi")
     page.emulate_media(media="screen")

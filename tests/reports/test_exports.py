@@ -3,7 +3,9 @@ Vietnamese text intact in the PDF, values in the workbook's cells."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 
 from django.test import Client
 from openpyxl import load_workbook
@@ -83,8 +85,20 @@ def test_a_persons_history_pdf_and_workbook(decided: Flow) -> None:
     text = pdf_text(response.content, "person-history")
     assert "QUÁ TRÌNH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG" in text
     assert "Tháng 1 năm" in text and "76,10" in text
-    assert "Hoàn thành tốt" in text
+    assert "Hoàn thành" in text and "tốt nhiệm vụ" in text  # the rating wraps in its column
+    assert "06/02/2026" in text  # the decision's date, by the agency's calendar
+    assert re.search(r"Điểm bình quân:\s+76,10", text)
     assert "Linh Độ" in text and "Tôn Nữ" in text  # the long name, its diacritics intact
-    values = cells(get(decided, "staff_x", f"{url}.xlsx").content)
+    content = get(decided, "staff_x", f"{url}.xlsx").content
+    values = cells(content)
     assert LONG_NAME in values
     assert 76.1 in values and "Hoàn thành tốt nhiệm vụ" in values
+    ws = load_workbook(io.BytesIO(content)).active
+    row = next(r for r in ws.iter_rows() if r[1].value == "Tháng 1 năm 2026")
+    points, decided_on = row[5], row[7]
+    assert (points.value, points.data_type, points.number_format) == (76.1, "n", "#,##0.00")
+    # a date cell holding the local date, shown dd/mm/yyyy
+    assert decided_on.value == dt.datetime(2026, 2, 6) and decided_on.is_date
+    assert decided_on.number_format == "dd/mm/yyyy"
+    mean = next(r for r in ws.iter_rows() if r[0].value == "Điểm bình quân:")
+    assert next(c for c in mean[1:] if c.value is not None).value == 76.1

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import shutil
+import subprocess
 import unicodedata
+import zlib
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -19,18 +23,22 @@ from tests.evaluations.conftest import COLLECTIVE, DECISION, REVIEW, Flow, make_
 from tests.work.test_aggregation import worked_example
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Evaluation, Period, UnitEvaluation
+from thuocdo.org.models import Unit
 from thuocdo.reports.forms import (
+    DOCUMENT_DATE,
     NATIONAL_MOTTO,
     NATIONAL_NAME,
     PLACE_DATE,
+    abbreviation,
+    date_line,
     individual_form,
     unit_summary,
 )
 from thuocdo.reports.numbers import vn_number, vn_percent
-from thuocdo.reports.pdf import FONT_FILES, FONTS_DIR, individual_pdf, unit_pdf
+from thuocdo.reports.pdf import BODY, FONT_FILES, FONTS_DIR, TABLE, individual_pdf, unit_pdf
 from thuocdo.reports.xlsx import unit_xlsx
 
-from .conftest import LONG_JOB, LONG_NAME, pdf_png, pdf_text
+from .conftest import ARTIFACTS, LONG_JOB, LONG_NAME, pdf_png, pdf_text
 
 GOOD = "Hoàn thành tốt nhiệm vụ"
 
@@ -66,12 +74,59 @@ def test_vietnamese_numbers() -> None:
     assert vn_percent(1) == "100%"
 
 
+def font_sizes(data: bytes) -> set[float]:
+    """Every font size the PDF's pages set (`/F1 13.00 Tf`), from its deflated streams."""
+    sizes: set[float] = set()
+    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.DOTALL):
+        try:
+            content = zlib.decompress(raw)
+        except zlib.error:
+            continue  # an embedded font, not a page
+        sizes |= {float(m) for m in re.findall(rb"/F\d+ ([0-9.]+) Tf", content)}
+    return sizes
+
+
+def embedded_fonts(data: bytes, name: str) -> list[tuple[str, str]]:
+    """(font name, embedded yes/no) as poppler's `pdffonts` lists them."""
+    tool = shutil.which("pdffonts")
+    if tool is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.pdf"
+    path.write_bytes(data)
+    out = subprocess.run([tool, str(path)], check=True, capture_output=True, text=True).stdout
+    rows = out.splitlines()[2:]  # under the heading and its rule
+    return [(row.split()[0], row.split()[-5]) for row in rows if row.strip()]
+
+
 def test_the_shipped_font_covers_vietnamese_and_has_its_licence() -> None:
     letters = set("ĂÂĐÊÔƠƯăâđêôơư…–“”") | {chr(c) for c in range(0x1EA0, 0x1EFA)}
     for name in FONT_FILES.values():
-        cmap = TTFont(FONTS_DIR / name).getBestCmap()
+        font = TTFont(FONTS_DIR / name)
+        cmap = font.getBestCmap()
         assert not [c for c in letters if ord(c) not in cmap], name
-    assert "Bitstream" in (FONTS_DIR / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+        assert font["name"].getDebugName(1) == "Liberation Serif", name
+    licence = (FONTS_DIR / "LICENSE-LiberationSerif.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence and "Red Hat" in licence
+    assert sorted(p.name for p in FONTS_DIR.iterdir()) == sorted(
+        [*FONT_FILES.values(), "LICENSE-LiberationSerif.txt"]
+    )
+
+
+def test_sizes_follow_decree_30() -> None:
+    assert 13 <= BODY <= 14 and 12 <= TABLE <= 13
+
+
+def test_the_date_line_and_the_issuers_abbreviation() -> None:
+    assert date_line(None) == DOCUMENT_DATE == "……, ngày … tháng … năm 20…"
+    # a day below 10 and months 1 and 2 take a leading zero; March does not
+    assert date_line(dt.date(2026, 2, 5)) == "……, ngày 05 tháng 02 năm 2026"
+    assert date_line(dt.date(2026, 3, 15)) == "……, ngày 15 tháng 3 năm 2026"
+    # 23:30 UTC on 31 January is 1 February in Hà Nội
+    moment = dt.datetime(2026, 1, 31, 23, 30, tzinfo=dt.UTC)
+    assert date_line(moment) == "……, ngày 01 tháng 02 năm 2026"
+    assert abbreviation(Unit(name="Vụ Xây dựng")) == "VXD"
+    assert abbreviation(Unit(name="Ban Chính sách", short_name="Ban CS,CL TW")) == "BCSCLTW"
 
 
 def test_the_individual_pdf(decided: Flow) -> None:
@@ -79,8 +134,16 @@ def test_the_individual_pdf(decided: Flow) -> None:
     data = get(decided, "staff_x", f"/reports/evaluations/{ev.pk}.pdf")
     assert data.startswith(b"%PDF")
     assert b"/FontFile2" in data  # the font is embedded: no system font needed
+    fonts = embedded_fonts(data, "individual")
+    assert fonts and all(name.split("+")[-1].startswith("LiberationSerif") for name, _ in fonts)
+    assert all(emb == "yes" for _, emb in fonts), fonts
+    sizes = font_sizes(data)
+    assert BODY in sizes and min(sizes) >= 11 and max(sizes) <= 14, sizes
     assert pages(data) == 2
     text = pdf_text(data, "individual")
+    # Decree 30's heading: số/ký hiệu left blank for the clerk; the decision's date, local
+    assert re.search(r"Số:\s+/PĐG-BTNA-VXD", text)
+    assert "……, ngày 06 tháng 02 năm 2026" in text
     assert unicodedata.is_normalized("NFC", text)
     for part in ("Tôn Nữ Nguyễn Hoàng Phương Đông", "Độ", "Vụ Xây dựng", "Ban Thử nghiệm A"):
         assert part in text
@@ -106,8 +169,10 @@ def test_the_individual_pdf(decided: Flow) -> None:
     assert "Nguyễn Văn Head X" in text and "Nguyễn Văn Leader A" in text
     assert "Trang 1/2" in text and "Trang 2/2" in text
     assert "76.10" not in text  # decimal comma everywhere
+    assert re.search(r"Tổng điểm:\s+76,10", text)  # a label never runs into its value
     # the framework by its name and version, never its internal id (issue 13)
-    assert "decree-335-2025" not in text and "phiên bản 2025.2" in text
+    flat = " ".join(text.split())  # a wrapped line joined back
+    assert "decree-335-2025" not in text and "(phiên bản 2025.2)" in flat
     shots = pdf_png("individual")
     assert not shots or shots[0].name == "individual-1.png"
 
@@ -135,9 +200,17 @@ def test_the_unit_summary_pdf(decided: Flow) -> None:
     unit, period = decided.cast.unit_x, decided.period
     data = get(decided, "head_x", f"/reports/units/{unit.pk}/periods/{period.pk}.pdf")
     assert data.startswith(b"%PDF") and pages(data) == 2
+    assert {name.split("+")[-1] for name, _ in embedded_fonts(data, "unit")} >= {
+        "LiberationSerif",
+        "LiberationSerifBold",
+    }
     text = pdf_text(data, "unit")
     assert "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG" in text
-    assert NATIONAL_NAME in text
+    assert NATIONAL_NAME in text and "CỘNG HÒA" in text
+    assert re.search(r"Số:\s+/BC-BTNA-VXD", text)
+    assert DOCUMENT_DATE in text  # nothing decided the summary's date: dots to fill
+    assert "phiên bản 2025.2" in " ".join(text.split()) and "decree-335-2025" not in text
+    assert re.search(r"Số người được đánh giá:\s+3", text)
     # members: leaders first, then by name; the long name wraps but stays whole
     assert ordered(text, "Nguyễn Văn Head X", "Nguyễn Văn Deputy X", "Tôn Nữ Nguyễn")
     assert "Nguyễn Văn Staff X1" not in text  # office X1 has its own summary
@@ -163,7 +236,9 @@ def test_the_individual_xlsx(decided: Flow) -> None:
     assert ws is not None and ws.title == "Phiếu đánh giá"
     assert (ws["A1"].value, ws["C1"].value) == ("BAN THỬ NGHIỆM A", NATIONAL_NAME)
     assert (ws["A2"].value, ws["C2"].value) == ("VỤ XÂY DỰNG", NATIONAL_MOTTO)
-    assert ws["A4"].value == "PHIẾU ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG CÔNG CHỨC"
+    assert ws["A3"].value.startswith("Số:") and ws["A3"].value.endswith("/PĐG-BTNA-VXD")
+    assert ws["C3"].value == "……, ngày 06 tháng 02 năm 2026" and ws["C3"].font.i
+    assert ws["A5"].value == "PHIẾU ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG CÔNG CHỨC"
     assert ws["A2"].font.b and ws["C1"].font.b
     rows = {row[0].value: row for row in ws.iter_rows(min_row=1, max_row=ws.max_row)}
     assert rows["Họ và tên:"][2].value == LONG_NAME
@@ -182,7 +257,9 @@ def test_the_individual_xlsx(decided: Flow) -> None:
     assert ws.print_title_rows == f"${header[0].row}:${header[0].row}"
     total = next(r for r in ws.iter_rows() if r[1].value == "Cộng")
     assert [c.value for c in total[2:]] == [30, 27, 27, 27]
-    assert total[5].number_format == "0.00"
+    # numbers are numbers with a format, so Excel shows the reader's separators
+    assert all(c.data_type == "n" for c in total[2:])
+    assert total[5].number_format == "#,##0.00"
     daring = next(
         r for r in ws.iter_rows() if r[1].value == "Dám nghĩ, dám làm, dám chịu trách nhiệm"
     )
@@ -192,11 +269,14 @@ def test_the_individual_xlsx(decided: Flow) -> None:
     assert a < b < c
     assert (ws[f"C{a}"].value, ws[f"C{b}"].value) == (0.75, 0.6875)
     assert ws[f"C{c}"].value == pytest.approx(2 / 3)
-    assert ws[f"C{b}"].number_format == "0.00%"
+    assert ws[f"C{b}"].number_format == "0.00%" and ws[f"C{b}"].data_type == "n"
     assert ws[f"D{b}"].value == "4,125 ÷ 6 = 68,75%"
     assert "d. Kết quả của đơn vị" not in labels
-    assert ws[f"C{labels.index('Tổng điểm:') + 1}"].value == 76.1
-    assert ws[f"C{labels.index('Tổng điểm:') + 1}"].number_format == "0.00"
+    total_row = labels.index("Tổng điểm:") + 1
+    assert ws[f"C{total_row}"].value == 76.1
+    assert ws[f"C{total_row}"].number_format == "#,##0.00"
+    assert (ws[f"D{total_row}"].value, ws[f"D{total_row}"].number_format) == (100, '"/ "0')
+    assert "Tỷ lệ × 70, tối đa 70 điểm" in [r[3].value for r in ws.iter_rows()]
     assert rows["Xếp loại:"][2].value == GOOD
     assert PLACE_DATE in labels and "NGƯỜI TỰ ĐÁNH GIÁ" in [r[0].value for r in ws.iter_rows()]
     assert int(ws.page_setup.paperSize) == 9  # A4
@@ -216,11 +296,17 @@ def test_the_unit_summary_xlsx(decided: Flow) -> None:
     assert [m[1] for m in members] == ["Nguyễn Văn Head X", "Nguyễn Văn Deputy X", LONG_NAME]
     assert members[2][2:8] == [LONG_JOB, "Không giữ chức vụ lãnh đạo", 27, 49.1, 76.1, GOOD]
     assert members[0][6] == 89.17
-    assert ws.cell(row=first, column=7).number_format == "0.00"
+    assert ws.cell(row=first, column=7).number_format == "#,##0.00"
+    assert ws.cell(row=first, column=7).data_type == "n"
     labels = {r[0].value: r for r in ws.iter_rows()}
     assert labels["Hoàn thành tốt nhiệm vụ"][3].value == 3
+    assert labels["Hoàn thành tốt nhiệm vụ"][3].number_format == "#,##0"
     assert labels["Tổng số"][3].value == 3 and labels["Tổng số"][4].value == 1
     assert labels["Tổng số"][4].number_format == "0.00%"
+    assert labels["Tổng số"][4].data_type == "n"
+    count = labels["Số người được đánh giá:"][3]
+    assert (count.value, count.data_type, count.number_format) == (3, "n", "#,##0")
+    assert "phiên bản 2025.2" in labels["Khung đánh giá:"][3].value
     assert labels["Xếp loại của đơn vị:"][3].value == "Hoàn thành xuất sắc nhiệm vụ"
     assert int(ws.page_setup.paperSize) == 9  # A4
 

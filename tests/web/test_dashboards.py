@@ -230,13 +230,16 @@ def test_agency_dashboard_is_for_leadership_and_personnel(
         assert "dành cho lãnh đạo cơ quan và bộ phận tổ chức cán bộ" in html(page)
 
 
+# Mid-month: the ranking covers this month (early in a month it covers the last one).
+@pytest.mark.now("2026-03-18 09:30")
 def test_agency_dashboard_ranks_units_and_links_down(client: Client, work: Work) -> None:
-    done = give(work, "staff_x")
-    act(work, act(work, done, "submit", "staff_x"), "accept", "head_x")
-    give(work, "staff_y", by="head_y", deadline=today() - dt.timedelta(days=1))
+    crowd(work.cast, work.cast.unit_x, 3, 0)  # enough people scored to rank (issue 13)
+    for name in ("staff_y", "personnel_a", "auditor_a"):  # each with only overdue work: 0
+        give(work, name, by="head_y", deadline=today() - dt.timedelta(days=1))
     page = html(login(client, "leader_a").get(reverse("web:dashboard_agency")))
-    ranking = page[page.index('data-table="ranking"') :]
-    assert ranking.index("Vụ Xây dựng") < ranking.index("Vụ Yên Bình")  # 70 before 0
+    start = page.index('data-table="ranking"')
+    ranking = page[start : page.index("</table>", start)]
+    assert ranking.index("Vụ Xây dựng") < ranking.index("Vụ Yên Bình")  # above 0 before 0
     assert reverse("web:dashboard_unit", args=[work.cast.unit_x.pk]) in page
     assert "Sở Thử nghiệm B" not in page and "Phòng Zét" not in page
 

@@ -8,17 +8,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from thuocdo.core import clock
 from thuocdo.evaluations.models import Evaluation, Period
 from thuocdo.org.models import Person, Unit
 from thuocdo.reports.forms import (
     RATING_LABELS,
     ROLE_LABELS,
-    Heading,
     InfoLine,
     Signature,
+    official_heading,
     period_label,
 )
-from thuocdo.reports.numbers import vn_date
+from thuocdo.reports.numbers import vn_date, vn_number
 from thuocdo.reports.tables import Cell, Column, Table, TableReport
 
 RATINGS = ("excellent", "good", "completed", "not_completed")
@@ -53,15 +54,15 @@ def agency_summary(
         rows.append((len(rows) + 1, indent + unit.name, *counts(evs)))
     everyone = [ev for evs in by_unit.values() for ev in evs]
     columns = (
-        Column("TT", 8, 6, "C"),
-        Column("Đơn vị", 43, 34),
+        Column("TT", 10, 6, "C"),
+        Column("Đơn vị", 37, 34),
         Column("Số người", 14, 9, "R"),
         Column("Hoàn thành xuất sắc", 17, 12, "R"),
         Column("Hoàn thành tốt", 16, 11, "R"),
         Column("Hoàn thành", 16, 11, "R"),
         Column("Không hoàn thành", 17, 12, "R"),
-        Column("Chưa quyết định", 16, 12, "R"),
-        Column("Điểm bình quân", 18, 12, "R"),
+        Column("Chưa quyết định", 17, 12, "R"),
+        Column("Điểm bình quân", 21, 12, "R"),
     )
     table = Table(
         title="KẾT QUẢ XẾP LOẠI THEO ĐƠN VỊ",
@@ -77,7 +78,7 @@ def agency_summary(
     title = "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG TOÀN CƠ QUAN"
     label = period_label(period)
     return TableReport(
-        heading=Heading(agency="", unit=agency.name.upper(), title=title, subtitle=label),
+        heading=official_heading(agency, agency, title, label),
         info=(
             InfoLine("Cơ quan", agency.name),
             InfoLine("Kỳ đánh giá", f"{label} ({vn_date(period.start)} – {vn_date(period.end)})"),
@@ -108,18 +109,20 @@ def person_history(person: Person, evaluations: Iterable[Evaluation]) -> TableRe
             ROLE_LABELS.get(ev.role, ev.role),
             ev.points,
             RATING_LABELS.get(ev.rating, ev.rating),
+            clock.local_date(ev.decided_at) if ev.decided_at else None,
         )
         for i, ev in enumerate(evs, start=1)
     ]
     points = [ev.points for ev in evs if ev.points is not None]
     columns = (
-        Column("TT", 8, 6, "C"),
-        Column("Kỳ đánh giá", 27, 20),
-        Column("Cơ quan", 30, 26),
-        Column("Đơn vị", 30, 26),
-        Column("Chức vụ", 22, 18),
+        Column("TT", 9, 6, "C"),
+        Column("Kỳ đánh giá", 26, 20),
+        Column("Cơ quan", 22, 26),
+        Column("Đơn vị", 22, 26),
+        Column("Chức vụ", 21, 18),
         Column("Tổng điểm", 16, 10, "R"),
-        Column("Xếp loại", 32, 28),
+        Column("Xếp loại", 27, 28),
+        Column("Ngày quyết định", 22, 14, "C"),
     )
     table = Table(
         title="KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI QUA CÁC KỲ",
@@ -131,16 +134,14 @@ def person_history(person: Person, evaluations: Iterable[Evaluation]) -> TableRe
         InfoLine("Họ và tên", person.full_name),
         InfoLine("Mã cán bộ", person.code),
         InfoLine("Cơ quan hiện tại", person.agency.name),
-        InfoLine("Số kỳ đã quyết định", str(len(evs))),
+        InfoLine("Số kỳ đã quyết định", str(len(evs)), number=len(evs)),
     ]
     mean = _mean(points)
     if mean is not None:
-        info.append(InfoLine("Điểm bình quân", f"{mean}".replace(".", ",")))
+        info.append(InfoLine("Điểm bình quân", vn_number(mean), number=mean))
     title = "QUÁ TRÌNH ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG"
     return TableReport(
-        heading=Heading(
-            agency="", unit=person.agency.name.upper(), title=title, subtitle=person.full_name
-        ),
+        heading=official_heading(person.agency, person.agency, title, person.full_name),
         info=tuple(info),
         tables=(table,),
         signatures=(),

@@ -1,5 +1,7 @@
 """What the forms say: the individual evaluation form (Decree 335/2025, Appendix II,
-Forms 01/02) and a unit's summary for a period.
+Forms 01/02) and a unit's summary for a period, under the heading of an administrative
+document (Decree 30/2020/NĐ-CP, Appendix I): issuing body and số/ký hiệu on the left,
+national name, motto and place-and-date on the right.
 
 The builders here read the evaluations models and selectors once and return plain frozen
 dataclasses; `pdf.py` and `xlsx.py` draw only these, with no database access. Numbers stay
@@ -13,13 +15,17 @@ self and reviewer scores only and says that the figures are provisional.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
+
+from thuocdo.core import clock
 from thuocdo.evaluations.compute import engine_role, explained
 from thuocdo.evaluations.models import (
     RATING_CHOICES,
@@ -39,9 +45,18 @@ from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.reports.numbers import roman, to_decimal, vn_date, vn_number, vn_percent, vn_text
 from thuocdo.scoring.model import Framework, Node
 
-NATIONAL_NAME = "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+# Decree 30/2020 spells the national name "CỘNG HÒA" (Appendix I, form 1.1).
+NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
-PLACE_DATE = "……, ngày … tháng … năm …"
+PLACE_DATE = "……, ngày … tháng … năm …"  # under each signer's title, filled by hand
+# The document's own date line when no date is known: the agency records no place, so the
+# clerk writes both (the year's century printed, as on pre-printed forms).
+DOCUMENT_DATE = "……, ngày … tháng … năm 20…"
+NUMBER_BLANK = "      "  # room for the clerk's number before the "/"
+# Kinds of document in the số/ký hiệu line (Decree 30/2020, Appendix III): a report; the
+# individual form is a "phiếu" (Phiếu gửi PG, Phiếu báo PB, …): PĐG, phiếu đánh giá.
+REPORT_CODE = "BC"
+FORM_CODE = "PĐG"
 SIGN_HINT = "(Ký, ghi rõ họ tên)"
 
 RATING_LABELS: dict[str, str] = {code: str(label) for code, label in RATING_CHOICES}
@@ -87,12 +102,15 @@ _GROUP_PREFIX = re.compile(r"^\s*nhóm\s+[ivxlc]+\s*[:.\-–]\s*", re.IGNORECASE
 
 @dataclass(frozen=True)
 class Heading:
-    """The top of an official form: the agency and unit (left), the national name (right)."""
+    """The top of an official document: the agency and unit with the số/ký hiệu line under
+    them (left), the national name, motto and place-and-date line (right), then the title."""
 
     agency: str
     unit: str
     title: str
     subtitle: str
+    number: str = ""  # "Số:      /BC-BTNA"
+    place_date: str = DOCUMENT_DATE
 
 
 @dataclass(frozen=True)
@@ -136,6 +154,8 @@ class OverrideRow:
 class InfoLine:
     label: str
     value: str
+    # the value as a number, for Excel to store as a number (the PDF prints `value`)
+    number: Decimal | int | None = None
 
 
 @dataclass(frozen=True)
@@ -240,19 +260,60 @@ def period_label(period: Period) -> str:
     return f"Tháng {period.number} năm {period.year}"
 
 
-def _heading(agency: Unit, unit: Unit, title: str, subtitle: str) -> Heading:
-    if unit.pk == agency.pk:
-        return Heading(agency="", unit=agency.name.upper(), title=title, subtitle=subtitle)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def abbreviation(unit: Unit) -> str:
+    """A unit's short form for the ký hiệu: its short name (or name) with words in capitals
+    kept ("Ban CS,CL TW" → BCSCLTW) and the others by their initial (Vụ Xây dựng → VXD)."""
+    words = _WORD.findall(unit.short_name or unit.name)
+    return "".join(w if w.isupper() or w.isdigit() else w[0].upper() for w in words)
+
+
+def number_line(agency: Unit, unit: Unit, code: str) -> str:
+    """The số/ký hiệu line, its number left blank for the clerk (no number is stored):
+    "Số:      /BC-BTNA", a unit's document also naming the unit ("/BC-BTNA-VXD")."""
+    issuer = abbreviation(agency)
+    if unit.pk != agency.pk:
+        issuer += f"-{abbreviation(unit)}"
+    return f"Số:{NUMBER_BLANK}/{code}-{issuer}"
+
+
+def date_line(day: dt.date | dt.datetime | None) -> str:
+    """The place-and-date line: "……, ngày 05 tháng 02 năm 2026" (a day below 10 and the
+    months 1 and 2 with a leading zero, Decree 30/2020), dots where nothing is known; a
+    moment by the agency's calendar."""
+    if day is None:
+        return DOCUMENT_DATE
+    if isinstance(day, dt.datetime):
+        day = clock.local_date(day)
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"……, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def official_heading(
+    agency: Unit,
+    unit: Unit,
+    title: str,
+    subtitle: str,
+    *,
+    code: str = REPORT_CODE,
+    day: dt.date | dt.datetime | None = None,
+) -> Heading:
+    """The heading of a document of `unit` (the agency itself or a unit of it)."""
     return Heading(
-        agency=agency.name.upper(), unit=unit.name.upper(), title=title, subtitle=subtitle
+        agency="" if unit.pk == agency.pk else agency.name.upper(),
+        unit=unit.name.upper(),
+        title=title,
+        subtitle=subtitle,
+        number=number_line(agency, unit, code),
+        place_date=date_line(day),
     )
 
 
-def _person_of(user_id: int | None) -> str:
-    if user_id is None:
-        return ""
-    person = Person.objects.filter(user_id=user_id).only("full_name").first()
-    return person.full_name if person else ""
+def framework_label(fw: Framework) -> str:
+    """A framework by its title and version, never its internal key."""
+    return f"{fw.title_vi} (phiên bản {fw.version})"
 
 
 def _find(tree: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
@@ -439,9 +500,9 @@ def _task_rows(section: Node, role: str, breakdown: Mapping[str, Any] | None) ->
     return rows
 
 
-def _overrides(ev: Evaluation) -> list[OverrideRow]:
+def _override_rows(overrides: Iterable[Override]) -> list[OverrideRow]:
     out = []
-    for o in Override.objects.filter(evaluation=ev).order_by("recorded_at", "id"):
+    for o in overrides:
         if o.kind == Override.Kind.DISCIPLINE:
             what = DISCIPLINE_LABELS.get(o.value, o.value)
         else:
@@ -450,9 +511,9 @@ def _overrides(ev: Evaluation) -> list[OverrideRow]:
     return out
 
 
-def _complaint_lines(ev: Evaluation) -> list[str]:
+def _complaint_lines(complaints: Iterable[Complaint]) -> list[str]:
     lines = []
-    for c in Complaint.objects.filter(evaluation=ev, state=Complaint.State.ANSWERED):
+    for c in complaints:
         outcome = (
             f"thay đổi xếp loại thành “{RATING_LABELS.get(c.new_rating, c.new_rating)}”"
             if c.outcome == Complaint.Outcome.CHANGED
@@ -465,8 +526,7 @@ def _complaint_lines(ev: Evaluation) -> list[str]:
     return lines
 
 
-def _minutes_line(period: Period, unit: Unit) -> str:
-    minutes = Minutes.objects.filter(period=period, unit=unit).first()
+def _minutes_line(minutes: Minutes | None, unit: Unit) -> str:
     if minutes is None:
         return "Chưa có biên bản lấy ý kiến tập thể."
     state = "đã thông qua" if minutes.approved else "chưa thông qua"
@@ -476,8 +536,83 @@ def _minutes_line(period: Period, unit: Unit) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Reads:
+    """What a form reads besides the evaluation's row and its select_related parents:
+    one evaluation reads them with a few queries, a unit's bundle for all at once."""
+
+    scores: Mapping[str, CriterionScore]
+    overrides: Sequence[Override]
+    complaints: Sequence[Complaint]
+    minutes: Minutes | None
+    decider: str  # the name of who decided
+
+
+def _overrides_query() -> Any:
+    return Override.objects.order_by("recorded_at", "id")
+
+
+def _complaints_query() -> Any:
+    return Complaint.objects.filter(state=Complaint.State.ANSWERED)
+
+
+def _reads_of(ev: Evaluation) -> _Reads:
+    decider = None
+    if ev.decided_by_id is not None:
+        decider = Person.objects.filter(user_id=ev.decided_by_id).only("full_name").first()
+    return _Reads(
+        scores={s.key: s for s in CriterionScore.objects.filter(evaluation=ev)},
+        overrides=list(_overrides_query().filter(evaluation=ev)),
+        complaints=list(_complaints_query().filter(evaluation=ev)),
+        minutes=Minutes.objects.filter(period=ev.period_id, unit=ev.unit_id).first(),
+        decider=decider.full_name if decider else "",
+    )
+
+
+def individual_forms(evaluations: Iterable[Evaluation]) -> list[IndividualForm]:
+    """The forms of many evaluations (a unit's bundle) in a fixed number of queries, not a
+    few per person: scores, overrides, complaints, Party comments, minutes and deciders are
+    each read once for all. The evaluations come with their period, person, unit, agency,
+    job position, framework and reviewer (select_related), as for `individual_form`."""
+    evs = list(evaluations)
+    prefetch_related_objects(
+        evs,
+        "scores",
+        "party_comment",
+        Prefetch("overrides", queryset=_overrides_query(), to_attr="form_overrides"),
+        Prefetch("complaints", queryset=_complaints_query(), to_attr="form_complaints"),
+    )
+    minutes: dict[tuple[int, int], Minutes] = {}
+    for m in Minutes.objects.filter(
+        period__in={ev.period_id for ev in evs}, unit__in={ev.unit_id for ev in evs}
+    ).order_by("pk"):
+        minutes.setdefault((m.period_id, m.unit_id), m)
+    deciders: dict[int, str] = {}
+    users = {ev.decided_by_id for ev in evs if ev.decided_by_id is not None}
+    for person in Person.objects.filter(user_id__in=users).only("full_name", "user_id"):
+        if person.user_id is not None:
+            deciders.setdefault(person.user_id, person.full_name)
+    return [
+        _individual_form(
+            ev,
+            _Reads(
+                scores={s.key: s for s in ev.scores.all()},
+                overrides=ev.form_overrides,  # type: ignore[attr-defined]
+                complaints=ev.form_complaints,  # type: ignore[attr-defined]
+                minutes=minutes.get((ev.period_id, ev.unit_id)),
+                decider=deciders.get(ev.decided_by_id or 0, ""),
+            ),
+        )
+        for ev in evs
+    ]
+
+
 def individual_form(ev: Evaluation) -> IndividualForm:
     """The form of one evaluation, as fetched by `access_evaluation`."""
+    return _individual_form(ev, _reads_of(ev))
+
+
+def _individual_form(ev: Evaluation, reads: _Reads) -> IndividualForm:
     period, person, unit, agency = ev.period, ev.person, ev.unit, ev.agency
     fw: Framework = engine_framework(ev.framework)
     role = engine_role(ev)
@@ -485,7 +620,7 @@ def individual_form(ev: Evaluation) -> IndividualForm:
     data: Mapping[str, Any] = (ev.result if decided else ev.proposed) or {}
     breakdown = explained(data, fw)
     reviewed = ev.state in (Evaluation.State.REVIEWED, Evaluation.State.DECIDED)
-    scores = {s.key: s for s in CriterionScore.objects.filter(evaluation=ev)}
+    scores = reads.scores
 
     sections = list(fw.individual.root.children)
     general_sections = [s for s in sections if any(n.type == "manual" for n in s.walk())]
@@ -513,7 +648,7 @@ def individual_form(ev: Evaluation) -> IndividualForm:
     rating_code = (ev.rating if decided else data.get("rating")) or ""
     points = ev.points if decided and ev.points is not None else to_decimal(data.get("points"))
     changes = [c.get("reason_vi", "") for c in data.get("rating_changes", [])]
-    changes += _complaint_lines(ev)
+    changes += _complaint_lines(reads.complaints)
 
     reviewer_name = ev.reviewer.full_name if ev.reviewer else ""
     comments = [
@@ -538,17 +673,19 @@ def individual_form(ev: Evaluation) -> IndividualForm:
             period_label(period) + f" ({vn_date(period.start)} – {vn_date(period.end)})",
         ),
     ]
-    framework = f"Khung đánh giá: {fw.title_vi} (phiên bản {fw.version})"
+    framework = f"Khung đánh giá: {framework_label(fw)}"
     if decided and ev.decided_at:
         framework += f"; quyết định ngày {vn_date(ev.decided_at)}"
     task_max = _max(task_section) if task_section else None
     total_max = to_decimal(fw.individual.max_points)
     return IndividualForm(
-        heading=_heading(
+        heading=official_heading(
             agency,
             unit,
             f"PHIẾU ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG {category}",
             f"Kỳ đánh giá: {period_label(period)}",
+            code=FORM_CODE,
+            day=ev.decided_at if decided else None,
         ),
         info=tuple(info),
         status=status,
@@ -571,14 +708,14 @@ def individual_form(ev: Evaluation) -> IndividualForm:
         rating_by_points=RATING_LABELS.get(data.get("rating_by_points") or "", ""),
         rating=RATING_LABELS.get(rating_code, ""),
         rating_changes=tuple(c for c in changes if c),
-        overrides=tuple(_overrides(ev)),
+        overrides=tuple(_override_rows(reads.overrides)),
         comments=tuple(comments),
-        minutes=_minutes_line(period, unit),
+        minutes=_minutes_line(reads.minutes, unit),
         framework=framework,
         signatures=(
             Signature("NGƯỜI TỰ ĐÁNH GIÁ", person.full_name),
             Signature("THỦ TRƯỞNG TRỰC TIẾP", reviewer_name),
-            Signature("CẤP CÓ THẨM QUYỀN", _person_of(ev.decided_by_id)),
+            Signature("CẤP CÓ THẨM QUYỀN", reads.decider),
         ),
         person_name=person.full_name,
         period_label=period_label(period),
@@ -653,6 +790,13 @@ def _unit_part(ue: UnitEvaluation | None) -> UnitPart | None:
     )
 
 
+def in_summary_order(evaluations: Iterable[Evaluation]) -> list[Evaluation]:
+    """A unit's members as its summary lists them: head, acting head, deputies, then the
+    others, each by name (the bundle prints their forms in this order too)."""
+    seniority = {"head": 0, "acting_head": 1, "deputy": 2}
+    return sorted(evaluations, key=lambda e: (seniority.get(e.role, 3), e.person.search_name))
+
+
 def unit_summary(period: Period, unit: Unit, evaluations: Iterable[Evaluation]) -> UnitSummary:
     """A unit's summary: its members' points and ratings (the evaluations given, already
     filtered by what the reader may see), the distribution against the quota, and the
@@ -660,12 +804,13 @@ def unit_summary(period: Period, unit: Unit, evaluations: Iterable[Evaluation]) 
     members = []
     counts: dict[str, int] = dict.fromkeys(RATING_LABELS, 0)
     unrated = 0
-    seniority = {"head": 0, "acting_head": 1, "deputy": 2}
-    ordered = sorted(evaluations, key=lambda e: (seniority.get(e.role, 3), e.person.search_name))
-    for number, ev in enumerate(ordered, start=1):
+    frameworks: dict[str, str] = {}
+    for number, ev in enumerate(in_summary_order(evaluations), start=1):
         decided = ev.state == Evaluation.State.DECIDED
         data: Mapping[str, Any] = (ev.result if decided else ev.proposed) or {}
-        breakdown = explained(data, engine_framework(ev.framework))
+        fw = engine_framework(ev.framework)
+        frameworks.setdefault(fw.content_hash, framework_label(fw))
+        breakdown = explained(data, fw)
         rating = (ev.rating if decided else data.get("rating")) or ""
         if rating in counts:
             counts[rating] += 1
@@ -700,7 +845,7 @@ def unit_summary(period: Period, unit: Unit, evaluations: Iterable[Evaluation]) 
     group = QuotaGroup.objects.filter(period=period, kind=QuotaGroup.Kind.UNIT, unit=unit).first()
     agency = period.agency
     return UnitSummary(
-        heading=_heading(
+        heading=official_heading(
             agency,
             unit,
             "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG",
@@ -713,7 +858,8 @@ def unit_summary(period: Period, unit: Unit, evaluations: Iterable[Evaluation]) 
                 "Kỳ đánh giá",
                 period_label(period) + f" ({vn_date(period.start)} – {vn_date(period.end)})",
             ),
-            InfoLine("Số người được đánh giá", str(len(members))),
+            InfoLine("Số người được đánh giá", str(total), number=total),
+            *([InfoLine("Khung đánh giá", "; ".join(frameworks.values()))] if frameworks else []),
         ),
         members=tuple(members),
         distribution=tuple(distribution),

@@ -1,9 +1,10 @@
-"""Whole-agency reports as jobs: the personnel lists (every decided evaluation of the
-agency, over every period) and the agency's summary of a period are made by a worker and
-downloaded from the job's page, never built inside a web request.
+"""Long reports as jobs: the personnel lists (every decided evaluation of the agency, over
+every period), the agency's summary of a period and a unit's bundle of forms (about 0.2 s
+of drawing a person) are made by a worker and downloaded from the job's page, never built
+inside a web request.
 
-The job reads what its starter may see (`visible_evaluations` of the job's creator),
-exactly as the page that started it would have.
+The job reads what its starter may see (`visible_evaluations` of the job's creator, and
+for a bundle `access_unit_summary` again), exactly as the page that started it would have.
 """
 
 from __future__ import annotations
@@ -18,13 +19,21 @@ from thuocdo.access import visible_evaluations
 from thuocdo.core.errors import NotFound
 from thuocdo.core.models import User
 from thuocdo.core.text import fold
-from thuocdo.evaluations.models import Period
+from thuocdo.evaluations.models import Period, UnitEvaluation
 from thuocdo.jobs.models import Job
 from thuocdo.jobs.progress import Progress
 from thuocdo.jobs.registry import Outcome, job_kind
 from thuocdo.jobs.services import job_start, keep_file
 from thuocdo.org.models import Unit
+from thuocdo.reports.access import access_unit_summary
 from thuocdo.reports.exports import agency_summary
+from thuocdo.reports.forms import (
+    in_summary_order,
+    individual_forms,
+    period_label,
+    unit_summary,
+)
+from thuocdo.reports.pdf import unit_bundle_pdf
 from thuocdo.reports.personnel import CandidateRule, StreakRule, personnel_report
 from thuocdo.reports.tables import TableReport, table_pdf, table_xlsx
 
@@ -83,6 +92,57 @@ def start_agency_summary(*, actor: User, period: Period, fmt: str) -> Job:
     )
 
 
+def start_unit_bundle(*, actor: User, period: Period, unit: Unit) -> Job:
+    """Every form of a unit for a period in one PDF (the access was checked by the caller
+    and is checked again when the job runs)."""
+    return job_start(
+        actor=actor,
+        kind=KIND,
+        title_vi=f"Tất cả phiếu đánh giá của {unit.name}, {period_label(period)} (PDF)",
+        title_en=f"Every form of {unit.display_name('en')}, {period.kind} "
+        f"{period.number}/{period.year} (PDF)",
+        agency=period.agency,
+        target=f"reports:unit-bundle:{unit.pk}:{period.pk}:{actor.pk}",
+        params={
+            "report": "unit-bundle",
+            "fmt": "pdf",
+            "period": period.pk,
+            "unit": unit.pk,
+            "back": _unit_page(period, unit),
+        },
+    )
+
+
+def _unit_bundle(job: Job, reader: User, progress: Progress) -> Outcome:
+    params: dict[str, Any] = job.params
+    period, unit = access_unit_summary(reader, int(params["unit"]), int(params["period"]))
+    evaluations = in_summary_order(
+        visible_evaluations(reader)
+        .filter(period=period, unit=unit)
+        .select_related(
+            "period", "person", "unit", "agency", "job_position", "framework", "reviewer"
+        )
+    )
+    total = len(evaluations) + 1
+    progress.set(0, total)
+    summary = unit_summary(period, unit, evaluations)
+    forms = individual_forms(evaluations)
+    progress.set(1, total)
+    content = unit_bundle_pdf(summary, forms, progress=lambda done: progress.set(done + 1))
+    slug = f"{period.kind}-{period.year}-{period.number:02d}"
+    name = f"phieu-danh-gia-{slugify(fold(unit.code))}-{slug}.pdf"
+    kept = keep_file(job=job, content=content, name=name)
+    return Outcome(done=total, total=total, result=kept)
+
+
+def _unit_page(period: Period, unit: Unit) -> str:
+    """The unit's evaluation page, which offers the bundle (the period's page without one)."""
+    ue = UnitEvaluation.objects.filter(period=period, unit=unit).only("pk").first()
+    if ue is None:
+        return reverse("web:ev_period", args=[period.pk])
+    return reverse("web:ev_unit", args=[ue.pk])
+
+
 def _back(agency: Unit) -> str:
     return f"{reverse('reports:personnel_page')}?agency={agency.pk}"
 
@@ -93,6 +153,8 @@ def run_report(job: Job, progress: Progress) -> Outcome:
     if agency is None or reader is None:
         raise NotFound("Không còn cơ quan hoặc người yêu cầu.", "The agency or reader is gone.")
     params: dict[str, Any] = job.params
+    if params["report"] == "unit-bundle":
+        return _unit_bundle(job, reader, progress)
     progress.set(0, 1)
     built, name = _build(reader, agency, params)
     fmt = str(params["fmt"])

@@ -27,7 +27,13 @@ from django.db.models import QuerySet
 
 from thuocdo.evaluations.models import Evaluation, Period
 from thuocdo.org.models import Unit
-from thuocdo.reports.forms import RATING_LABELS, Heading, InfoLine, Signature, period_label
+from thuocdo.reports.forms import (
+    RATING_LABELS,
+    InfoLine,
+    Signature,
+    official_heading,
+    period_label,
+)
 from thuocdo.reports.numbers import vn_number
 from thuocdo.reports.tables import Column, Table, TableReport
 
@@ -209,7 +215,7 @@ def personnel_report(
         )
         info: tuple[InfoLine, ...] = (
             InfoLine("Loại kỳ", kind_of(streak.kind, "").capitalize()),
-            InfoLine("Số kỳ liên tiếp tối thiểu", str(streak.periods)),
+            InfoLine("Số kỳ liên tiếp tối thiểu", str(streak.periods), number=streak.periods),
         )
     elif report == "not-completed":
         lines = not_completed_two_years(evaluations)
@@ -232,13 +238,17 @@ def personnel_report(
         notes = ()
         info = (
             InfoLine("Loại kỳ", kind_of(rule.kind, "").capitalize()),
-            InfoLine("Số kỳ gần nhất", str(rule.periods)),
-            InfoLine("Điểm bình quân tối thiểu", vn_number(rule.min_points, trim=True)),
+            InfoLine("Số kỳ gần nhất", str(rule.periods), number=rule.periods),
+            InfoLine(
+                "Điểm bình quân tối thiểu",
+                vn_number(rule.min_points, trim=True),
+                number=rule.min_points,
+            ),
             InfoLine("Xếp loại thấp nhất", RATING_LABELS.get(rule.min_rating, rule.min_rating)),
         )
     columns: tuple[Column, ...] = (
-        Column("TT", 9, 6, "C"),
-        Column("Họ và tên", 42, 30),
+        Column("TT", 10, 6, "C"),
+        Column("Họ và tên", 41, 30),
         Column("Đơn vị", 36, 28),
         Column(count_title, 16, 10, "R"),
         Column(span_title, 40, 30),
@@ -252,7 +262,7 @@ def personnel_report(
         columns = (*columns[:5], Column("Xếp loại thấp nhất", 22, 24), columns[5])
         columns = tuple(
             Column(c.title, w, c.xlsx_width, c.align)
-            for c, w in zip(columns, (9, 36, 30, 12, 34, 24, 20), strict=True)
+            for c, w in zip(columns, (10, 40, 28, 12, 33, 24, 18), strict=True)
         )
         rows = [
             (i, line.name, line.unit, line.count, line.span, line.lowest, line.mean_points)
@@ -266,7 +276,7 @@ def personnel_report(
         notes=notes,
     )
     return TableReport(
-        heading=Heading(agency="", unit=agency.name.upper(), title=title, subtitle=subtitle),
+        heading=official_heading(agency, agency, title, subtitle),
         info=(InfoLine("Cơ quan", agency.name), *info),
         tables=(table,),
         signatures=_SIGNATURES,

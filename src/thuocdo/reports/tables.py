@@ -2,13 +2,14 @@
 
 A `TableReport` is the official heading, a few information lines and one or more tables;
 `table_pdf` and `table_xlsx` draw it with the building blocks of `pdf.py` and `xlsx.py`
-(DejaVu Serif in the PDF, number formats in Excel). Drawing only: no database access.
-Cells are text, `int` (counts) or `Decimal` (points, 2 places; decimal comma in the PDF,
-`0.00` in Excel) or None (empty).
+(Liberation Serif in the PDF, number formats in Excel). Drawing only: no database access.
+Cells are text, `int` (counts), `Decimal` (points, 2 places; decimal comma in the PDF,
+`#,##0.00` in Excel), a `date` (05/02/2026; a date cell `dd/mm/yyyy` in Excel) or None.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,11 +18,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
 from thuocdo.reports.forms import Heading, InfoLine, Signature
-from thuocdo.reports.numbers import vn_number
-from thuocdo.reports.pdf import _Document
-from thuocdo.reports.xlsx import CENTRE, POINTS, RIGHT, WRAP, _save, _Sheet
+from thuocdo.reports.numbers import vn_date, vn_number
+from thuocdo.reports.pdf import NOTE, _Document
+from thuocdo.reports.xlsx import CENTRE, COUNT, DATE, POINTS, RIGHT, WRAP, _save, _Sheet
 
-Cell = str | int | Decimal | None
+Cell = str | int | Decimal | dt.date | None
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def _text(value: Cell) -> str:
         return ""
     if isinstance(value, Decimal):
         return vn_number(value)
+    if isinstance(value, dt.date):
+        return vn_date(value)
     return str(value)
 
 
@@ -65,13 +68,14 @@ def _text(value: Cell) -> str:
 
 def table_pdf(report: TableReport) -> bytes:
     pdf = _Document(report.document_title)
+    pdf.start()
     pdf.heading(report.heading)
-    pdf.info(report.info, label_w=48)
+    pdf.info(report.info)
     for table in report.tables:
         pdf.section(table.title)
         widths = [c.pdf_width for c in table.columns]
         if not table.rows:
-            pdf.line_text(table.empty, style="I", size=9.5)
+            pdf.line_text(table.empty, style="I", size=NOTE)
         else:
             rows: list[tuple[Sequence[str], str]] = [
                 (tuple(_text(v) for v in row), "item") for row in table.rows
@@ -85,10 +89,10 @@ def table_pdf(report: TableReport) -> bytes:
                 [c.align for c in table.columns],
             )
         for note in table.notes:
-            pdf.line_text(note, style="I", size=9.5)
+            pdf.line_text(note, style="I", size=NOTE)
     if report.signatures:
         pdf.signatures(report.signatures)
-    return bytes(pdf.output())
+    return pdf.finish()
 
 
 # --- Excel ------------------------------------------------------------------------------------
@@ -144,6 +148,12 @@ def _cells(
 ) -> list[tuple[int, int, object, str | None, Alignment]]:
     out: list[tuple[int, int, object, str | None, Alignment]] = []
     for index, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
-        fmt = POINTS if isinstance(value, Decimal) else "0" if isinstance(value, int) else None
+        fmt: str | None = None
+        if isinstance(value, Decimal):
+            fmt = POINTS
+        elif isinstance(value, int):
+            fmt = COUNT
+        elif isinstance(value, dt.date):
+            fmt = DATE
         out.append((index, index, value, fmt, _ALIGN.get(column.align, WRAP)))
     return out

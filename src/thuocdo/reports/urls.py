@@ -15,6 +15,11 @@ urlpatterns = [
         views.unit_summary_form,
         name="unit_summary",
     ),
+    re_path(
+        r"^units/(?P<unit_id>[0-9]+)/periods/(?P<period_id>[0-9]+)/all\.pdf$",
+        views.unit_bundle,
+        name="unit_bundle",
+    ),
 ]
 
 # --- issue 6: personnel lists, the agency's summary, a person's history -------------------------

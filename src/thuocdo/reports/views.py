@@ -1,5 +1,7 @@
-"""Downloads of the forms: `/reports/evaluations/<id>.pdf|.xlsx` and
-`/reports/units/<unit_id>/periods/<period_id>.pdf|.xlsx`.
+"""Downloads of the forms: `/reports/evaluations/<id>.pdf|.xlsx`,
+`/reports/units/<unit_id>/periods/<period_id>.pdf|.xlsx` and, to print everything of a
+unit at once, POST `/reports/units/<unit_id>/periods/<period_id>/all.pdf` (the summary,
+then every member's form; made by a job whose page offers the file).
 
 Every object comes through the access helpers: an official gets their own form, a unit
 leader the forms and summaries of their unit's subtree, the agency's leadership, personnel
@@ -11,14 +13,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from thuocdo.access import access_evaluation, visible_evaluations
+from thuocdo.core.models import User
 from thuocdo.core.text import fold
 from thuocdo.evaluations.models import Evaluation, Period
+from thuocdo.reports import jobs
 from thuocdo.reports.access import access_unit_summary
 from thuocdo.reports.forms import individual_form, unit_summary
 from thuocdo.reports.pdf import individual_pdf, unit_pdf
@@ -65,7 +70,20 @@ def unit_summary_form(request: HttpRequest, unit_id: str, period_id: str, fmt: s
     period, unit = access_unit_summary(request.user, int(unit_id), int(period_id))
     evaluations = visible_evaluations(request.user).filter(period=period, unit=unit)
     summary = unit_summary(
-        period, unit, evaluations.select_related("person", "job_position", "unit")
+        period, unit, evaluations.select_related("person", "job_position", "unit", "framework")
     )
     content = unit_pdf(summary) if fmt == "pdf" else unit_xlsx(summary)
     return _download(content, fmt, f"tong-hop-{unit.code}-{_period_slug(period)}")
+
+
+@require_POST
+@login_required
+def unit_bundle(request: HttpRequest, unit_id: str, period_id: str) -> HttpResponse:
+    """Starts the bundle of a unit's forms (the summary, then every member's form) as a
+    job, for whoever may read the summary, and follows it: drawing takes about 0.2 s a
+    person, too long for a request in a large unit."""
+    period, unit = access_unit_summary(request.user, int(unit_id), int(period_id))
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    job = jobs.start_unit_bundle(actor=user, period=period, unit=unit)
+    return redirect("web:job", job.pk)

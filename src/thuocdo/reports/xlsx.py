@@ -1,8 +1,10 @@
 """The forms as Excel workbooks (openpyxl), with the same content as the PDFs.
 
-Numbers are stored as numbers with number formats (`0.00` for points, `0.00%` for ratios),
-so Excel shows them with the reader's decimal separator (a comma in Vietnamese settings)
-and they can be summed. Drawing only: the functions take the dataclasses of `forms.py`.
+Numbers are stored as numbers with number formats (`#,##0.00` for points, `0.00%` for
+ratios, `#,##0` for counts), never as formatted text, so Excel shows them with the reader's
+separators (a decimal comma in Vietnamese settings) and they can be summed; dates are date
+cells `dd/mm/yyyy` holding the agency's local date. Drawing only: the functions take the
+dataclasses of `forms.py`.
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ from thuocdo.reports.forms import (
     Signature,
     UnitSummary,
 )
+from thuocdo.reports.numbers import vn_number
 
-POINTS = "0.00"
+POINTS = "#,##0.00"
 PERCENT = "0.00%"
+COUNT = "#,##0"
+DATE = "dd/mm/yyyy"
+OUT_OF = '"/ "0'  # "/ 100" after the total points, still a number
 FONT = "Times New Roman"  # the font of Vietnamese administrative documents, where installed
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -119,12 +125,16 @@ class _Sheet:
         self.row += rows
 
     def heading(self, heading: Heading, split: int) -> None:
-        """Agency and unit over columns 1..split, the national name and motto to the right."""
+        """Agency, unit and the số/ký hiệu line over columns 1..split; the national name,
+        motto and place-and-date line to the right (as in the PDF)."""
         self.put(1, heading.agency, last=split, align=CENTRE)
         self.put(split + 1, NATIONAL_NAME, last=self.columns, bold=True, align=CENTRE)
         self.row += 1
         self.put(1, heading.unit, last=split, bold=True, align=CENTRE)
         self.put(split + 1, NATIONAL_MOTTO, last=self.columns, bold=True, align=CENTRE)
+        self.row += 1
+        self.put(1, heading.number, last=split, align=CENTRE)
+        self.put(split + 1, heading.place_date, last=self.columns, italic=True, align=CENTRE)
         self.row += 2
         self.line(heading.title, bold=True, size=13, align=CENTRE)
         self.line(heading.subtitle, bold=True, align=CENTRE)
@@ -133,8 +143,19 @@ class _Sheet:
     def info(self, lines: Sequence[InfoLine], split: int) -> None:
         for line in lines:
             self.put(1, f"{line.label}:", last=split)
-            self.put(split + 1, line.value, last=self.columns, bold=True)
-            self.fit([(line.value, self._span_width(split + 1, self.columns))])
+            if line.number is not None:  # a count or points: a number, left as the text is
+                fmt = COUNT if isinstance(line.number, int) else POINTS
+                self.put(
+                    split + 1,
+                    line.number,
+                    last=self.columns,
+                    bold=True,
+                    number_format=fmt,
+                    align=Alignment(horizontal="left", vertical="center"),
+                )
+            else:
+                self.put(split + 1, line.value, last=self.columns, bold=True)
+                self.fit([(line.value, self._span_width(split + 1, self.columns))])
             self.row += 1
 
     def header_row(self, spans: Sequence[tuple[int, int, str]]) -> int:
@@ -282,7 +303,7 @@ def individual_xlsx(form: IndividualForm) -> bytes:
         ],
         bold=True,
     )
-    top = f"{form.task_max:g}" if form.task_max is not None else ""
+    top = vn_number(form.task_max, trim=True) if form.task_max is not None else ""
     sheet.table_row(
         [
             (1, 2, "Điểm kết quả thực hiện nhiệm vụ", None, L),
@@ -301,7 +322,7 @@ def individual_xlsx(form: IndividualForm) -> bytes:
     sheet.line("III. TỔNG ĐIỂM VÀ XẾP LOẠI", bold=True)
     sheet.put(1, "Tổng điểm:", last=2)
     sheet.put(3, form.total_points, bold=True, number_format=POINTS, align=R)
-    sheet.put(4, f"/ {form.total_max:g}" if form.total_max is not None else "", last=6)
+    sheet.put(4, form.total_max, last=6, number_format=OUT_OF)
     sheet.row += 1
     sheet.info(
         [
@@ -365,7 +386,7 @@ def unit_xlsx(summary: UnitSummary) -> bytes:
     for m in summary.members:
         sheet.table_row(
             [
-                (1, 1, m.number, "0", C),
+                (1, 1, m.number, COUNT, C),
                 (2, 2, m.name, None, L),
                 (3, 3, m.job_position, None, L),
                 (4, 4, m.role, None, L),
@@ -386,7 +407,7 @@ def unit_xlsx(summary: UnitSummary) -> bytes:
         sheet.table_row(
             [
                 (1, 3, d.label, None, L),
-                (4, 4, d.count, "0", R),
+                (4, 4, d.count, COUNT, R),
                 (5, 5, d.share, PERCENT, R),
             ],
             bold=d.label == "Tổng số",

@@ -9,7 +9,8 @@ queries, whatever the number of people:
   month (recomputed there, in bulk, only when a task write or the date made them stale);
 - roles come from one query over the assignments in force;
 - decided evaluations, unit KPIs, plan items and overdue work are one query each;
-- rankings roll per-unit aggregates up the tree in Python (one grouped query by unit).
+- rankings roll per-unit aggregates up the tree in Python (one grouped query by unit), and
+  leave out the units with too little data (`RANK_MIN_*`).
 
 Leaders (head, acting head, deputy) need d, đ, e, which only the evaluation provides
 (docs/evaluations.md): their live a, b, c are shown and the points are marked
@@ -85,11 +86,12 @@ def live_summary(
     today: dt.date,
     *,
     fw: Framework | None = None,
+    points_in: DateRange | None = None,
 ) -> tuple[dict[DateRange, MonthSummary], dict[int, int]]:
     """Per month over `MONTHS_BACK` months, the scored count and Σ points (in SQL), and
-    this month's points × 100 per person: for a whole agency without a row per person-month
-    in Python."""
-    return summarise(person_ids, months_back(today), today=today, fw=fw)
+    the points × 100 per person of this month (or of `points_in`, one of those months):
+    for a whole agency without a row per person-month in Python."""
+    return summarise(person_ids, months_back(today), today=today, fw=fw, points_in=points_in)
 
 
 # --- decided evaluations -------------------------------------------------------------------------
@@ -294,10 +296,111 @@ def roll_up_rates(per_unit: Mapping[int, Rates], units: Iterable[Unit]) -> dict[
     return out
 
 
+# --- unit ranking ----------------------------------------------------------------------------
+
+# A unit is ranked only on enough data: a mean over one person, or over two days of a month,
+# says more about who happened to finish a task than about the unit. The page states these
+# numbers (agency.html), so change them there in the same words.
+RANK_MIN_PEOPLE = 3  # people with live task points in the month…
+RANK_MIN_SHARE = Fraction(1, 2)  # …and at least half of the unit's staff (not its leaders)
+RANK_MIN_WORKING_DAYS = 10  # Monday–Friday days into the month; before that, last month
+
+
+def working_days(start: dt.date, end: dt.date) -> int:
+    """Days Monday to Friday from `start` to `end`, both included (holidays not modelled,
+    as `evaluations.services.add_working_days`)."""
+    if end < start:
+        return 0
+    weeks, rest = divmod((end - start).days + 1, 7)
+    return weeks * 5 + sum((start.weekday() + i) % 7 < 5 for i in range(rest))
+
+
+def rank_period(today: dt.date) -> DateRange:
+    """The month the unit ranking covers: this month once it has `RANK_MIN_WORKING_DAYS`
+    working days up to today, else the whole previous month."""
+    month = month_of(today)
+    if working_days(month.start, today) >= RANK_MIN_WORKING_DAYS:
+        return month
+    last = month.start - dt.timedelta(days=1)
+    return month_of(last)
+
+
+@dataclass
+class Standing:
+    """A top-level unit in the ranking: its people and the mean of their live points."""
+
+    unit: Unit
+    headcount: int = 0
+    staff: int = 0  # members without a leading role: only they have live points
+    scored: int = 0
+    hundredths: int = 0  # Σ points × 100 of the scored
+    rates: Rates = field(default_factory=Rates)
+
+    @property
+    def mean(self) -> Fraction | None:
+        return Fraction(self.hundredths, 100 * self.scored) if self.scored else None
+
+    @property
+    def thin(self) -> str:
+        """Why the unit is left out of the ranking ("" when it is ranked)."""
+        if not self.headcount:
+            return "empty"
+        if self.scored < RANK_MIN_PEOPLE:
+            return "few_people"
+        if self.scored < RANK_MIN_SHARE * self.staff:
+            return "low_share"
+        return ""
+
+
+def standings(
+    members: Iterable[tuple[int, str, str]],
+    points: Mapping[int, int],
+    units: Iterable[Unit],
+    rates: Mapping[int, Rates],
+) -> tuple[list[Standing], list[Standing]]:
+    """(ranked, thin): each member (person id, unit path, role) under the top-level unit
+    holding them, with their points × 100 in the ranked month when they have some. Ranked
+    by mean, best first; the thin ones, with too little data, by path."""
+    by_unit = {unit.pk: Standing(unit, rates=rates.get(unit.pk, Rates())) for unit in units}
+    homes = sorted(by_unit.values(), key=lambda s: len(s.unit.path), reverse=True)
+    for pid, path, role in members:
+        home = next((s for s in homes if path.startswith(s.unit.path)), None)
+        if home is None:
+            continue
+        home.headcount += 1
+        home.staff += role not in LEADER_ROLES
+        if pid in points:
+            home.scored += 1
+            home.hundredths += points[pid]
+    ranked = [s for s in by_unit.values() if not s.thin]
+    ranked.sort(key=lambda s: (-(s.mean or 0), s.unit.path))
+    thin = sorted((s for s in by_unit.values() if s.thin), key=lambda s: s.unit.path)
+    return ranked, thin
+
+
+# --- plan alignment ----------------------------------------------------------------------------
+
+
+def _attainment(target: Any, tasks: int, accepted: int, overdue: int) -> str:
+    """Whether a plan item's "achieved against target" can be read yet. "measured" only
+    when there is a target and some work has been accepted or is overdue: an item whose
+    work is all still ahead shows "not yet", not a misleading 0%."""
+    if not target:
+        return "no_target"
+    if not tasks:
+        return "no_tasks"
+    if not accepted and not overdue:
+        return "not_yet"
+    return "measured"
+
+
 def plan_alignment(
     items: QuerySet[PlanItem], period: DateRange, today: dt.date
 ) -> list[dict[str, Any]]:
-    """Plan items of the period with the work linked to them: one query."""
+    """Plan items of the period (its month, or its quarter) with the work linked to them:
+    one query. `share` is the quantity accepted so far against the item's target for the
+    WHOLE month or quarter, so it differs from `Rates.plan_completion`, which counts only
+    planned tasks already due; `state` says when there is nothing to measure yet."""
     month = period.start.month
     quarter = (month - 1) // 3 + 1
     rows = (
@@ -309,25 +412,34 @@ def plan_alignment(
         .annotate(
             n_tasks=Count("tasks", filter=~Q(tasks__state=S.CANCELLED)),
             n_accepted=Count("tasks", filter=Q(tasks__state=S.ACCEPTED)),
+            n_overdue=Count(
+                "tasks",
+                filter=Q(tasks__state__in=OWNER_PENDING, tasks__effective_deadline__lt=today),
+            ),
             done=Sum("tasks__done_quantity", filter=Q(tasks__state=S.ACCEPTED)),
         )
         .select_related("plan__unit")
         .order_by("plan__unit__path", "id")
     )
-    return [
-        {
-            "item": item,
-            "tasks": item.n_tasks,
-            "accepted": item.n_accepted,
-            "done": item.done,
-            "share": (
-                Fraction(100) * Fraction(item.done or 0) / Fraction(item.target_quantity)
-                if item.target_quantity
-                else None
-            ),
-        }
-        for item in rows
-    ]
+    out = []
+    for item in rows:
+        state = _attainment(item.target_quantity, item.n_tasks, item.n_accepted, item.n_overdue)
+        out.append(
+            {
+                "item": item,
+                "tasks": item.n_tasks,
+                "accepted": item.n_accepted,
+                "overdue": item.n_overdue,
+                "done": item.done,
+                "state": state,
+                "share": (
+                    Fraction(100) * Fraction(item.done or 0) / Fraction(item.target_quantity)
+                    if state == "measured" and item.target_quantity
+                    else None
+                ),
+            }
+        )
+    return out
 
 
 # --- units ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ behind it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -22,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from thuocdo.access import (
@@ -48,6 +49,7 @@ from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.selectors import ROLE_ORDER, current
+from thuocdo.scoring import Framework
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web import dashboards as dash
 from thuocdo.web.actions import language
@@ -156,6 +158,15 @@ def _leader_tree(lang: str) -> list[dict[str, Any]]:
     return [{"key": key, "label": label} for key, label in LEADER_PARTS]
 
 
+def _legend(fw: Framework, lang: str) -> dict[str, str]:
+    """The numbers the legend of a, b, c (and d, đ, e) quotes, from the framework in force."""
+    return {
+        "quality": _pct(fw.settings.quality_deduction, lang),
+        "timeliness": _pct(fw.settings.timeliness_deduction, lang),
+        "max": _points(dash.task_max(fw), lang).rstrip("0").rstrip(",."),
+    }
+
+
 # --- charts -------------------------------------------------------------------------------------
 
 CHART_W, CHART_H = 640, 240
@@ -216,9 +227,10 @@ def bar_rows(
     marker: float | None = None,
     width: int = CHART_W,
     label_w: int = 260,
+    value_w: int = 70,
 ) -> dict[str, Any]:
-    """Horizontal bars, one per row: [{label, value, text, href, cls}], an optional marker."""
-    value_w = 70
+    """Horizontal bars, one per row: [{label, value, text, href, cls}], an optional marker;
+    `value_w` is the room kept right of the longest bar for its text."""
     inner = width - label_w - value_w
     shapes = []
     for index, row in enumerate(rows):
@@ -326,13 +338,14 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
                 "href": href,
             }
         )
-    top = 100.0 if leader else float(live.max_points or 70)
-    chart = column_chart(
-        bars,
-        top=top,
-        ticks=[0, top / 2, top],
-        tick_text="{}%" if leader else "{}",
-    )
+    if leader:  # a in percent: one unit on the axis; above 100% is extra work, kept whole
+        highest = max([float(bar["value"] or 0) for bar in bars] + [100.0])
+        top = float(math.ceil(highest / 25) * 25)
+        ticks = [0.0, 50.0, 100.0] + ([top] if top > 100 else [])
+    else:
+        top = float(live.max_points or 70)
+        ticks = [0, top / 2, top]
+    chart = column_chart(bars, top=top, ticks=ticks, tick_text="{}%" if leader else "{}")
 
     evaluations = list(dash.decided(visible_evaluations(user).filter(person=person)))
     history = [
@@ -374,6 +387,7 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
             "role": role,
             "leader": leader,
             "leader_parts": _leader_tree(lang),
+            "legend": _legend(fw, lang),
             "live": _live_view(live, lang, href=why),
             "chart": chart,
             "trend_rows": trend_rows,
@@ -447,12 +461,15 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         if last_period is not None and ev.period_id == last_period.pk:
             last[ev.person_id] = ev
 
-    rows = []
+    # The heatmap shows points only: a decided month its total (out of 100), any other
+    # month the live task points (out of the task part's maximum). A leader's live points
+    # wait for d, đ, e, so their live quantity (a, in percent) has a table of its own.
+    rows, leader_rows = [], []
     for a in shown:
         person_url = f"{reverse('web:dashboard')}?person={a.person_id}"
         item = now[a.person_id]
         last_ev = last.get(a.person_id)
-        cells = []
+        cells, shares = [], []
         for month in months:
             decided_ev = by_month.get((month.start.year, month.start.month), {}).get(a.person_id)
             live = trend[month][a.person_id]
@@ -466,21 +483,25 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
                         "decided": True,
                     }
                 )
+            elif live.leader_pending:
+                cells.append(
+                    {"pending": True, "scored": live.scored, "href": f"{person_url}#breakdown"}
+                )
             else:
-                value = live.a * 100 if live.leader_pending and live.a is not None else live.points
                 cells.append(
                     {
-                        "text": (
-                            _pct(live.a, lang)
-                            if live.leader_pending
-                            else _points(live.points, lang)
-                        ),
-                        "cls": _heat(
-                            value,
-                            Fraction(100) if live.leader_pending else live.max_points,
-                        ),
+                        "text": _points(live.points, lang),
+                        "cls": _heat(live.points, live.max_points),
                         "href": f"{person_url}#breakdown",
                         "decided": False,
+                    }
+                )
+            if live.leader_pending:
+                shares.append(
+                    {
+                        "text": _pct(live.a, lang),
+                        "cls": _heat(live.a, Fraction(1)),
+                        "href": f"{person_url}#breakdown",
                     }
                 )
         rows.append(
@@ -495,8 +516,12 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
                 if last_ev
                 else None,
                 "cells": cells,
+                # a leader with no decided month has no points to show in the heatmap
+                "in_heatmap": not all(cell.get("pending") for cell in cells),
             }
         )
+        if shares:
+            leader_rows.append({"a": a, "cells": shares})
 
     quota = dash.quota_line(counts, fw)
     dist_top = float(max([*counts.values(), quota, 1]))
@@ -517,7 +542,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         label_w=150,
     )
     # The quota line: how many "excellent" the counts allow, across every row.
-    inner = distribution["w"] - distribution["label_w"] - 70
+    inner = distribution["w"] - distribution["label_w"] - 70  # bar_rows' value_w
     distribution["h"] += 18
     distribution["marker"] = {
         "x": round(distribution["label_w"] + inner * quota / dist_top, 1),
@@ -541,6 +566,16 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
     alignment = [
         {**row, "share_text": _pct100(row["share"], lang) if row["share"] is not None else ""}
         for row in dash.plan_alignment(plan_items, period, today)
+    ]
+    # "100% of the plan done" beside "0% of the target": say why, on the spot, when the
+    # items' attainment lags the completion of what has fallen due.
+    plan_done = rates.plan_completion
+    behind = [
+        row
+        for row in alignment
+        if plan_done is not None
+        and row["state"] in ("measured", "not_yet")
+        and (row["share"] or 0) < plan_done - 10
     ]
     kpis = dash.latest_unit_kpis(visible_unit_evaluations(user), unit)
     board = (
@@ -568,6 +603,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
             "rates": {
                 "plan": _pct100(rates.plan_completion, lang),
                 "on_time": _pct100(rates.on_time_rate, lang),
+                "on_time_n": rates.on_time,
                 "planned_due": rates.planned_due,
                 "planned_accepted": rates.planned_accepted,
                 "counted": rates.counted,
@@ -575,6 +611,9 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
                 "by_kind": rates.by_kind,
             },
             "alignment": alignment,
+            "behind": len(behind),
+            "leader_rows": leader_rows,
+            "legend": _legend(fw, lang),
             "kpis": kpis,
             "board": board,
             "rating_order": RATING_ORDER,
@@ -603,6 +642,41 @@ def _agency_for(request: HttpRequest, scope: Scope) -> Unit:
     return Unit.objects.get(pk=chosen)
 
 
+THIN_REASONS = {
+    "empty": gettext_lazy("chưa có người đang công tác"),
+    "few_people": gettext_lazy("cần ít nhất %(min)s người có điểm"),
+    "low_share": gettext_lazy(
+        "cần ít nhất một nửa số công chức không giữ chức vụ lãnh đạo có điểm"
+    ),
+}
+
+
+def _standing(standing: dash.Standing, lang: str, *, rank: int | None = None) -> dict[str, Any]:
+    """A unit's row in the ranking, or in the list of units left out of it (`rank` None)."""
+    rates = standing.rates
+    return {
+        "rank": rank,
+        "unit": standing.unit,
+        "headcount": standing.headcount,
+        "staff": standing.staff,
+        "scored": standing.scored,
+        # "4 người" / "4 people": the count the mean is taken over, beside every mean
+        "people_text": ngettext("%(n)s người", "%(n)s người", standing.scored)
+        % {"n": standing.scored},
+        "mean": standing.mean,
+        "mean_text": _points(standing.mean, lang),
+        "reason": standing.thin,
+        "reason_text": str(THIN_REASONS[standing.thin]) % {"min": dash.RANK_MIN_PEOPLE}
+        if standing.thin
+        else "",
+        "plan": _pct100(rates.plan_completion, lang),
+        "plan_value": rates.plan_completion,
+        "on_time": _pct100(rates.on_time_rate, lang),
+        "overdue": rates.overdue,
+        "counted": rates.counted,
+    }
+
+
 @login_required
 def agency_dashboard(request: HttpRequest) -> HttpResponse:
     user, scope = _viewer(request)
@@ -617,47 +691,22 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
     posts = Assignment.objects.filter(
         current(today), is_concurrent=False, unit__agency=agency, person__in=visible_people(user)
     )
-    members = list(posts.values_list("person_id", "unit__path"))
-    summary, now = dash.live_summary([pid for pid, _path in members], today)
+    members = list(posts.values_list("person_id", "unit__path", "role"))
+    # The ranking covers a month with enough days in it (this one, or early on the last
+    # one) and only the units with enough people scored; the others are listed apart.
+    rank_month = dash.rank_period(today)
+    summary, now = dash.live_summary(
+        [pid for pid, _path, _role in members], today, points_in=rank_month
+    )
     tasks = visible_tasks(user).filter(agency=agency)
     per_unit = dash.rates_by_unit(tasks, period, today)
-    rolled = dash.roll_up_rates(per_unit, top_units)
     agency_rates = dash.Rates()
     for value in per_unit.values():
         agency_rates.add(value)
-
-    # Each member under the top-level unit holding them: headcount, scored, Σ points × 100.
-    tally = {unit.pk: [0, 0, 0] for unit in top_units}
-    for pid, path in members:
-        home = next((u for u in top_units if path.startswith(u.path)), None)
-        if home is None:
-            continue
-        tally[home.pk][0] += 1
-        if pid in now:
-            tally[home.pk][1] += 1
-            tally[home.pk][2] += now[pid]
-    ranking: list[dict[str, Any]] = []
-    for unit in top_units:
-        headcount, scored, hundredths = tally[unit.pk]
-        mean = Fraction(hundredths, 100 * scored) if scored else None
-        rates = rolled.get(unit.pk, dash.Rates())
-        ranking.append(
-            {
-                "unit": unit,
-                "headcount": headcount,
-                "scored": scored,
-                "mean": mean,
-                "mean_text": _points(mean, lang),
-                "plan": _pct100(rates.plan_completion, lang),
-                "plan_value": rates.plan_completion,
-                "on_time": _pct100(rates.on_time_rate, lang),
-                "overdue": rates.overdue,
-                "counted": rates.counted,
-            }
-        )
-    ranking.sort(key=lambda r: (r["mean"] is None, -(r["mean"] or 0), r["unit"].path))
-    for index, row in enumerate(ranking, start=1):
-        row["rank"] = index
+    if rank_month != period:
+        per_unit = dash.rates_by_unit(tasks, rank_month, today)
+    ranked, thin = dash.standings(members, now, top_units, dash.roll_up_rates(per_unit, top_units))
+    ranking = [_standing(s, lang, rank=index) for index, s in enumerate(ranked, start=1)]
     top = float(dash.task_max(fw))  # the task-results part (general criteria: at evaluation)
     rank_chart = bar_rows(
         [
@@ -667,15 +716,17 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
                     if lang.startswith("en")
                     else row["unit"].short_name or row["unit"].name
                 ),
-                "value": float(row["mean"]) if row["mean"] is not None else 0,
-                "text": row["mean_text"] or "—",
+                "value": float(row["mean"]),
+                "text": f"{row['mean_text']} · {row['people_text']}",
                 "href": reverse("web:dashboard_unit", args=[row["unit"].pk]),
                 "cls": "",
             }
             for row in ranking
         ],
         top=top,
+        value_w=150,
     )
+    rank_as_of = min(today, rank_month.end)
 
     trend_rows, bars = [], []
     for month, month_summary in summary.items():
@@ -710,7 +761,20 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
         {
             "agency": agency,
             "period": period,
+            "today": today,
             "ranking": ranking,
+            "thin": [_standing(s, lang) for s in thin],
+            "rank": {
+                "month": rank_month,
+                "current": rank_month == period,
+                "whole": rank_as_of == rank_month.end,
+                "as_of": rank_as_of,
+                "days": dash.working_days(rank_month.start, rank_as_of),
+                "days_now": dash.working_days(period.start, today),
+                "min_days": dash.RANK_MIN_WORKING_DAYS,
+                "min_people": dash.RANK_MIN_PEOPLE,
+                "max": _points(Fraction(top), lang).rstrip("0").rstrip(",."),
+            },
             "rank_chart": rank_chart,
             "trend_chart": trend_chart,
             "trend_rows": trend_rows,

@@ -509,11 +509,13 @@ def summarise(
     *,
     today: dt.date,
     fw: Framework | None = None,
+    points_in: DateRange | None = None,
 ) -> tuple[dict[DateRange, MonthSummary], dict[int, int]]:
     """Per month: how many people scored and their points' sum; and {person id: points ×
-    100} for the LAST month. Aggregated in SQL over the fresh kept rows: two queries and
-    no row per person-month in Python; stale rows are refreshed first (`live_points`).
-    Each person's points are scored with the framework in force for them, unless `fw`."""
+    100} for the LAST month, or for `points_in` (one of `months`). Aggregated in SQL over
+    the fresh kept rows: two queries and no row per person-month in Python; stale rows are
+    refreshed first (`live_points`). Each person's points are scored with the framework in
+    force for them, unless `fw`."""
     ids = list(dict.fromkeys(person_ids))
     by_start = {month.start: month for month in months}
 
@@ -542,7 +544,7 @@ def summarise(
     if short:  # refresh the months with stale rows (daily: the open one), then sum again
         live_points(ids, short, today=today, fw=fw)
         summary = read()
-    last = months[-1]
+    last = points_in or months[-1]
     points = dict(
         fresh_rows(ids, [last], today=today, fw=fw)
         .filter(points__isnull=False)
