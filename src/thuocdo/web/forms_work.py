@@ -6,9 +6,11 @@ service compares it with the row it locks, so a stale page changes nothing.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +64,34 @@ class TaskFilterForm(forms.Form):
         else:
             self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
             self.fields["owner"].empty_label = _("Mọi người")  # type: ignore[attr-defined]
+
+
+class PlanMonthForm(forms.Form):
+    """The month of a plan to show, `?month=2026-05`: a month of the plan's year."""
+
+    month = forms.CharField(required=False, strip=True)
+
+    def __init__(self, *args: Any, year: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.year = year
+
+    def clean_month(self) -> int | None:
+        raw: str = self.cleaned_data["month"]
+        if not raw:
+            return None
+        found = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", raw)
+        shown = raw if len(raw) <= 20 else f"{raw[:20]}…"  # echo a little, never a page
+        if found is None or not 1 <= int(found[2]) <= 12:
+            raise ValidationError(
+                _("“%(value)s” không phải là một tháng (viết năm-tháng, ví dụ %(example)s)."),
+                params={"value": shown, "example": f"{self.year}-05"},
+            )
+        if int(found[1]) != self.year:
+            raise ValidationError(
+                _("Tháng %(value)s không thuộc kế hoạch năm %(year)s."),
+                params={"value": shown, "year": self.year},
+            )
+        return int(found[2])
 
 
 class TransitionForm(forms.Form):

@@ -10,6 +10,7 @@ mirrors the services' roles, but the service decides.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -18,6 +19,8 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -43,10 +46,16 @@ from thuocdo.web.forms_catalogue import (
     ProposeForm,
     StepForm,
 )
-from thuocdo.web.views_work import OWNER_PENDING
+from thuocdo.web.forms_work import PlanMonthForm
 from thuocdo.work import rules, services
 from thuocdo.work.models import CatalogueVersion, Plan, PlanItem, ProductCatalogue, ProductType
-from thuocdo.work.selectors import product_types_in_force
+from thuocdo.work.selectors import (
+    OWNER_PENDING,
+    plan_items_in_month,
+    plan_month_counts,
+    product_types_in_force,
+    urgent_first,
+)
 
 V = CatalogueVersion.Status
 
@@ -397,24 +406,79 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/catalogue/plan_form.html", {"form": form}, status=status)
 
 
-def _item_form(plan: Plan, data: Any = None) -> PlanItemForm:
+def _item_form(plan: Plan, data: Any = None, *, month: int | None = None) -> PlanItemForm:
     products = product_types_in_force(plan.unit.agency or plan.unit).order_by("sort_order", "code")
-    return PlanItemForm(data, products=products, initial={"frequency": PlanItem.Frequency.MONTH})
+    initial = {"frequency": PlanItem.Frequency.MONTH, "period_number": month}
+    return PlanItemForm(data, products=products, initial=initial)
+
+
+# Overdue tasks an item shows above its folded list (the list has them all, first).
+LATE_IN_VIEW = 5
+
+
+def _month_label(month: int, year: int) -> str:
+    return _("%(month)s năm %(year)s") % {"month": MONTHS[month], "year": year}
+
+
+def _default_month(plan: Plan, today: dt.date, counts: dict[int, int]) -> int:
+    """This month in the plan's year; for another year's plan, the month with items
+    nearest to today (the last one of a past plan, the first one of a future plan)."""
+    if plan.year == today.year:
+        return today.month
+    filled = [m for m, n in counts.items() if n] or [1, 12]
+    return max(filled) if plan.year < today.year else min(filled)
+
+
+def _plan_month(request: HttpRequest, plan: Plan, today: dt.date) -> dict[str, Any]:
+    """The month shown and its switcher: neighbours, the months with items and their counts,
+    links that keep every other query parameter. A bad `?month=` falls back with a note."""
+    counts = plan_month_counts(plan)
+    form = PlanMonthForm(request.GET, year=plan.year)
+    month = form.cleaned_data["month"] if form.is_valid() else None
+    notice = "" if form.is_valid() else form.errors["month"][0]
+    if month is None:
+        month = _default_month(plan, today, counts)
+    keep = request.GET.copy()
+    keep.pop("month", None)
+
+    def link(number: int) -> dict[str, Any]:
+        query = keep.copy()
+        query["month"] = f"{plan.year}-{number:02d}"
+        return {
+            "number": number,
+            "value": query["month"],
+            "href": f"?{query.urlencode()}",
+            "label": _month_label(number, plan.year),
+            "n": counts[number],
+        }
+
+    choices = [link(m) for m in range(1, 13) if counts[m] or m == month]
+    return {
+        "current": link(month),
+        "previous": link(month - 1) if month > 1 else None,
+        "next": link(month + 1) if month < 12 else None,
+        "choices": choices,
+        "total": plan.items.count(),
+        "keep": [(key, value) for key in keep for value in keep.getlist(key)],
+        "notice": notice,
+    }
 
 
 def _plan_page(
     request: HttpRequest, plan: Plan, *, status: int = 200, failed: PlanItemForm | None = None
 ) -> HttpResponse:
+    """A plan one month at a time: its items of the month (a quarter's items in each of its
+    months), each with its tasks — overdue ones in view, the full list folded away."""
     user, scope = _viewer(request)
     today = clock.today()
-    tasks = (
-        visible_tasks(user)
-        .filter(plan_item__plan=plan)
-        .select_related("owner")
-        .order_by("effective_deadline", "id")
+    switcher = _plan_month(request, plan, today)
+    month = switcher["current"]["number"]
+    tasks = urgent_first(
+        visible_tasks(user).filter(plan_item__plan=plan).select_related("owner"), today=today
     )
     items = list(
-        plan.items.select_related("product_type")
+        plan.items.filter(plan_items_in_month(month))
+        .select_related("product_type")
         .prefetch_related(Prefetch("tasks", queryset=tasks, to_attr="visible"))
         .order_by("frequency", "period_number", "sort_order", "id")
     )
@@ -425,14 +489,22 @@ def _plan_page(
             )
         item.n_tasks = len(item.visible)  # type: ignore[attr-defined]
         item.n_accepted = sum(t.state == "accepted" for t in item.visible)  # type: ignore[attr-defined]
-        item.n_overdue = sum(t.overdue for t in item.visible)  # type: ignore[attr-defined]
+        late = [t for t in item.visible if t.overdue]  # type: ignore[attr-defined]
+        item.n_late = len(late)  # type: ignore[attr-defined]
+        item.late = late[:LATE_IN_VIEW]  # type: ignore[attr-defined]
     item_form = failed if failed is not None else None
     if item_form is None and _may_change_plan(scope, plan):
-        item_form = _item_form(plan)
+        item_form = _item_form(plan, month=month)
     return render(
         request,
         "web/catalogue/plan_detail.html",
-        {"plan": plan, "items": items, "item_form": item_form, "failed": failed},
+        {
+            "plan": plan,
+            "items": items,
+            "item_form": item_form,
+            "failed": failed,
+            "switcher": switcher,
+        },
         status=status,
     )
 
@@ -469,4 +541,7 @@ def plan_item_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     if item is None:
         return _plan_page(request, plan, status=status, failed=form)
     messages.success(request, _("Đã thêm nội dung “%(title)s”.") % {"title": item.title})
-    return redirect("web:work_plan", plan_id=plan.pk)
+    # Back on the month where the new item shows (a quarter's first month).
+    first = item.period_number if item.frequency == "month" else 3 * item.period_number - 2
+    target = reverse("web:work_plan", args=[plan.pk])
+    return redirect(f"{target}?month={plan.year}-{first:02d}")

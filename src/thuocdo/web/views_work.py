@@ -19,7 +19,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -65,25 +65,30 @@ from thuocdo.work import services
 from thuocdo.work.live import part_keys
 from thuocdo.work.models import Exemption, PlanItem, Task, TaskEvent
 from thuocdo.work.selectors import (
+    OWNER_PENDING,
+    SOON_DAYS,
     DateRange,
     live_kpi,
     product_types_in_force,
     task_audit_entries,
     task_events,
     task_lines,
+    urgent_first,
 )
 from thuocdo.work.transitions import ACTIONS, OPEN_STATES, TRANSITIONS
 
 T = TypeVar("T")
 S = Task.State
 
-# Work waiting on its owner: the states in which a deadline can pass unnoticed.
-OWNER_PENDING = (S.ASSIGNED, S.IN_PROGRESS, S.RETURNED)
 AWAITING_REVIEW = (S.SUBMITTED, S.RESUBMITTED)
 CLOSED = (S.ACCEPTED, S.HANDED_BACK, S.CANCELLED)
-SOON_DAYS = 3
-BOARD_COLUMN_LIMIT = 25
 PAGE_SIZE = 50
+# The board shows a glance per column (the most urgent work), then links to its paged
+# table; the people table is paged too, an agency's head leading every unit in it. Sized
+# so that a page stays a few screens long on a phone, where the columns stack.
+BOARD_COLUMN_LIMIT = 6
+BOARD_PAGE_SIZE = 25
+PEOPLE_PAGE_SIZE = 15
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -141,6 +146,14 @@ def _safe_next(request: HttpRequest, target: str | None, fallback: str) -> str:
     ):
         return target
     return fallback
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The page's query string less `names`, ready for `?{{ query }}&name=…` links."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _filter_tasks(tasks: QuerySet[Task], form: TaskFilterForm, today: dt.date) -> QuerySet[Task]:
@@ -436,6 +449,9 @@ def assign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
+    """The unit board: per-person counts (paged), then either a glance per state column —
+    the `BOARD_COLUMN_LIMIT` most urgent, with a link to the rest — or the paged table.
+    Both list urgent work first (overdue, then due soon), then the newest."""
     user, scope = _viewer(request)
     _require_leader(scope, "Bảng công việc", "The work board")
     today = clock.today()
@@ -448,10 +464,19 @@ def board(request: HttpRequest) -> HttpResponse:
     tasks = _filter_tasks(led_tasks, form, today)
     explicit_state = form.is_valid() and form.cleaned_data["state"] not in ("", "open")
     if not explicit_state:
-        # Closed work stays on the board for the month it closed in, then leaves it.
-        tasks = tasks.filter(~Q(state__in=CLOSED) | Q(updated_at__date__gte=month.start))
-    tasks = tasks.select_related("owner", "unit").order_by("effective_deadline", "id")
-    counts = list(
+        # Closed work stays on the board for the month it closed in, then leaves it: an
+        # accepted task by its completion date, another closing by the step that closed it
+        # (not by `updated_at`, which a later exemption or an import also moves).
+        closed_this_month = TaskEvent.objects.filter(
+            task=OuterRef("pk"), to_state=OuterRef("state"), at__gte=clock.at(month.start)
+        )
+        tasks = tasks.filter(
+            ~Q(state__in=CLOSED)
+            | Q(state=S.ACCEPTED, completed_on__gte=month.start)
+            | Q(Exists(closed_this_month), state__in=(S.HANDED_BACK, S.CANCELLED))
+        )
+    tasks = urgent_first(tasks.select_related("owner", "unit"), today=today)
+    counts = (
         tasks.order_by()
         .values("owner_id", "owner__full_name")
         .annotate(
@@ -463,13 +488,20 @@ def board(request: HttpRequest) -> HttpResponse:
         )
         .order_by("owner__full_name", "owner_id")
     )
+    people = Paginator(counts, PEOPLE_PAGE_SIZE).get_page(request.GET.get("people"))
     layout = "table" if request.GET.get("view") == "table" else "columns"
-    context: dict[str, Any] = {"form": form, "counts": counts, "layout": layout, "today": today}
+    context: dict[str, Any] = {
+        "form": form,
+        "people": people,
+        "layout": layout,
+        "today": today,
+        "people_query": _query_without(request, "people"),
+    }
     if layout == "table":
-        page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(tasks, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
         _annotate_due(rows, today)
-        context.update(page=page, rows=rows)
+        context.update(page=page, rows=rows, page_query=_query_without(request, "page"))
     else:
         by_state = {
             row["state"]: row["n"]
@@ -492,10 +524,9 @@ def board(request: HttpRequest) -> HttpResponse:
                 }
             )
         context["columns"] = columns
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("view", None)
-    context["query"] = query.urlencode()
+        # "and N more" opens the table on that state, the other filters kept
+        context["more_query"] = _query_without(request, "page", "view", "state")
+    context["query"] = _query_without(request, "page", "view")
     return render(request, "web/work/board.html", context)
 
 

@@ -48,7 +48,7 @@ from thuocdo.scoring import (
     group_facts,
     score_person,
 )
-from thuocdo.work.models import CatalogueVersion, ProductType, Task, TaskEvent
+from thuocdo.work.models import CatalogueVersion, Plan, PlanItem, ProductType, Task, TaskEvent
 
 _SUM = DecimalField(max_digits=28, decimal_places=6)  # 2 (quantity) + 4 (coefficient) places
 
@@ -242,3 +242,48 @@ def task_audit_entries(task: Task) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(object_type="work.task", object_id=str(task.pk)).order_by(
         "at", "id"
     )
+
+
+# --- long lists: urgent work first, plans one month at a time ---------------------------------
+
+# Work waiting on its owner: the states in which a deadline can pass unnoticed.
+OWNER_PENDING = (Task.State.ASSIGNED, Task.State.IN_PROGRESS, Task.State.RETURNED)
+SOON_DAYS = 3
+
+
+def urgent_first(tasks: QuerySet[Task], *, today: dt.date) -> QuerySet[Task]:
+    """Overdue work first, then work due within `SOON_DAYS` (each by its deadline, the most
+    pressing first), then the rest newest first — so a page cut short shows what matters."""
+    soon = today + dt.timedelta(days=SOON_DAYS)
+    pending = Q(state__in=OWNER_PENDING)
+    urgency = Case(
+        When(pending & Q(effective_deadline__lt=today), then=Value(0)),
+        When(pending & Q(effective_deadline__lte=soon), then=Value(1)),
+        default=Value(2),
+    )
+    # Only urgent rows sort by deadline; the others all get NULL, so the nulls' place (which
+    # differs between SQLite and PostgreSQL) never decides anything.
+    pressing = Case(When(pending & Q(effective_deadline__lte=soon), then=F("effective_deadline")))
+    return tasks.order_by(urgency, pressing, "-assigned_on", "-id")
+
+
+def plan_items_in_month(month: int) -> Q:
+    """A plan's items of a month (1–12): the month's own and those of its quarter."""
+    return Q(frequency=PlanItem.Frequency.MONTH, period_number=month) | Q(
+        frequency=PlanItem.Frequency.QUARTER, period_number=(month + 2) // 3
+    )
+
+
+def plan_month_counts(plan: Plan) -> dict[int, int]:
+    """{month: number of items shown in it} for months 1–12, in one grouped query; a
+    quarter's item is counted in each of its three months, where it is shown."""
+    counts = dict.fromkeys(range(1, 13), 0)
+    rows = plan.items.order_by().values("frequency", "period_number").annotate(n=Count("pk"))
+    for row in rows:
+        number, n = row["period_number"], row["n"]
+        if row["frequency"] == PlanItem.Frequency.QUARTER:
+            for month in range(3 * number - 2, 3 * number + 1):
+                counts[month] += n
+        elif number in counts:
+            counts[number] += n
+    return counts
