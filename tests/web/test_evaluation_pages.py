@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from io import StringIO
 from typing import Any
 
@@ -594,3 +595,26 @@ def test_period_and_unit_names_follow_the_page_s_language(client: Client, flow: 
     assert saved.status_code == 302
     entry = AuditEntry.objects.filter(action="evaluations.evaluation.self_assess").latest("id")
     assert entry.object_repr.endswith("— Tháng 1/2026"), entry.object_repr
+
+
+def test_engine_reasons_and_refusals_use_the_reader_s_decimal_mark(
+    client: Client, quota_flow: Flow
+) -> None:
+    """Issue 13: the quota's reasons are written by the engine ("95.00 điểm") and were
+    shown as written on Vietnamese pages; a refusal printed "= 1.8"."""
+    group = quota_flow.group("unit:X")
+    staff_x = quota_flow.ev("staff_x")
+    login(client, "leader_a")
+    sheet = text(client.get(reverse("web:ev_group", args=[group.pk])))
+    reason = next(line for line in sheet.splitlines() if "Vượt tỷ lệ" in line)
+    assert "95,00 điểm" in reason and "95.00" not in reason, reason
+    refused = text(client.post(reverse("web:ev_group_decide", args=[group.pk]), {}))
+    assert "vi phạm tỷ lệ" in refused
+    line = next(line for line in refused.splitlines() if "vi phạm tỷ lệ" in line)
+    assert not re.search(r"\d\.\d", html.unescape(line)), line
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = text(client.get(reverse("web:ev_group", args=[group.pk])))
+    reason = next(line for line in english.splitlines() if "95.00" in line)
+    assert "95,00" not in reason, reason
+    assert staff_x.state != "decided"  # nothing was saved by the refusal

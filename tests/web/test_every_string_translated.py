@@ -40,7 +40,8 @@ def marked_strings() -> set[tuple[str, str]]:
     for path in SRC.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         name = str(path.relative_to(SRC))
-        found |= {(name, m.group(2)) for m in TRANSLATE.finditer(text)}
+        # Django looks a literal up with its "%" doubled, as makemessages writes it.
+        found |= {(name, m.group(2).replace("%", "%%")) for m in TRANSLATE.finditer(text)}
         for m in BLOCK.finditer(text):
             trimmed = "trimmed" in m.group("opts")
             found.add((name, _block_msgid(m.group("one"), trimmed)))

@@ -47,13 +47,22 @@ def vn_percent(ratio: object, places: int = 2) -> str:
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
 
-def reader_text(text_vi: str, text_en: str = "") -> str:
-    """A text the scoring engine wrote (a reason, a note, a formula) for the page's reader.
+def vn_text(text: str) -> str:
+    """A text the scoring engine wrote (a formula, a reason, a note: "4.125 ÷ 6", "95.50
+    điểm") with the Vietnamese decimal comma. The engine writes numbers the machine way so
+    its results stay comparable; only a point between two digits changes, so words,
+    punctuation and ellipses are left as written."""
+    return _DECIMAL_POINT.sub(",", text)
 
-    The engine writes numbers the machine way ("95.50 điểm") so that its results stay
-    comparable; a Vietnamese reader gets "95,50 điểm". Only a point between two digits
-    changes, so words and punctuation are left as written."""
+
+def text_for(text: str, lang: str) -> str:
+    """An engine text for a page in `lang` ("vi", "en")."""
+    return text if lang.startswith("en") else vn_text(text)
+
+
+def reader_text(text_vi: str, text_en: str = "") -> str:
+    """The engine's text in the active language (its English form when the page is
+    English and there is one), with that language's decimal mark."""
     from thuocdo.core.text import in_language, is_english
 
-    text = in_language(text_vi, text_en)
-    return text if is_english() else _DECIMAL_POINT.sub(",", text)
+    return text_for(in_language(text_vi, text_en), "en" if is_english() else "vi")

@@ -33,7 +33,7 @@ from thuocdo.core import clock
 from thuocdo.core.bulk import update_rows
 from thuocdo.core.errors import AccessDenied, Conflict, ValidationFailed
 from thuocdo.core.models import User
-from thuocdo.core.numbers import vn_number
+from thuocdo.core.numbers import vn_number, vn_percent
 from thuocdo.core.text import clean_text
 from thuocdo.evaluations import close
 from thuocdo.evaluations import transitions as tr
@@ -1428,8 +1428,8 @@ def _quota_refusal(
 ) -> Conflict:
     return Conflict(
         f"Quyết định vi phạm tỷ lệ tại nhóm “{group.name}”: {limited} người "
-        f"“Hoàn thành xuất sắc nhiệm vụ” > {float(ratio):.0%} × {base} người “Hoàn thành tốt "
-        f"nhiệm vụ” = {float(allowed):g}. Không lưu quyết định.",
+        f"“Hoàn thành xuất sắc nhiệm vụ” > {vn_percent(ratio)} × {base} người “Hoàn thành tốt "
+        f"nhiệm vụ” = {vn_number(allowed, trim=True)}. Không lưu quyết định.",
         f"The decision breaks the quota in group {group.name}: {limited} excellent > "
         f"{float(ratio):.0%} × {base} good = {float(allowed):g}. Nothing was saved.",
         field="demote",
@@ -1518,8 +1518,9 @@ def group_decide(
             tie = quota.ties[0]
             names = ", ".join(f"#{c}" for c in tie.candidates)
             raise Conflict(
-                f"Nhóm “{group.name}”: {len(tie.candidates)} người bằng {tie.points} điểm ở "
-                f"ngưỡng hạ ({names}); cấp có thẩm quyền chọn {tie.choose} người để hạ.",
+                f"Nhóm “{group.name}”: {len(tie.candidates)} người bằng "
+                f"{vn_number(tie.points)} điểm ở ngưỡng hạ ({names}); cấp có thẩm quyền chọn "
+                f"{tie.choose} người để hạ.",
                 f"Group {group.name}: {len(tie.candidates)} tied at {tie.points} points "
                 f"({names}); the authority must choose {tie.choose} to demote.",
                 field="demote",

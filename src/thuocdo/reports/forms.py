@@ -494,7 +494,7 @@ def _task_rows(section: Node, role: str, breakdown: Mapping[str, Any] | None) ->
                 child.label_vi,
                 _ratio(node),
                 vn_text(detail),
-                (node or {}).get("note_vi", ""),
+                vn_text((node or {}).get("note_vi", "")),
             )
         )
     return rows
@@ -643,11 +643,11 @@ def _individual_form(ev: Evaluation, reads: _Reads) -> IndividualForm:
             "Chưa tính điểm kết quả thực hiện nhiệm vụ: điểm được tính khi cấp trên đánh giá "
             f"(trạng thái: {STATE_LABELS.get(ev.state, ev.state)})."
         )
-    not_scored = data.get("reason_vi", "") if data.get("status") == "not_scored" else ""
+    not_scored = vn_text(data.get("reason_vi", "")) if data.get("status") == "not_scored" else ""
 
     rating_code = (ev.rating if decided else data.get("rating")) or ""
     points = ev.points if decided and ev.points is not None else to_decimal(data.get("points"))
-    changes = [c.get("reason_vi", "") for c in data.get("rating_changes", [])]
+    changes = [vn_text(c.get("reason_vi", "")) for c in data.get("rating_changes", [])]
     changes += _complaint_lines(reads.complaints)
 
     reviewer_name = ev.reviewer.full_name if ev.reviewer else ""
@@ -738,7 +738,7 @@ def _member_note(ev: Evaluation, data: Mapping[str, Any]) -> str:
         elif rule == "head_not_above_unit":
             notes.append("Không cao hơn xếp loại của đơn vị")
         else:
-            notes.append(str(change.get("reason_vi", rule)))
+            notes.append(vn_text(str(change.get("reason_vi", rule))))
     if ev.state != Evaluation.State.DECIDED:
         notes.append(STATE_LABELS.get(ev.state, ev.state))
     return "; ".join(dict.fromkeys(notes))

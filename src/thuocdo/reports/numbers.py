@@ -5,14 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from thuocdo.core import clock
-from thuocdo.core.numbers import to_decimal, vn_number, vn_percent
+from thuocdo.core.numbers import to_decimal, vn_number, vn_percent, vn_text
 
 __all__ = ["roman", "to_decimal", "vn_date", "vn_number", "vn_percent", "vn_text"]
-
-
-def vn_text(text: str) -> str:
-    """An engine formula or detail with decimal points ("4.125 ÷ 6") in the Vietnamese style."""
-    return text.replace(".", ",")
 
 
 def vn_date(day: dt.date | dt.datetime | None) -> str:

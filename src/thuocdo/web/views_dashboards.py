@@ -42,6 +42,7 @@ from thuocdo.access import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied
 from thuocdo.core.models import User
+from thuocdo.core.numbers import text_for as _num
 from thuocdo.core.params import id_param
 from thuocdo.evaluations.compute import explained
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
@@ -53,6 +54,7 @@ from thuocdo.scoring import Framework
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web import dashboards as dash
 from thuocdo.web.actions import language
+from thuocdo.web.breakdown import shown_tree
 from thuocdo.work.jobs import last_refresh, start_live_refresh
 from thuocdo.work.jobs import target as live_target
 from thuocdo.work.models import PlanItem
@@ -82,10 +84,6 @@ def _viewer(request: HttpRequest) -> tuple[User, Scope]:
     return user, scope_for(user)
 
 
-def _num(text: str, lang: str) -> str:
-    return text.replace(".", ",") if lang.startswith("vi") else text
-
-
 def _points(value: Decimal | Fraction | None, lang: str) -> str:
     return "" if value is None else _num(fmt_points(Fraction(value)), lang)
 
@@ -109,29 +107,6 @@ def _evaluation_url(evaluation_id: int) -> str | None:
     return None
 
 
-def _node(node: Mapping[str, Any], lang: str, depth: int = 0) -> dict[str, Any]:
-    """A breakdown node (its `as_dict()`) in the page's words and number style."""
-    vi = lang.startswith("vi")
-    points = node.get("points")
-    ratio = node.get("ratio")
-    top = node.get("max_points")
-    rule = node.get("rule", {})
-    return {
-        "key": node["key"],
-        "label": node["label_vi"] if vi else node["label_en"],
-        "applicable": node.get("applicable", True),
-        "points": _num(points["display"], lang) if points else "",
-        "max": _num(fmt_points(Fraction(top)).rstrip("0").rstrip("."), lang) if top else "",
-        "ratio": _num(ratio["display"], lang)
-        if ratio and rule.get("code") not in ("sum", "manual_score", "given_points")
-        else "",
-        "detail": _num(rule.get("detail") or rule.get("formula") or "", lang),
-        "note": node.get("note_vi" if vi else "note_en", ""),
-        "open": depth < 1,
-        "children": [_node(child, lang, depth + 1) for child in node.get("children", [])],
-    }
-
-
 def _live_view(live: dash.Live, lang: str, *, href: str) -> dict[str, Any]:
     vi = lang.startswith("vi")
     view: dict[str, Any] = {
@@ -142,7 +117,7 @@ def _live_view(live: dash.Live, lang: str, *, href: str) -> dict[str, Any]:
         "points": _points(live.points, lang),
         "max": _points(live.max_points, lang).rstrip("0").rstrip(",.") if live.max_points else "",
         "leader": live.leader_pending,
-        "reason": live.reason_vi if vi else live.reason_en,
+        "reason": _num(live.reason_vi if vi else live.reason_en, lang),
         "counted": live.counted,
         "href": href,
         "scored": live.scored,
@@ -150,7 +125,7 @@ def _live_view(live: dash.Live, lang: str, *, href: str) -> dict[str, Any]:
     result = live.result
     node = result.breakdown.find("task_results") if result and result.breakdown else None
     if node is not None:
-        view["tree"] = _node(node.as_dict(), lang)
+        view["tree"] = shown_tree(node.as_dict(), lang)
     return view
 
 
@@ -356,7 +331,7 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
             "rating": ev.rating,
             "rating_label": RATING_LABELS.get(ev.rating, ""),
             "href": _evaluation_url(ev.pk) or f"#evaluation-{ev.pk}",
-            "tree": _node(tree, lang)
+            "tree": shown_tree(tree, lang)
             if (tree := explained(ev.result, engine_framework(ev.framework))) is not None
             else None,
         }

@@ -46,6 +46,7 @@ from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
 from thuocdo.core.numbers import reader_text
+from thuocdo.core.numbers import text_for as _num
 from thuocdo.core.text import in_language
 from thuocdo.evaluations import services
 from thuocdo.evaluations import transitions as tr
@@ -68,6 +69,7 @@ from thuocdo.reports.access import may_read_unit_summary
 from thuocdo.scoring import InputError
 from thuocdo.web import audit_words
 from thuocdo.web.actions import attempt, language
+from thuocdo.web.breakdown import shown_tree
 from thuocdo.web.forms_evaluations import (
     DISCIPLINE_LABELS as DISCIPLINE,
 )
@@ -91,7 +93,6 @@ from thuocdo.web.forms_evaluations import (
     StepForm,
 )
 from thuocdo.web.views_jobs import job_url
-from thuocdo.web.views_work import _num, _tree
 from thuocdo.work.live import part_keys
 from thuocdo.work.selectors import live_kpi
 
@@ -566,7 +567,7 @@ def _breakdown(ev: Evaluation, data: dict[str, Any] | None, lang: str) -> dict[s
     """The engine's breakdown tree of a proposed or decided result (rebuilt from its kept
     inputs and framework version), in the page's words."""
     tree = explained(data, engine_framework(ev.framework))
-    return _tree(tree, lang) if tree is not None else None
+    return shown_tree(tree, lang) if tree is not None else None
 
 
 def _find(node: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
@@ -604,7 +605,7 @@ def _task_panel(ev: Evaluation, lang: str) -> dict[str, Any]:
             return panel
         if preview.breakdown is not None:
             panel["source"] = "preview"
-            tree = _tree(preview.breakdown.as_dict(), lang)
+            tree = shown_tree(preview.breakdown.as_dict(), lang)
     node = _find(tree, "task_results")
     panel["tree"] = node or tree
     panel["full"] = tree if node is not None and data else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, TypeVar
 
 from django import forms
@@ -43,6 +42,7 @@ from thuocdo.access import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, Conflict
 from thuocdo.core.models import User
+from thuocdo.core.numbers import text_for as _num
 from thuocdo.core.params import id_param
 from thuocdo.core.text import fold
 from thuocdo.frameworks.selectors import framework_in_force
@@ -52,6 +52,7 @@ from thuocdo.scoring import Framework, InputError, TaskLine, render_text
 from thuocdo.scoring.inputs import task_contribution
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web.actions import attempt, language
+from thuocdo.web.breakdown import shown_tree
 from thuocdo.web.forms_work import (
     AssignForm,
     ExemptionDecideForm,
@@ -122,10 +123,6 @@ def _led(scope: Scope, field: str) -> Q:
     for path in scope.led_paths:
         query |= Q(**{f"{field}__startswith": path})
     return query
-
-
-def _num(text: str, lang: str) -> str:
-    return text.replace(".", ",") if lang.startswith("vi") else text
 
 
 def _qty(value: Decimal | None, lang: str) -> str:
@@ -218,29 +215,6 @@ def _allowed(task: Task, *, owner: bool, reviewer: bool, lang: str) -> list[dict
 # --- live KPI -------------------------------------------------------------------------------
 
 
-def _tree(node: dict[str, Any], lang: str, depth: int = 0) -> dict[str, Any]:
-    """A breakdown node (its `as_dict()`) in the page's words and number style."""
-    vi = lang.startswith("vi")
-    points = node.get("points")
-    ratio = node.get("ratio")
-    top = node.get("max_points")
-    rule = node.get("rule", {})
-    return {
-        "key": node["key"],
-        "label": node["label_vi"] if vi else node["label_en"],
-        "applicable": node.get("applicable", True),
-        "points": _num(points["display"], lang) if points else "",
-        "max": _num(fmt_points(Fraction(top)).rstrip("0").rstrip("."), lang) if top else "",
-        "ratio": _num(ratio["display"], lang)
-        if ratio and rule.get("code") not in ("sum", "manual_score", "given_points")
-        else "",
-        "detail": _num(rule.get("detail") or rule.get("formula") or "", lang),
-        "note": node.get("note_vi" if vi else "note_en", ""),
-        "open": depth < 1,
-        "children": [_tree(child, lang, depth + 1) for child in node.get("children", [])],
-    }
-
-
 def _live(person: Person, today: dt.date, lang: str) -> dict[str, Any]:
     """The running task points of the month: a, b, c, the points and their breakdown.
 
@@ -266,7 +240,7 @@ def _live(person: Person, today: dt.date, lang: str) -> dict[str, Any]:
         return panel
     node = result.breakdown.find("task_results") if result.breakdown else None
     if result.status != "scored" or node is None:
-        panel["reason"] = result.reason_vi if vi else result.reason_en
+        panel["reason"] = _num(result.reason_vi if vi else result.reason_en, lang)
         return panel
     for name, key in zip(("a", "b", "c"), part_keys(fw), strict=True):
         part = node.find(key) if key else None
@@ -275,7 +249,7 @@ def _live(person: Person, today: dt.date, lang: str) -> dict[str, Any]:
         )
     panel["points"] = _num(fmt_points(node.points), lang) if node.points is not None else "—"
     panel["max"] = _num(fmt_decimal(node.max_points), lang) if node.max_points else ""
-    panel["tree"] = _tree(node.as_dict(), lang)
+    panel["tree"] = shown_tree(node.as_dict(), lang)
     panel["text"] = render_text(node, lang="vi" if vi else "en")
     panel["result"] = result
     return panel
