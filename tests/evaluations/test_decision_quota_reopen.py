@@ -98,7 +98,7 @@ def test_a_decision_that_breaks_the_quota_is_not_saved(quota_flow: Flow) -> None
         services.group_decide(actor=flow.user("leader_a"), group=flow.group("unit:X"), demote=[])
     message = refused.value.message_vi
     assert "Vụ Xây dựng" in message and "1 người" in message and "× 2" in message
-    assert "0.4" in message
+    assert "= 0,4." in message and "= 0.4." in refused.value.message_en  # each its own mark
     assert flow.ev("staff_x").state != "decided"
     # the engine's proposal holds: staff_x becomes good with the reason recorded
     services.group_decide(actor=flow.user("leader_a"), group=flow.group("unit:X"))

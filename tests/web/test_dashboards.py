@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -164,6 +165,13 @@ def test_rating_history_lists_decided_evaluations(client: Client, cast: Cast) ->
     assert "Phân bố xếp loại so với trần tỷ lệ" in unit and "trần tỷ lệ:" in unit
     agency = html(login(Client(), "leader_a").get(reverse("web:dashboard_agency")))
     assert "unit:X" in agency or "Vụ Xây dựng" in agency
+    # An English page names a unit's quota group by the unit's English name.
+    cast.unit_x.name_en = "Construction Department"
+    cast.unit_x.save(update_fields=["name_en"])
+    english = login(Client(), "leader_a")
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    groups = html(english.get(reverse("web:dashboard_agency"))).split('data-table="groups"')[1]
+    assert "Construction Department" in groups and "Vụ Xây dựng" not in groups
 
 
 # --- unit and agency dashboards: who ---------------------------------------------------------

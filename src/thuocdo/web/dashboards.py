@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from thuocdo.core.text import fold
+from thuocdo.core.text import fold, in_language
 from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup, UnitEvaluation, UnitKpi
 from thuocdo.org.models import Person, Unit
 from thuocdo.scoring import Framework, TaskLine
@@ -472,14 +472,19 @@ def quota_distribution(groups: QuerySet[QuotaGroup], period: Period | None) -> l
         return []
     rows = (
         groups.filter(period=period)
-        .values("pk", "code", "name", "members__rating")
+        .values("pk", "code", "name", "unit__name_en", "members__rating")
         .annotate(n=Count("members"))
         .order_by("code")
     )
     by_group: dict[int, dict[str, Any]] = {}
     for row in rows:
         entry = by_group.setdefault(
-            row["pk"], {"code": row["code"], "name": row["name"], "ratings": Counter()}
+            row["pk"],
+            {
+                "code": row["code"],
+                "name": in_language(row["name"], row["unit__name_en"]),  # a unit's group
+                "ratings": Counter(),
+            },
         )
         if row["members__rating"]:
             entry["ratings"][row["members__rating"]] += row["n"]
