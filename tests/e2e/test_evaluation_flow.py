@@ -162,3 +162,31 @@ def test_self_assessment_to_publication(page: Any, live_server: Any, evaluation_
     shoot(page, "evaluation-7-result")
     decided = Evaluation.objects.get(pk=ev.pk)
     assert (decided.state, decided.rating) == ("decided", "good")
+
+
+def test_a_manager_reviews_the_unit_with_select_all(
+    page: Any, live_server: Any, evaluation_flow: Flow
+) -> None:
+    """Issue 15, point 5: "Chọn tất cả" ticks everyone waiting; one button reviews them."""
+    flow = evaluation_flow
+    flow.self_assess("staff_x")
+    flow.step("start_review")
+    base = live_server.url
+    sign_in(page, base, "head_x")
+    page.goto(f"{base}/evaluations/review/")
+    boxes = page.locator("input[name=pick]")
+    waiting = boxes.count()
+    assert waiting >= 3
+    select_all = page.get_by_label("Chọn tất cả")
+    select_all.check()
+    assert page.locator("input[name=pick]:checked").count() == waiting
+    boxes.first.uncheck()  # the master shows a mixed state, then all again
+    assert page.evaluate("document.querySelector('[data-select-all]').indeterminate")
+    boxes.first.check()
+    assert select_all.is_checked()
+    shoot(page, "review-queue-select-all")
+    page.get_by_role("button", name="Đồng ý với tự đánh giá của những người đã chọn").click()
+    expect(page.get_by_text(f"Đã nhận xét, đánh giá {waiting} người")).to_be_visible()
+    assert page.locator("input[name=pick]").count() == 0
+    reviewed = Evaluation.objects.filter(period=flow.period, state="reviewed")
+    assert reviewed.count() == waiting

@@ -618,3 +618,54 @@ def test_engine_reasons_and_refusals_use_the_reader_s_decimal_mark(
     reason = next(line for line in english.splitlines() if "95.00" in line)
     assert "95,00" not in reason, reason
     assert staff_x.state != "decided"  # nothing was saved by the refusal
+
+
+def test_the_manager_accepts_several_self_assessments_at_once(client: Client, flow: Flow) -> None:
+    """Issue 15, point 5: a unit is reviewed in a handful of clicks, each evaluation still
+    reviewed, explained and audited on its own; one refusal saves none."""
+    for name in AGENCY_A:
+        flow.task(name)
+    to_review(flow)
+    picked = [flow.ev("staff_x"), flow.ev("deputy_x"), flow.ev("staff_x1")]
+    login(client, "head_x")
+    queue = text(client.get(reverse("web:ev_review_queue")))
+    assert 'data-select-all="pick"' in queue
+    for ev in picked:
+        assert f'name="pick" value="{ev.pk}"' in queue
+
+    # a stale page: staff_x1 was changed since (its version moved on) → nothing saved
+    post: dict[str, Any] = {"comment": "Đồng ý với kết quả tự đánh giá."}
+    post["pick"] = [str(ev.pk) for ev in picked]
+    for ev in picked:
+        post[f"v{ev.pk}"] = str(ev.version)
+    post[f"v{picked[2].pk}"] = str(picked[2].version - 1)
+    stale = client.post(reverse("web:ev_review_queue"), post)
+    assert stale.status_code == 409
+    assert picked[2].person.full_name in text(stale) and "Chưa lưu phiếu nào" in text(stale)
+    assert not Evaluation.objects.filter(pk__in=[e.pk for e in picked], state="reviewed")
+
+    # someone who is not waiting for this manager (head_y's staff) → refused, nothing saved
+    other = flow.ev("staff_y")
+    refused = client.post(
+        reverse("web:ev_review_queue"),
+        {**post, "pick": [str(picked[0].pk), str(other.pk)], f"v{other.pk}": str(other.version)},
+    )
+    assert refused.status_code == 409 and "chưa lưu phiếu nào" in text(refused)
+    assert not Evaluation.objects.filter(state="reviewed").exists()
+
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    post[f"v{picked[2].pk}"] = str(picked[2].version)
+    done = client.post(reverse("web:ev_review_queue"), post)
+    assert done.status_code == 302
+    for ev in picked:
+        ev.refresh_from_db()
+        assert ev.state == "reviewed" and ev.points is not None and ev.proposed
+        assert ev.review_comment == "Đồng ý với kết quả tự đánh giá."
+        assert ev.reviewer == flow.cast.person("head_x")
+    actions = list(AuditEntry.objects.filter(id__gt=before).values_list("action", flat=True))
+    assert actions.count("evaluations.evaluation.review") == 3
+    assert actions.count("evaluations.evaluation.review_many") == 1
+    assert "Đã nhận xét, đánh giá 3 người" in text(client.get(reverse("web:ev_review_queue")))
+    # nothing picked: a message, not an error page
+    empty = client.post(reverse("web:ev_review_queue"), {"comment": "x"})
+    assert empty.status_code == 400 and "Chưa chọn người nào" in text(empty)

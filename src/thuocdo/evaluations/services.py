@@ -31,7 +31,13 @@ from django.utils import translation
 from thuocdo.audit.services import build_entry, record, record_many
 from thuocdo.core import clock
 from thuocdo.core.bulk import update_rows
-from thuocdo.core.errors import AccessDenied, Conflict, ValidationFailed
+from thuocdo.core.errors import (
+    AccessDenied,
+    Conflict,
+    NotFound,
+    ThuocDoError,
+    ValidationFailed,
+)
 from thuocdo.core.models import User
 from thuocdo.core.numbers import vn_number, vn_percent
 from thuocdo.core.text import clean_text
@@ -907,6 +913,62 @@ def evaluation_review(
         after={"changes": changes, "comment": ev.review_comment, "points": str(ev.points)},
     )
     return ev
+
+
+@transaction.atomic
+def evaluations_accept_reviews(
+    *,
+    actor: User,
+    versions: Mapping[int, int],
+    comment: str,
+    at: dt.datetime | None = None,
+) -> list[Evaluation]:
+    """The direct manager accepts several self-assessments as the review in one go
+    (`versions`: evaluation id → the version the page showed). Each evaluation is reviewed
+    exactly as one by one — its facts snapshotted, its proposal explained, its own audit
+    entry — and the batch is all or nothing: one refusal names the person and saves none."""
+    now = _now(at)
+    comment = _text(comment, "comment", "nhận xét", "comment")
+    if not versions:
+        raise ValidationFailed(
+            "Chưa chọn người nào để đánh giá.", "Nobody was selected.", field="evaluations"
+        )
+    rows = {
+        ev.pk: ev
+        for ev in Evaluation.objects.filter(pk__in=list(versions)).select_related("person")
+    }
+    missing = sorted(set(versions) - set(rows))
+    if missing:
+        raise NotFound(
+            f"Không tìm thấy {len(missing)} phiếu đã chọn (có thể đã bị xóa khi mở lại kỳ).",
+            f"{len(missing)} selected evaluation(s) were not found.",
+        )
+    done = []
+    for pk, ev in sorted(rows.items(), key=lambda item: item[1].person.search_name):
+        try:
+            done.append(
+                evaluation_review(
+                    actor=actor,
+                    evaluation=ev,
+                    expected_version=versions[pk],
+                    comment=comment,
+                    at=now,
+                )
+            )
+        except ThuocDoError as error:
+            raise type(error)(
+                f"{ev.person.full_name}: {error.message_vi} Chưa lưu phiếu nào.",
+                f"{ev.person.full_name}: {error.message_en} Nothing was saved.",
+                field=error.field,
+            ) from error
+    record(
+        actor=actor,
+        action="evaluations.evaluation.review_many",
+        target=done[0].period,
+        agency_id=done[0].agency_id,
+        after={"evaluations": [ev.pk for ev in done], "comment": comment},
+    )
+    return done
 
 
 # --- collective comments, Party committee, overrides -----------------------------------------

@@ -317,3 +317,14 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("Trả lời, nêu rõ lý do"), widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class AcceptReviewsForm(forms.Form):
+    """The manager's comment for every self-assessment accepted at once from the queue."""
+
+    comment = forms.CharField(
+        label=_("Nhận xét chung"),
+        max_length=2000,
+        initial=_("Đồng ý với kết quả tự đánh giá."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 60}),
+    )

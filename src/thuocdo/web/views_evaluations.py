@@ -76,6 +76,7 @@ from thuocdo.web.forms_evaluations import (
 from thuocdo.web.forms_evaluations import (
     FLAG_LABELS,
     LEADER_PARTS,
+    AcceptReviewsForm,
     AnswerForm,
     ComplaintForm,
     DeadlinesForm,
@@ -182,8 +183,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def review_queue(request: HttpRequest) -> HttpResponse:
+def _review_rows(request: HttpRequest) -> tuple[User, list[Evaluation]]:
     user, scope = _viewer(request)
     if scope.person_id is None or not scope.is_unit_leader:
         raise AccessDenied(
@@ -200,7 +200,55 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .order_by("period_id", "unit__path", "person__search_name")
         if services.is_direct_manager(me, ev, today)
     ]
-    return render(request, "web/evaluations/review_queue.html", {"rows": rows})
+    return user, rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """The manager's queue; ticking several self-assessed people and accepting their
+    self-assessments reviews them in one step (each still explained and audited)."""
+    user, rows = _review_rows(request)
+    form = AcceptReviewsForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        versions = {
+            ev.pk: int(request.POST.get(f"v{ev.pk}", ev.version))
+            for ev in rows
+            if str(ev.pk) in request.POST.getlist("pick")
+        }
+        unknown = set(request.POST.getlist("pick")) - {str(ev.pk) for ev in rows}
+        if unknown:
+            form.add_error(
+                None,
+                _("Có %(n)s phiếu đã chọn không còn chờ bạn đánh giá; chưa lưu phiếu nào.")
+                % {"n": len(unknown)},
+            )
+            status = 409
+        else:
+            done, status = attempt(
+                request,
+                form,
+                lambda: services.evaluations_accept_reviews(
+                    actor=user, versions=versions, comment=form.cleaned_data["comment"]
+                ),
+            )
+            if done is not None:
+                messages.success(
+                    request,
+                    _("Đã nhận xét, đánh giá %(n)s người theo kết quả tự đánh giá.")
+                    % {"n": len(done)},
+                )
+                return redirect("web:ev_review_queue")
+    elif request.method == "POST":
+        status = 400
+    waiting = [ev for ev in rows if ev.state == Evaluation.State.SELF_ASSESSED]
+    return render(
+        request,
+        "web/evaluations/review_queue.html",
+        {"rows": rows, "form": form, "waiting": len(waiting)},
+        status=status,
+    )
 
 
 # --- periods ---------------------------------------------------------------------------------
