@@ -190,3 +190,38 @@ def test_a_manager_reviews_the_unit_with_select_all(
     assert page.locator("input[name=pick]").count() == 0
     reviewed = Evaluation.objects.filter(period=flow.period, state="reviewed")
     assert reviewed.count() == waiting
+
+
+def test_the_minutes_tick_everyone_present_at_once_and_each_box_sits_by_its_name(
+    page: Any, live_server: Any, evaluation_flow: Flow
+) -> None:
+    """Issue 15, point 5: the minutes page had no "select all" and its checkboxes did not
+    line up with the names."""
+    flow = evaluation_flow
+    flow.self_assess("staff_x")
+    flow.step("start_review")
+    for name in AGENCY_A:
+        flow.review(name)
+    flow.step("start_collective")
+    base = live_server.url
+    sign_in(page, base, "head_x")
+    page.goto(f"{base}/evaluations/periods/{flow.period.pk}/minutes/{flow.cast.unit_x.pk}/")
+    boxes = page.locator("input[name=attendees]")
+    present = boxes.count()
+    assert present >= 2
+    for index in range(boxes.count()):
+        box = boxes.nth(index).bounding_box()
+        name = boxes.nth(index).locator("xpath=following-sibling::span").bounding_box()
+        assert box and name
+        assert abs((box["y"] + box["height"] / 2) - (name["y"] + name["height"] / 2)) < 4
+        assert 0 <= name["x"] - (box["x"] + box["width"]) < 16
+    page.get_by_label("Chọn tất cả").check()
+    assert page.locator("input[name=attendees]:checked").count() == present
+    shoot(page, "minutes-select-all")
+    page.get_by_label("Nội dung biên bản (ý kiến của tập thể)").fill("Tập thể nhất trí.")
+    page.get_by_label("Ngày họp").fill("05/02/2026")
+    page.get_by_label("Tổng số thành viên của đơn vị").fill(str(present))
+    page.get_by_role("button", name="Ghi biên bản").click()
+    page.wait_for_load_state()
+    minutes = flow.period.minutes.get(unit=flow.cast.unit_x)
+    assert len(minutes.attendees) == present

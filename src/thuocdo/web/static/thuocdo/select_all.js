@@ -31,6 +31,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-select-all]"), function (m) {
       m.hidden = false;
+      var label = m.closest("label");
+      if (label) { label.hidden = false; }
       sync(m);
     });
   });
