@@ -193,7 +193,13 @@ def test_the_demo_has_decided_months_one_in_review_and_one_open(demo: Unit) -> N
     from thuocdo.core import clock
     from thuocdo.core.origin import origin_scope
     from thuocdo.demo.work import WorkHistory
-    from thuocdo.evaluations.models import Complaint, Evaluation, Period, UnitEvaluation
+    from thuocdo.evaluations.models import (
+        Complaint,
+        Evaluation,
+        Notification,
+        Period,
+        UnitEvaluation,
+    )
 
     call_command("load_presets", stdout=StringIO())
     today = clock.today()
@@ -220,6 +226,11 @@ def test_the_demo_has_decided_months_one_in_review_and_one_open(demo: Unit) -> N
     complaint = Complaint.objects.get(evaluation__period__number=1)
     assert complaint.state == "answered" and complaint.answered_at <= now
     assert complaint.filed_at.date() <= complaint.evaluation.complaint_until
+    # History is not news: no notice of a task, none to the head of an answered complaint.
+    assert not Notification.objects.filter(link__startswith="/work/").exists()
+    assert not Notification.objects.filter(
+        link=reverse("web:ev_complaint", args=[complaint.pk])
+    ).exists()
 
     february = Evaluation.objects.filter(period__number=2)
     assert not february.filter(state="draft").exists()

@@ -73,7 +73,10 @@ def test_the_official_goes_from_self_assessment_to_a_locked_period(flow: Flow) -
     flow.publish()
     ev = flow.ev("staff_x")
     assert ev.complaint_until == D(2026, 2, 20)
-    note = Notification.objects.get(recipient=flow.cast.person("staff_x"))
+    # The result's notice (the others are about staff_x's tasks).
+    note = Notification.objects.get(
+        recipient=flow.cast.person("staff_x"), link__startswith="/evaluations/"
+    )
     assert "76,10 điểm" in note.text and "Hoàn thành tốt nhiệm vụ" in note.text
     # The same message in English, for an English page (issue 13).
     assert "76.10 points" in note.text_en and "Good" in note.text_en

@@ -17,7 +17,7 @@ from thuocdo.access.evaluations import (
     visible_notifications,
     visible_periods,
 )
-from thuocdo.core.errors import AccessDenied
+from thuocdo.core.errors import AccessDenied, ValidationFailed
 from thuocdo.evaluations import services
 from thuocdo.evaluations.models import Evaluation, Period
 
@@ -47,8 +47,19 @@ def test_step_by_step_refusals(flow: Flow) -> None:
         flow.task(name)
     flow.step("start_self_assessment", on=D(2026, 1, 26))
     ev = flow.ev("staff_x")
+    for name in ("head_y", "staff_x1", "auditor_a"):
+        with pytest.raises(AccessDenied):  # nobody else self-assesses for someone
+            services.evaluation_self_assess(
+                actor=flow.user(name),
+                evaluation=ev,
+                expected_version=ev.version,
+                scores={},
+                on_behalf_reason="Nghỉ ốm",
+                at=at(SELF),
+            )
     for name in ("head_x", "personnel_a", "leader_a"):
-        with pytest.raises(AccessDenied):  # nobody self-assesses for someone else
+        # the office and the managers may enter it for someone who cannot, with a reason
+        with pytest.raises(ValidationFailed) as missing:
             services.evaluation_self_assess(
                 actor=flow.user(name),
                 evaluation=ev,
@@ -56,6 +67,7 @@ def test_step_by_step_refusals(flow: Flow) -> None:
                 scores={},
                 at=at(SELF),
             )
+        assert missing.value.field == "on_behalf_reason"
     for name in AGENCY_A:
         flow.self_assess(name)
     flow.step("start_review", on=REVIEW)
@@ -164,7 +176,8 @@ def test_groups_complaints_and_notifications_are_scoped(flow: Flow) -> None:
     for name in ("staff_x", "head_x", "head_z"):
         with pytest.raises(AccessDenied):
             access_quota_group(cast.user(name), group.pk)
-    note = visible_notifications(cast.user("staff_x")).get()
+    # The result's notice (the others are about staff_x's tasks).
+    note = visible_notifications(cast.user("staff_x")).get(link__startswith="/evaluations/")
     assert access_notification(cast.user("staff_x"), note.pk) == note
     for name in ("head_x", "operator", "leader_a"):
         with pytest.raises(AccessDenied):

@@ -669,3 +669,63 @@ def test_the_manager_accepts_several_self_assessments_at_once(client: Client, fl
     # nothing picked: a message, not an error page
     empty = client.post(reverse("web:ev_review_queue"), {"comment": "x"})
     assert empty.status_code == 400 and "Chưa chọn người nào" in text(empty)
+
+
+def test_the_office_or_the_manager_enters_a_self_assessment_for_someone_who_cannot(
+    client: Client, flow: Flow
+) -> None:
+    """Issue 15, point 2: entered on behalf with a reason, shown as such on the page and the
+    form, audited, the official told; the official's own entry replaces it."""
+    from thuocdo.evaluations.models import Notification
+    from thuocdo.reports.forms import individual_form
+
+    flow.step("start_self_assessment", on=D(2026, 1, 26))
+    ev = flow.ev("staff_x")
+    url = reverse("web:ev_self", args=[ev.pk])
+    login(client, "head_y")  # neither the office nor staff_x's manager
+    assert "Lý do nhập thay" not in text(client.get(reverse("web:ev_detail", args=[ev.pk])))
+    assert client.post(url, score_post(ev, 25, on_behalf_reason="Nghỉ ốm")).status_code == 403
+
+    login(client, "personnel_a")
+    page = text(client.get(reverse("web:ev_detail", args=[ev.pk])))
+    assert "Lý do nhập thay" in page and "Bạn đang nhập tự đánh giá thay cho" in page
+    refused = client.post(url, score_post(ev, 25))  # no reason
+    assert refused.status_code == 400
+    ev.refresh_from_db()
+    assert ev.state == "draft"
+
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    reason = "Nghỉ ốm dài ngày từ 20/01/2026 (giấy ra viện kèm theo)"
+    done = client.post(url, score_post(ev, 25, on_behalf_reason=reason))
+    assert done.status_code == 302
+    ev.refresh_from_db()
+    office = User.objects.get(username="personnel_a")
+    assert (ev.state, ev.self_entered_by, ev.self_on_behalf_reason) == (
+        "self_assessed",
+        office,
+        reason,
+    )
+    entry = AuditEntry.objects.get(id__gt=before, action="evaluations.evaluation.self_assess")
+    assert entry.reason == reason and entry.after["on_behalf_of"] == ev.person.full_name
+    told = Notification.objects.get(recipient=ev.person)
+    assert "thay bạn" in told.text and reason in told.text and "on your behalf" in told.text_en
+    form = individual_form(ev)
+    assert any("nhập thay" in line.label and reason in line.value for line in form.comments)
+
+    login(client, "staff_x")
+    own = text(client.get(reverse("web:ev_detail", args=[ev.pk])))
+    assert "data-on-behalf" in own and reason in own and "khiếu nại" in own
+    assert client.post(url, score_post(ev, 24)).status_code == 302
+    ev.refresh_from_db()
+    assert ev.self_entered_by is None and ev.self_on_behalf_reason == ""
+
+    # the direct manager may enter it too; nobody enters it for themselves this way
+    ev2 = flow.ev("staff_x1")
+    login(client, "head_x")
+    assert (
+        client.post(
+            reverse("web:ev_self", args=[ev2.pk]),
+            score_post(ev2, 25, on_behalf_reason="Đi công tác nước ngoài"),
+        ).status_code
+        == 302
+    )

@@ -32,12 +32,12 @@ from thuocdo.evaluations.models import (
     QuotaGroup,
     UnitEvaluation,
 )
-from thuocdo.evaluations.services import is_authority, is_direct_manager
+from thuocdo.evaluations.services import is_authority, is_direct_manager, may_enter_for
 from thuocdo.org.models import Person, Unit
 
 AnyUser = User | AnonymousUser
 PeriodAction = Literal["view", "manage", "decide"]
-EvaluationAction = Literal["view", "self_assess", "review", "decide", "complain"]
+EvaluationAction = Literal["view", "self_assess", "enter_for", "review", "decide", "complain"]
 UnitEvaluationAction = Literal["view", "change", "decide"]
 
 _VERBS = {
@@ -45,6 +45,7 @@ _VERBS = {
     "manage": ("điều hành", "manage"),
     "decide": ("quyết định", "decide"),
     "self_assess": ("tự đánh giá", "self-assess"),
+    "enter_for": ("nhập tự đánh giá thay cho", "enter the self-assessment for"),
     "review": ("nhận xét, đánh giá", "review"),
     "complain": ("khiếu nại", "complain about"),
     "change": ("cập nhật", "change"),
@@ -140,6 +141,9 @@ def access_evaluation(
     elif action == "review":
         person = Person.objects.filter(pk=scope.person_id).first() if scope.person_id else None
         allowed = is_direct_manager(person, ev, clock.today())
+    elif action == "enter_for":
+        person = Person.objects.filter(pk=scope.person_id).first() if scope.person_id else None
+        allowed = user.is_authenticated and may_enter_for(user, person, ev, clock.today())
     elif action == "decide":
         allowed = _authority(user, ev.period.agency)
     else:

@@ -8,6 +8,9 @@ SECURE         "1" in production behind TLS: secure cookies, HSTS, SSL redirect
 TRUSTED_PROXIES  comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is
                believed (default: none; see docs/operations.md, "Behind a proxy")
 VAR_DIR        where runtime files live (default: ./var)
+EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
+EMAIL_USE_SSL, DEFAULT_FROM_EMAIL  e-mail of notifications (default: files under VAR_DIR/mail)
+SITE_URL       the address people open, for the links in e-mails (e.g. https://kpi.example.vn)
 API_RATE_LIMIT, API_AUTH_FAILURE_LIMIT  API requests per client, failed tokens per address
                (defaults 600/min and 30/min; "off" for none)
 """
@@ -213,6 +216,21 @@ CACHES = {
 # ("off" for no limit). Over the limit: 429 with Retry-After.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
 API_AUTH_FAILURE_LIMIT = os.environ.get("API_AUTH_FAILURE_LIMIT", "30/min")
+
+# Notifications by e-mail (org.notices). Without EMAIL_BACKEND the messages are written
+# under VAR_DIR/mail (the demo and `make run`): nothing leaves the machine until an
+# operator sets the SMTP backend and server. SITE_URL makes the links in them absolute.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_flag("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "thuocdo@localhost")
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

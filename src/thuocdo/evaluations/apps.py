@@ -8,3 +8,7 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         from thuocdo.evaluations import jobs  # noqa: F401  # registers the period job kinds
+        from thuocdo.evaluations.notices import keep
+        from thuocdo.org.notices import keep_with
+
+        keep_with(keep)  # in-app notices of every layer become Notification rows

@@ -100,12 +100,14 @@ class UnitNode:
 
 
 class Book:
-    """What a close reads once per period."""
+    """What a close reads once per period; with `under`, only the evaluations and work of
+    the units under those paths (the decision page's group and the charges of its leaders)."""
 
-    def __init__(self, period: Period) -> None:
+    def __init__(self, period: Period, under: Sequence[str] | None = None) -> None:
         self.period = period
         self.span = period_range(period)
-        self.rows = _rows(period)
+        self.under = under
+        self.rows = _rows(period, under)
         self.by_pk = {row.pk: row for row in self.rows}
         self.units = _units(period.agency)
         self.children: dict[int, list[int]] = defaultdict(list)
@@ -186,7 +188,7 @@ class Book:
 
     def rates(self, paths: list[str]) -> WorkRates:
         if self._rates is None:
-            self._rates = _unit_rates(self.period, self.span)
+            self._rates = _unit_rates(self.period, self.span, self.under)
         sums = [0] * 6
         for unit_id in self.charge_units(paths):
             for i, value in enumerate(self._rates.get(unit_id, ())):
@@ -194,10 +196,20 @@ class Book:
         return WorkRates(*sums)
 
 
-def _rows(period: Period) -> list[Row]:
+def _under(paths: Sequence[str] | None) -> Q:
+    """Everything (None), or what lies in the units under `paths`."""
+    if paths is None:
+        return Q()
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(unit__path__startswith=path)
+    return query
+
+
+def _rows(period: Period, under: Sequence[str] | None = None) -> list[Row]:
     return [
         Row(*values)
-        for values in Evaluation.objects.filter(period=period)
+        for values in Evaluation.objects.filter(_under(under), period=period)
         .order_by("pk")
         .values_list(
             "pk",
@@ -235,14 +247,18 @@ def _frameworks(ids: set[int]) -> dict[int, Framework]:
     }
 
 
-def _unit_rates(period: Period, span: Any) -> dict[int, tuple[int, ...]]:
+def _unit_rates(
+    period: Period, span: Any, under: Sequence[str] | None = None
+) -> dict[int, tuple[int, ...]]:
     """Work counts per unit, in one grouped query; a charge sums the units under it."""
     accepted = Q(state=Task.State.ACCEPTED)
     late = Q(delays__gt=F("exempt_delays"))
     failed = Q(failures__gt=F("exempt_failures"))
     planned = Q(kind=Task.Kind.PLANNED, extra="")
     rows = (
-        Task.objects.filter(counted_in(span), unit__path__startswith=period.agency.path)
+        Task.objects.filter(
+            counted_in(span), _under(under), unit__path__startswith=period.agency.path
+        )
         .values("unit_id")
         .annotate(
             planned_due=Count("id", filter=planned),
@@ -409,6 +425,44 @@ def _score_years(
         done += len(chunk)
         if progress is not None:
             progress(done, len(rows))
+
+
+@dataclass
+class Proposal:
+    """What deciding some evaluations would give now (`propose`)."""
+
+    data: dict[int, dict[str, Any]]  # each undecided evaluation's result as it would be decided
+    waiting: list[Row]  # heads whose unit is not decided yet: their group cannot be decided
+
+
+def propose(period: Period, members: Sequence[Evaluation]) -> Proposal:
+    """What `services.group_decide` would decide for these evaluations now, written nowhere,
+    so the decision page shows the proposal the server then accepts: the same inputs (task
+    facts now, overrides, the unit's decided rating for a head; a leader's d reads the
+    others' points as kept, as the decision does). Only the members' units and the units
+    under them are read, in a fixed number of queries whatever the group's size (a year
+    still reads each member's months, `compute.compute_year`)."""
+    paths = sorted({ev.unit.path for ev in members})
+    # a unit under another listed unit is read with it
+    paths = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    book = Book(period, paths)
+    rows = [book.by_pk[ev.pk] for ev in members if book.by_pk[ev.pk].state != E.DECIDED]
+    data: dict[int, dict[str, Any]] = {}
+    if period.kind == Period.Kind.YEAR:
+        evs = Evaluation.objects.filter(pk__in=[row.pk for row in rows]).select_related(
+            "period", "unit", "person", "framework"
+        )
+        for ev in evs:
+            data[ev.pk] = compute_year(ev, unit_rating=book.unit_ratings.get(ev.unit_id))
+    elif rows:
+        gathered = _gather(book, rows)
+        book.rates([])  # read whether or not a leader is in the group: a flat page cost
+        for row in _order(book, rows):
+            # rows keep their points as compiled: a leader's d reads them, as a decision does
+            data[row.pk] = score_inputs(
+                book.framework(row), row.person_id, _inputs(book, row, gathered)
+            )[1]
+    return Proposal(data, [row for row in rows if _waits_for_unit(book, row)])
 
 
 def stamps(period: Period) -> dict[int, str]:
@@ -635,16 +689,17 @@ def decide_period(
         )
         if limited > quota.ratio * base:
             tie = quota.ties[0] if quota.ties else None
+            names = ", ".join(book.by_pk[int(c)].person_name for c in tie.candidates) if tie else ""
             outcome.skipped.append(
                 Skipped(
                     group.code,
                     group.name,
                     f"{len(tie.candidates)} người bằng {vn_number(tie.points)} điểm ở ngưỡng "
-                    f"hạ: cấp có thẩm quyền chọn {tie.choose} người để hạ."
+                    f"hạ ({names}): cấp có thẩm quyền chọn {tie.choose} người để hạ."
                     if tie
                     else "Không giữ được tỷ lệ với các đề xuất hạ loại.",
-                    f"{len(tie.candidates)} tied at {tie.points} points at the line: the "
-                    f"authority chooses {tie.choose} to demote."
+                    f"{len(tie.candidates)} tied at {tie.points} points at the line ({names}): "
+                    f"the authority chooses {tie.choose} to demote."
                     if tie
                     else "The proposed demotions do not keep the quota.",
                 )
@@ -803,15 +858,9 @@ def demote(data: dict[str, Any], group: QuotaGroup, to: str) -> str:
 
 def _blocked(book: Book, group: QuotaGroup, member_ids: list[int]) -> Skipped | None:
     """A head whose unit is not decided yet cannot be rated (not above the unit)."""
-    heads = (Assignment.Role.HEAD, Assignment.Role.ACTING_HEAD)
     for pk in member_ids:
         row = book.by_pk[pk]
-        if (
-            row.state != E.DECIDED
-            and row.role in heads
-            and book.unit_ratings.get(row.unit_id) is None
-            and engine_role_of(book, row) in book.framework(row).rating.head_roles
-        ):
+        if _waits_for_unit(book, row):
             unit = book.units[row.unit_id].name
             return Skipped(
                 group.code,
@@ -821,3 +870,13 @@ def _blocked(book: Book, group: QuotaGroup, member_ids: list[int]) -> Skipped | 
                 f"Decide the unit {unit} first: its head {row.person_name} cannot be rated yet.",
             )
     return None
+
+
+def _waits_for_unit(book: Book, row: Row) -> bool:
+    """An undecided head (ruled as head) whose unit has no decided rating yet (Art. 20(6))."""
+    return (
+        row.state != E.DECIDED
+        and row.role in (Assignment.Role.HEAD, Assignment.Role.ACTING_HEAD)
+        and book.unit_ratings.get(row.unit_id) is None
+        and engine_role_of(book, row) in book.framework(row).rating.head_roles
+    )

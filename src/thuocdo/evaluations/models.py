@@ -173,6 +173,12 @@ class Evaluation(models.Model):
     self_comment = models.TextField(blank=True)
     self_evidence = models.TextField(blank=True)
     self_assessed_at = models.DateTimeField(null=True, blank=True)
+    # Entered on the official's behalf (the office or the direct manager, with a reason):
+    # shown on the page and the form; the official's own entry replaces it.
+    self_entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    self_on_behalf_reason = models.TextField(blank=True)
     reviewer = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -297,15 +297,23 @@ def group_members(group: QuotaGroup) -> QuerySet[Evaluation]:
 def decision_sheet(group: QuotaGroup) -> dict[str, Any]:
     """What the authority sees before deciding a group: each member's proposed (or decided)
     points and rating, the distribution, the quota line, the engine's proposed demotions
-    with reasons, and ties left for a human decision."""
+    with reasons, ties left for a human decision, and heads waiting for their unit's rating.
+
+    An undecided member's proposal is computed now on the decision's own basis
+    (`close.propose`), not read from the last compile: a unit rated since then caps its
+    head, and the demotions shown are the ones the server accepts."""
+    from thuocdo.evaluations.close import propose  # close reads this module's selectors
+
     members = list(group_members(group))
+    proposal = propose(group.period, members)
+    units = {ev.unit_id: ev.unit for ev in members}
     rows = []
     quota_members = []
     fw: Framework | None = None
     for ev in members:
         fw = fw or engine_framework(ev.framework)
         decided = ev.state == Evaluation.State.DECIDED
-        data = ev.result if decided else ev.proposed
+        data = ev.result if decided else proposal.data.get(ev.pk)
         rating = ev.rating if decided else (data or {}).get("rating")
         points = ev.points if decided else (data or {}).get("points")
         rows.append(
@@ -331,6 +339,10 @@ def decision_sheet(group: QuotaGroup) -> dict[str, Any]:
         "members": rows,
         "distribution": dict(distribution),
         "decided": group.decided_at is not None,
+        "waiting": [
+            {"evaluation": row.pk, "person": row.person_name, "unit": units[row.unit_id]}
+            for row in proposal.waiting
+        ],
     }
     if fw is not None:
         ratio = Fraction(group.exception_ratio) if group.exception_ratio is not None else None

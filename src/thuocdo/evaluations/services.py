@@ -41,7 +41,7 @@ from thuocdo.core.errors import (
 from thuocdo.core.models import User
 from thuocdo.core.numbers import vn_number, vn_percent
 from thuocdo.core.text import clean_text
-from thuocdo.evaluations import close
+from thuocdo.evaluations import close, notices
 from thuocdo.evaluations import transitions as tr
 from thuocdo.evaluations.compute import (
     ROLE_RANK,
@@ -725,17 +725,23 @@ def evaluation_self_assess(
     evidence: Mapping[str, str] | None = None,
     comment: str = "",
     evidence_text: str = "",
+    on_behalf_reason: str = "",
     at: dt.datetime | None = None,
 ) -> Evaluation:
     """The official scores every general criterion (with evidence) and comments. Task
-    points are not typed: they come from the recorded work (see `selectors`/preview)."""
+    points are not typed: they come from the recorded work (see `selectors`/preview).
+
+    For an official who cannot (leave, illness, secondment), the personnel office or the
+    direct manager enters it on their behalf with a reason; the official is told, sees it
+    marked as such, and may enter their own while the step lasts."""
     now = _now(at)
     ev = _lock_evaluation(evaluation, expected_version)
     person = _person(actor)
-    if person is None or person.pk != ev.person_id:
-        raise AccessDenied(
-            "Chỉ người được đánh giá mới tự đánh giá.",
-            "Only the official evaluated self-assesses.",
+    own = person is not None and person.pk == ev.person_id
+    if not own:
+        _require_entry_for(actor, person, ev, _day(now))
+        on_behalf_reason = _text(
+            on_behalf_reason, "on_behalf_reason", "lý do nhập thay", "reason for entering it"
         )
     tr.refuse_unless(ev.period, tr.SELF_ASSESS_STATES, "tự đánh giá", "self-assess")
     if ev.state not in (E.DRAFT, E.SELF_ASSESSED):
@@ -779,16 +785,62 @@ def evaluation_self_assess(
     ev.self_evidence = clean_text(evidence_text)
     ev.self_assessed_at = now
     ev.state = E.SELF_ASSESSED
-    _bump(ev, "self_comment", "self_evidence", "self_assessed_at", "state")
+    ev.self_entered_by = None if own else actor
+    ev.self_on_behalf_reason = "" if own else on_behalf_reason
+    _bump(
+        ev,
+        "self_comment",
+        "self_evidence",
+        "self_assessed_at",
+        "state",
+        "self_entered_by",
+        "self_on_behalf_reason",
+    )
+    after: dict[str, Any] = {
+        "scores": {k: str(v) for k, v in values.items()},
+        "comment": ev.self_comment,
+    }
+    if not own:
+        after["on_behalf_of"] = ev.person.full_name
+        name, name_en = ev.period.name("vi"), ev.period.name("en")
+        by = person.full_name if person else actor.get_username()
+        _notify(
+            ev.person,
+            f"{by} đã nhập tự đánh giá {name} thay bạn (lý do: {on_behalf_reason}). Bạn có "
+            "thể xem và tự đánh giá lại cho đến khi chuyển sang bước cấp trên đánh giá.",
+            _evaluation_link(ev.pk),
+            now,
+            f"{by} entered your self-assessment for {name_en} on your behalf (reason: "
+            f"{on_behalf_reason}). You may see it and enter your own until the review step.",
+        )
     record(
         actor=actor,
         action="evaluations.evaluation.self_assess",
         target=ev,
         agency_id=ev.agency_id,
         before={"scores": before} if before else None,
-        after={"scores": {k: str(v) for k, v in values.items()}, "comment": ev.self_comment},
+        after=after,
+        reason=on_behalf_reason if not own else "",
     )
     return ev
+
+
+def may_enter_for(actor: User, person: Person | None, ev: Evaluation, on: dt.date) -> bool:
+    """Who may enter a self-assessment on an official's behalf: the agency's personnel
+    office or the official's direct manager — never for oneself."""
+    if person is not None and person.pk == ev.person_id:
+        return False
+    return rules.is_personnel(actor, ev.period.agency, on) or is_direct_manager(person, ev, on)
+
+
+def _require_entry_for(actor: User, person: Person | None, ev: Evaluation, on: dt.date) -> None:
+    if not may_enter_for(actor, person, ev, on):
+        raise AccessDenied(
+            "Chỉ người được đánh giá tự đánh giá; bộ phận tổ chức cán bộ hoặc cấp trên trực "
+            "tiếp chỉ nhập thay khi người đó không thể tự làm, có nêu lý do.",
+            "Only the official self-assesses; the personnel office or the direct manager "
+            "may enter it on their behalf, with a reason.",
+        )
 
 
 @transaction.atomic
@@ -1257,6 +1309,12 @@ def unit_evaluation_give_rating(
         raise Conflict(
             "Đánh giá đơn vị đã được quyết định.", "The unit evaluation is decided.", field="state"
         )
+    if not rating:  # never a default: the authority chooses
+        raise ValidationFailed(
+            "Chọn xếp loại của đơn vị: không có mức mặc định.",
+            "Choose the unit's rating: there is no default.",
+            field="rating",
+        )
     if rating not in RATINGS:
         raise ValidationFailed("Xếp loại không hợp lệ.", "Unknown rating.", field="rating")
     ue.given_rating = rating
@@ -1560,13 +1618,30 @@ def group_decide(
         chosen = {int(d.person_id) for d in quota.demotions}
     else:
         chosen = {int(pk) for pk in demote}
-    for pk in chosen:
+    names = {ev.pk: ev.person.full_name for ev in members}
+    for pk in sorted(chosen):
         member = undecided.get(pk)
         if member is None or member.rating != rule.limited_rating:
+            # the person by name, never an internal id; one outside the group is looked up
+            name = names.get(pk) or next(
+                iter(Evaluation.objects.filter(pk=pk).values_list("person__full_name", flat=True)),
+                "—",
+            )
+            if pk not in names:
+                why = ("không thuộc nhóm", "not a member of the group")
+            elif member is None:
+                why = ("đã được quyết định", "already decided")
+            else:
+                with translation.override("vi"):
+                    why = (
+                        f"xếp loại hiện là “{_rating_label(member.rating)}”, không phải "
+                        f"“{_rating_label(rule.limited_rating)}”",
+                        f"rated “{_rating_en(member.rating)}”, not "
+                        f"“{_rating_en(rule.limited_rating)}”",
+                    )
             raise ValidationFailed(
-                f"Phiếu #{pk} không thuộc nhóm, đã quyết định hoặc không xếp loại "
-                "“Hoàn thành xuất sắc nhiệm vụ”.",
-                f"Evaluation #{pk} is not an undecided excellent member of the group.",
+                f"Không thể hạ {name}: {why[0]}.",
+                f"{name} cannot be demoted: {why[1]}.",
                 field="demote",
             )
     limited = sum(1 for ev in members if ev.rating == rule.limited_rating and ev.pk not in chosen)
@@ -1578,13 +1653,13 @@ def group_decide(
     if limited > allowed:
         if quota.ties and demote is None:
             tie = quota.ties[0]
-            names = ", ".join(f"#{c}" for c in tie.candidates)
+            tied = ", ".join(names[int(c)] for c in tie.candidates)
             raise Conflict(
                 f"Nhóm “{group.name}”: {len(tie.candidates)} người bằng "
-                f"{vn_number(tie.points)} điểm ở ngưỡng hạ ({names}); cấp có thẩm quyền chọn "
+                f"{vn_number(tie.points)} điểm ở ngưỡng hạ ({tied}); cấp có thẩm quyền chọn "
                 f"{tie.choose} người để hạ.",
                 f"Group {group.name}: {len(tie.candidates)} tied at {tie.points} points "
-                f"({names}); the authority must choose {tie.choose} to demote.",
+                f"({tied}); the authority must choose {tie.choose} to demote.",
                 field="demote",
             )
         raise _quota_refusal(group, limited, base, allowed, used_ratio)
@@ -1713,7 +1788,7 @@ def complaint_file(
     *, actor: User, evaluation: Evaluation, text: str, at: dt.datetime | None = None
 ) -> Complaint:
     """The official contests the decided result within the window; the answer is due in
-    7 working days (Art. 22)."""
+    7 working days (Art. 22). The decision-maker is told, with the date."""
     now = _now(at)
     day = _day(now)
     ev = _lock_evaluation(evaluation)
@@ -1749,6 +1824,7 @@ def complaint_file(
         agency_id=ev.agency_id,
         after={"evaluation": ev.pk, "answer_due": complaint.answer_due.isoformat()},
     )
+    notices.complaint_filed(complaint, at=now)
     return complaint
 
 

@@ -98,6 +98,8 @@ class Person(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
+    # The person's own choice: notifications are always in the app, by e-mail only if on.
+    email_notifications = models.BooleanField("nhận thông báo qua e-mail", default=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -227,3 +229,18 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} ({self.agency})"
+
+
+class ReminderSent(models.Model):
+    """One reminder already sent (a task's deadline, a complaint's answer date), by key,
+    so that the daily reminder run tells each person each thing once."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "lời nhắc đã gửi"
+        verbose_name_plural = "lời nhắc đã gửi"
+
+    def __str__(self) -> str:
+        return self.key

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from thuocdo.audit.services import changed, record, snapshot
-from thuocdo.core.errors import Conflict, ValidationFailed
+from thuocdo.core.errors import AccessDenied, Conflict, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.text import clean_text, fold
 from thuocdo.org.models import Assignment, JobPosition, Person, RoleGrant, Unit
@@ -661,5 +661,29 @@ def person_join(
         job_position=job_position,
         title=title,
         reason=reason,
+    )
+    return person
+
+
+@transaction.atomic
+def person_set_email_notifications(*, actor: User, person: Person, enabled: bool) -> Person:
+    """A person's own choice to get their notifications by e-mail too (the app always)."""
+    if person.user_id != actor.pk:
+        raise AccessDenied(
+            "Chỉ chính người nhận mới đổi được cách nhận thông báo của mình.",
+            "Only the person themselves chooses how they are notified.",
+        )
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.email_notifications == enabled:
+        return person
+    person.email_notifications = enabled
+    person.save(update_fields=["email_notifications", "updated_at"])
+    record(
+        actor=actor,
+        action="org.person.email_notifications",
+        target=person,
+        agency_id=person.agency_id,
+        before={"email_notifications": not enabled},
+        after={"email_notifications": enabled},
     )
     return person

@@ -569,6 +569,19 @@ def _reads_of(ev: Evaluation) -> _Reads:
     )
 
 
+# What an individual form reads through the evaluation's row (select_related).
+FORM_RELATED = (
+    "period",
+    "person",
+    "unit",
+    "agency",
+    "job_position",
+    "framework",
+    "reviewer",
+    "self_entered_by",
+)
+
+
 def individual_forms(evaluations: Iterable[Evaluation]) -> list[IndividualForm]:
     """The forms of many evaluations (a unit's bundle) in a fixed number of queries, not a
     few per person: scores, overrides, complaints, Party comments, minutes and deciders are
@@ -655,6 +668,16 @@ def _individual_form(ev: Evaluation, reads: _Reads) -> IndividualForm:
         InfoLine("Tự nhận xét của người được đánh giá", ev.self_comment),
         InfoLine("Nhận xét, đánh giá của thủ trưởng trực tiếp", ev.review_comment),
     ]
+    if ev.self_entered_by_id:  # entered for an official who could not, with the reason
+        by = ev.self_entered_by
+        comments.insert(
+            0,
+            InfoLine(
+                "Tự đánh giá được nhập thay",
+                f"do {by.get_full_name() or by.get_username() if by else ''}, "
+                f"lý do: {ev.self_on_behalf_reason}",
+            ),
+        )
     party = getattr(ev, "party_comment", None)
     if party is not None:
         ref = f" ({party.document_ref})" if party.document_ref else ""

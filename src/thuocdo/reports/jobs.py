@@ -28,6 +28,7 @@ from thuocdo.org.models import Unit
 from thuocdo.reports.access import access_unit_summary
 from thuocdo.reports.exports import agency_summary
 from thuocdo.reports.forms import (
+    FORM_RELATED,
     in_summary_order,
     individual_forms,
     period_label,
@@ -117,11 +118,7 @@ def _unit_bundle(job: Job, reader: User, progress: Progress) -> Outcome:
     params: dict[str, Any] = job.params
     period, unit = access_unit_summary(reader, int(params["unit"]), int(params["period"]))
     evaluations = in_summary_order(
-        visible_evaluations(reader)
-        .filter(period=period, unit=unit)
-        .select_related(
-            "period", "person", "unit", "agency", "job_position", "framework", "reviewer"
-        )
+        visible_evaluations(reader).filter(period=period, unit=unit).select_related(*FORM_RELATED)
     )
     total = len(evaluations) + 1
     progress.set(0, total)

@@ -25,7 +25,7 @@ from thuocdo.core.text import fold
 from thuocdo.evaluations.models import Evaluation, Period
 from thuocdo.reports import jobs
 from thuocdo.reports.access import access_unit_summary
-from thuocdo.reports.forms import individual_form, unit_summary
+from thuocdo.reports.forms import FORM_RELATED, individual_form, unit_summary
 from thuocdo.reports.pdf import individual_pdf, unit_pdf
 from thuocdo.reports.xlsx import individual_xlsx, unit_xlsx
 
@@ -53,9 +53,7 @@ def _download(content: bytes, fmt: str, name: str) -> HttpResponse:
 @login_required
 def evaluation_form(request: HttpRequest, evaluation_id: str, fmt: str) -> HttpResponse:
     ev = access_evaluation(request.user, int(evaluation_id), action="view")
-    ev = Evaluation.objects.select_related(
-        "period", "person", "unit", "agency", "job_position", "framework", "reviewer"
-    ).get(pk=ev.pk)
+    ev = Evaluation.objects.select_related(*FORM_RELATED).get(pk=ev.pk)
     form = individual_form(ev)
     content = individual_pdf(form) if fmt == "pdf" else individual_xlsx(form)
     return _download(

@@ -93,6 +93,10 @@ ACTIONS: dict[str, Words] = {
     "org.person.create": ("Thêm cán bộ", "Official added"),
     "org.person.update": ("Sửa hồ sơ cán bộ", "Official's record edited"),
     "org.person.set_login": ("Cấp tài khoản", "Login given"),
+    "org.person.email_notifications": (
+        "Đổi cách nhận thông báo qua e-mail",
+        "E-mail notifications switched",
+    ),
     "org.person.transfer": ("Chuyển cơ quan", "Moved to another agency"),
     "org.job_position.create": ("Tạo vị trí việc làm", "Job position created"),
     "org.assignment.start": ("Bắt đầu phân công", "Assignment started"),
@@ -117,6 +121,10 @@ ACTIONS: dict[str, Words] = {
     "evaluations.evaluation.review": (
         "Phiếu đánh giá: cấp trên nhận xét, đánh giá",
         "Evaluation: reviewed",
+    ),
+    "evaluations.evaluation.review_many": (
+        "Kỳ đánh giá: cấp trên đồng ý tự đánh giá của nhiều người",
+        "Period: self-assessments accepted as the review for several people",
     ),
     "evaluations.evaluation.compile": ("Phiếu đánh giá: tổng hợp điểm", "Evaluation: compiled"),
     "evaluations.unit.give_rating": ("Đánh giá đơn vị: xếp loại", "Unit evaluation: rated"),
@@ -256,6 +264,7 @@ FIELDS: dict[str, Words] = {
     "self_score": ("Điểm tự chấm", "Self score"),
     "changes": ("Điểm đã sửa", "Changed scores"),
     "comment": ("Nhận xét", "Comment"),
+    "on_behalf_of": ("Nhập thay cho", "Entered on behalf of"),
     "evidence": ("Minh chứng", "Evidence"),
     "from": ("Từ", "From"),
     "to": ("Sang", "To"),

@@ -133,9 +133,15 @@ class SelfAssessForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, nodes: Iterable[Node], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, nodes: Iterable[Node], on_behalf: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.nodes = list(nodes)
+        if on_behalf:  # entered for an official who cannot: the reason is required
+            self.fields["on_behalf_reason"] = forms.CharField(
+                label=_("Lý do nhập thay (nghỉ phép, ốm đau, biệt phái…)"), max_length=1000
+            )
         for node in self.nodes:
             self.fields[f"score_{node.key}"] = _score_field(node)
             self.fields[f"evidence_{node.key}"] = forms.CharField(
@@ -263,7 +269,12 @@ class KpiForm(forms.Form):
 
 
 class GiveRatingForm(forms.Form):
-    rating = forms.ChoiceField(label=_("Xếp loại đơn vị"), choices=RATING_CHOICES)
+    # No rating is preselected: a unit's rating is the authority's act, never a default.
+    rating = forms.ChoiceField(
+        label=_("Xếp loại đơn vị"),
+        choices=[("", _("— Chọn xếp loại —")), *RATING_CHOICES],
+        error_messages={"required": _("Chọn xếp loại của đơn vị: không có mức mặc định.")},
+    )
     basis = forms.CharField(label=_("Căn cứ"), widget=forms.Textarea(attrs={"rows": 2}))
 
 

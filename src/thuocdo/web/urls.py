@@ -64,6 +64,11 @@ urlpatterns = [
     path("evaluations/review/", views_evaluations.review_queue, name="ev_review_queue"),
     path("evaluations/notifications/", views_evaluations.notifications, name="ev_notifications"),
     path(
+        "evaluations/notifications/email/",
+        views_evaluations.notifications_email,
+        name="ev_notifications_email",
+    ),
+    path(
         "evaluations/notifications/<int:notification_id>/read/",
         views_evaluations.notification_read,
         name="ev_notification_read",

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from thuocdo.access import Scope, scope_for
+from thuocdo.access import Scope, access_person, scope_for
 from thuocdo.access.evaluations import (
     access_complaint,
     access_evaluation,
@@ -65,6 +65,7 @@ from thuocdo.evaluations.selectors import decision_sheet, period_progress, perio
 from thuocdo.frameworks.selectors import engine_framework, framework_in_force
 from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Person, Unit
+from thuocdo.org.services import person_set_email_notifications
 from thuocdo.reports.access import may_read_unit_summary
 from thuocdo.scoring import InputError
 from thuocdo.web import audit_words
@@ -343,6 +344,23 @@ def _period_page(
             )
         )
     progress = period_progress(period)
+    # Decided without points or rating (e.g. "not scored": no task in the period) is lawful,
+    # so publishing is not refused; the authority is told, by name and reason, beforehand.
+    unscored = []
+    if (office or authority) and period.state in tr.DECISION_STATES:
+        unscored = [
+            {
+                "evaluation": pk,
+                "person": name,
+                "reason": reader_text(
+                    (result or {}).get("reason_vi", ""), (result or {}).get("reason_en", "")
+                ),
+            }
+            for pk, name, result in period.evaluations.filter(state=E.DECIDED)
+            .filter(Q(rating="") | Q(points__isnull=True))
+            .order_by("person__search_name")
+            .values_list("pk", "person__full_name", "result")
+        ]
     evaluations = (
         visible_evaluations(user)
         .filter(period=period)
@@ -381,6 +399,7 @@ def _period_page(
         "office": office,
         "authority": authority,
         "steps": steps,
+        "unscored": unscored,
         "step_failed": failed if slot == "step" else None,
         "reopen_form": reopen_form,
         "deadlines_form": deadlines_form,
@@ -710,7 +729,13 @@ def _evaluation_page(
     lang = language(request)
     today = clock.today()
     ev = Evaluation.objects.select_related(
-        "period__agency", "person", "unit", "reviewer", "framework", "job_position"
+        "period__agency",
+        "person",
+        "unit",
+        "reviewer",
+        "framework",
+        "job_position",
+        "self_entered_by",
     ).get(pk=ev.pk)
     period = ev.period
     nodes = _nodes(ev)
@@ -718,8 +743,10 @@ def _evaluation_page(
     office = _is_office(scope, period.agency_id)
     authority = _authority(user, period.agency)
     self_form = None
+    me = Person.objects.filter(pk=scope.person_id or 0).first()
+    enter_for = not mine and services.may_enter_for(user, me, ev, today)
     if (
-        mine
+        (mine or enter_for)
         and period.state in tr.SELF_ASSESS_STATES
         and ev.state in (E.DRAFT, E.SELF_ASSESSED)
         and nodes
@@ -734,7 +761,11 @@ def _evaluation_page(
             if node.key in rows:
                 initial[f"score_{node.key}"] = rows[node.key].self_score
                 initial[f"evidence_{node.key}"] = rows[node.key].evidence
-        self_form = failed if slot == "self" else SelfAssessForm(initial=initial, nodes=nodes)
+        self_form = (
+            failed
+            if slot == "self"
+            else SelfAssessForm(initial=initial, nodes=nodes, on_behalf=enter_for)
+        )
     may_review = (
         period.state in tr.REVIEW_STATES
         and ev.state in (E.SELF_ASSESSED, E.REVIEWED)
@@ -793,6 +824,7 @@ def _evaluation_page(
         "mine": mine,
         "scores": _score_rows(ev, nodes, lang),
         "self_form": self_form,
+        "enter_for": enter_for,
         "may_review": may_review,
         "tasks": _task_panel(ev, lang),
         "data": data,
@@ -852,9 +884,10 @@ def evaluation_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def evaluation_self(request: HttpRequest, evaluation_id: int) -> HttpResponse:
-    user, _scope = _viewer(request)
-    ev = access_evaluation(user, evaluation_id, action="self_assess")
-    form = SelfAssessForm(request.POST, nodes=_nodes(ev))
+    user, scope = _viewer(request)
+    own = Evaluation.objects.filter(pk=evaluation_id, person_id=scope.person_id or 0).exists()
+    ev = access_evaluation(user, evaluation_id, action="self_assess" if own else "enter_for")
+    form = SelfAssessForm(request.POST, nodes=_nodes(ev), on_behalf=not own)
     if not form.is_valid():
         return _evaluation_page(request, ev, status=400, failed=form, slot="self")
     data = form.cleaned_data
@@ -869,11 +902,19 @@ def evaluation_self(request: HttpRequest, evaluation_id: int) -> HttpResponse:
             evidence=form.evidence(),
             comment=data["comment"],
             evidence_text=data["evidence_text"],
+            on_behalf_reason=data.get("on_behalf_reason", ""),
         ),
     )
     if saved is None:
         return _evaluation_page(request, ev, status=status, failed=form, slot="self")
-    messages.success(request, _("Đã ghi nhận kết quả tự đánh giá."))
+    if own:
+        messages.success(request, _("Đã ghi nhận kết quả tự đánh giá."))
+    else:
+        messages.success(
+            request,
+            _("Đã nhập tự đánh giá thay cho %(name)s; người đó đã được thông báo.")
+            % {"name": ev.person.full_name},
+        )
     return redirect("web:ev_detail", evaluation_id=ev.pk)
 
 
@@ -1223,7 +1264,8 @@ def unit_kpi(request: HttpRequest, unit_evaluation_id: int) -> HttpResponse:
 def unit_decide(request: HttpRequest, unit_evaluation_id: int) -> HttpResponse:
     user, _scope = _viewer(request)
     ue = access_unit_evaluation(user, unit_evaluation_id, action="decide")
-    giving = "rating" in request.POST
+    # a framework without a unit part posts a rating and its basis (a missing rating is refused)
+    giving = "rating" in request.POST or "basis" in request.POST
     form: forms.Form = GiveRatingForm(request.POST) if giving else forms.Form(request.POST)
     slot = "give" if giving else "decide"
     if not form.is_valid():
@@ -1318,15 +1360,27 @@ def _group_page(
         and period.state in tr.DECISION_STATES
         and group.decided_at is None
     )
-    decide_form = None
-    if may_decide:
+    # Heads whose unit is not rated yet: said before the form, which is not offered, since
+    # the server refuses the group until their unit is decided (a head is not rated above it).
+    unit_pages = dict(
+        UnitEvaluation.objects.filter(
+            period=period, unit__in=[w["unit"] for w in sheet["waiting"]]
+        ).values_list("unit_id", "pk")
+        if sheet["waiting"]
+        else []
+    )
+    waiting = [{**w, "unit_evaluation": unit_pages.get(w["unit"].pk)} for w in sheet["waiting"]]
+    decide_form: forms.Form | None = None
+    if may_decide and not waiting:
         decide_form = (
             failed
-            if slot == "decide"
+            if slot == "decide" and failed is not None
             else GroupDecideForm(
                 initial={"demote": [int(k) for k in proposed]}, candidates=candidates
             )
         )
+        # only the undecided members proposed excellent now can be ticked
+        decide_form.fields["demote"].choices = candidates  # type: ignore[attr-defined]
     exception_form = None
     if may_decide:
         exception_form = (
@@ -1365,6 +1419,8 @@ def _group_page(
         else "",
         "ties": quota.get("ties", []),
         "decide_form": decide_form,
+        "waiting": waiting,
+        "may_decide": may_decide,
         "exception_form": exception_form,
         "failed": failed,
         "overrides": [
@@ -1394,14 +1450,7 @@ def group_decide(request: HttpRequest, group_id: int) -> HttpResponse:
     saved, status = _run(
         request, form, lambda: services.group_decide(actor=user, group=group, demote=demote)
     )
-    if saved is None:
-        # Only the undecided excellent members can be ticked again.
-        form.fields["demote"].choices = [  # type: ignore[attr-defined]
-            (ev.pk, ev.person.full_name)
-            for ev in group.members.filter(rating="excellent")
-            .exclude(state=E.DECIDED)
-            .select_related("person")
-        ]
+    if saved is None:  # the page offers again the members proposed excellent now
         return _group_page(request, group, status=status, failed=form, slot="decide")
     messages.success(request, _("Đã quyết định xếp loại nhóm “%(g)s”.") % {"g": saved.name})
     return redirect("web:ev_group", group_id=group.pk)
@@ -1434,9 +1483,30 @@ def group_exception(request: HttpRequest, group_id: int) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    user, _scope = _viewer(request)
+    user, scope = _viewer(request)
     rows = visible_notifications(user).order_by("-created_at", "-id")[:100]
-    return render(request, "web/evaluations/notifications.html", {"rows": rows})
+    # The viewer's own e-mail choice, shown with the address it would go to.
+    me = access_person(user, scope.person_id) if scope.person_id else None
+    return render(request, "web/evaluations/notifications.html", {"rows": rows, "me": me})
+
+
+@login_required
+@require_POST
+def notifications_email(request: HttpRequest) -> HttpResponse:
+    user, scope = _viewer(request)
+    if scope.person_id is None:
+        raise AccessDenied(
+            "Tài khoản này không gắn với cán bộ nào.", "This login is not linked to an official."
+        )
+    enabled = request.POST.get("email_notifications") == "on"
+    person_set_email_notifications(
+        actor=user, person=access_person(user, scope.person_id), enabled=enabled
+    )
+    if enabled:
+        messages.success(request, _("Thông báo sẽ được gửi cả qua e-mail."))
+    else:
+        messages.success(request, _("Thông báo chỉ hiện trong ứng dụng, không gửi e-mail."))
+    return redirect("web:ev_notifications")
 
 
 @login_required

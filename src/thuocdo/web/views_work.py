@@ -266,9 +266,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
     form = TaskFilterForm(request.GET or None)
     mine = visible_tasks(user).filter(owner=me)
     tasks = _filter_tasks(mine, form, today).select_related("unit", "assigner", "product_type")
-    page = Paginator(tasks.order_by("effective_deadline", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Overdue and due-soon work first, then the newest: a new task is on page 1.
+    page = Paginator(urgent_first(tasks, today=today), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     _annotate_due(rows, today)
     lang = language(request)

@@ -38,6 +38,7 @@ from thuocdo.work.models import (
     Task,
     TaskEvent,
 )
+from thuocdo.work.notices import notify_task
 from thuocdo.work.transitions import ACTIONS, OPEN_STATES, SUBMITTING_ACTIONS, target_state
 
 PRODUCT_FIELDS = (
@@ -787,6 +788,7 @@ def task_assign(
         agency_id=task.agency_id,
         after={**snapshot(task, TASK_FIELDS), "collaborators": [p.pk for p in people]},
     )
+    notify_task(task, "assigned", at=now)
     # Last: the owner's stamp row is locked until commit, so take it as late as possible.
     live.touch([owner.pk])
     return task
@@ -864,6 +866,8 @@ def task_transition(
         failure=failure,
         delays=delays,
     )
+    if action in ("return", "accept"):  # the owner's news; the reviewer's come from the queue
+        notify_task(task, "returned" if action == "return" else "accepted", at=now, reason=reason)
     _audit_task(actor=actor, task=task, action=action, before=before, reason=reason)
     return task
 
@@ -951,6 +955,7 @@ def task_extend(
     task.version += 1
     task.save()
     _event(task, actor=actor, action="extend", at=now, from_state=task.state, reason=reason)
+    notify_task(task, "extended", at=now, reason=reason)
     _audit_task(actor=actor, task=task, action="extend", before=before, reason=reason)
     return extension
 
@@ -1071,6 +1076,7 @@ def exemption_decide(
     task.save()
     action = "exemption_approve" if approve else "exemption_refuse"
     _event(task, actor=actor, action=action, at=now, from_state=task.state, reason=reason)
+    notify_task(task, "exemption", at=now, reason=reason, approved=approve)
     record(
         actor=actor,
         action=f"work.exemption.{'approve' if approve else 'refuse'}",
