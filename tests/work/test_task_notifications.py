@@ -212,7 +212,7 @@ def test_the_command_runs_twice_and_reminds_once(work: Work, capsys: Any) -> Non
     call_command("send_task_reminders")
     out = capsys.readouterr().out
     assert out.splitlines() == [
-        "Đã nhắc 1 nhiệm vụ và 0 lượt khiếu nại.",
-        "Đã nhắc 0 nhiệm vụ và 0 lượt khiếu nại.",
+        "Đã nhắc 1 nhiệm vụ, 0 lượt tự đánh giá, đánh giá và 0 lượt khiếu nại.",
+        "Đã nhắc 0 nhiệm vụ, 0 lượt tự đánh giá, đánh giá và 0 lượt khiếu nại.",
     ]
     assert Notification.objects.filter(text__contains="đến hạn ngày mai").count() == 1

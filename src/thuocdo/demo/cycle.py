@@ -28,18 +28,13 @@ from thuocdo.evaluations.models import (
     QuotaGroup,
     UnitEvaluation,
 )
+from thuocdo.evaluations.progress import nearest_manager
 from thuocdo.evaluations.selectors import decision_sheet
 from thuocdo.frameworks.selectors import engine_framework
-from thuocdo.org.models import Assignment, Person, Unit
+from thuocdo.org.models import Person, Unit
 from thuocdo.org.notices import silenced
 
 E = Evaluation.State
-# Leaders first, the head before the acting head before deputies: the nearest manager reviews.
-LEAD_ORDER: dict[str, int] = {
-    Assignment.Role.HEAD: 0,
-    Assignment.Role.ACTING_HEAD: 1,
-    Assignment.Role.DEPUTY: 2,
-}
 # How an official usually scores their general criteria (share of the maximum) and how
 # many are like that: most are solid, some excellent, a few weaker.
 DISPOSITIONS = ((0.2, Fraction(97, 100)), (0.6, Fraction(85, 100)), (0.2, Fraction(75, 100)))
@@ -134,26 +129,10 @@ class EvaluationHistory:
 
     # --- people ----------------------------------------------------------------------------
     def reviewer(self, ev: Evaluation, day: dt.date) -> Person:
-        """The nearest leader who manages the official that day (head before deputies)."""
+        """The official's direct manager that day (the same for a unit and role)."""
         key = (ev.unit_id, ev.role, day)
         if key not in self.reviewers:
-            unit: Unit | None = ev.unit
-            found: Person | None = None
-            while unit is not None and found is None:
-                leaders = sorted(
-                    Assignment.objects.filter(
-                        unit=unit, role__in=list(LEAD_ORDER), is_concurrent=False
-                    )
-                    .filter(start_date__lte=day)
-                    .exclude(end_date__lt=day)
-                    .select_related("person"),
-                    key=lambda a: (LEAD_ORDER[a.role], a.pk),
-                )
-                found = next(
-                    (a.person for a in leaders if services.is_direct_manager(a.person, ev, day)),
-                    None,
-                )
-                unit = unit.parent
+            found = nearest_manager(ev, day)
             assert found is not None, f"no manager for evaluation {ev.pk}"
             self.reviewers[key] = found
         return self.reviewers[key]

@@ -1,4 +1,5 @@
-"""The daily reminder run (`manage send_task_reminders`): task deadlines (work.notices) and
+"""The daily reminder run (`manage send_task_reminders`): task deadlines (work.notices), the
+period's self-assessment and review deadlines (evaluations.progress) and
 unanswered complaints — to the decision-maker 2 working days before the answer date and once
 it has passed. Each reminder goes once (`org.notices.once`), so the run can be repeated."""
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from thuocdo.evaluations.models import Complaint
 from thuocdo.evaluations.notices import authority_ids
+from thuocdo.evaluations.progress import deadline_reminders
 from thuocdo.evaluations.services import add_working_days
 from thuocdo.org.notices import Notice, once, send
 from thuocdo.work.notices import task_reminders
@@ -23,6 +25,7 @@ COMPLAINT_WARNING_WORKING_DAYS = 2
 class Sent:
     tasks: int
     complaints: int
+    steps: int = 0
 
 
 def complaint_reminders(*, today: dt.date, at: dt.datetime) -> int:
@@ -60,4 +63,5 @@ def send_reminders(*, today: dt.date, at: dt.datetime) -> Sent:
     return Sent(
         tasks=task_reminders(today=today, at=at),
         complaints=complaint_reminders(today=today, at=at),
+        steps=deadline_reminders(today=today, at=at),
     )

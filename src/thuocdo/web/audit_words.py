@@ -122,6 +122,10 @@ ACTIONS: dict[str, Words] = {
         "Phiếu đánh giá: cấp trên nhận xét, đánh giá",
         "Evaluation: reviewed",
     ),
+    "evaluations.period.remind_late": (
+        "Kỳ đánh giá: nhắc những người trễ hạn",
+        "Period: late people reminded",
+    ),
     "evaluations.evaluation.review_many": (
         "Kỳ đánh giá: cấp trên đồng ý tự đánh giá của nhiều người",
         "Period: self-assessments accepted as the review for several people",
@@ -265,6 +269,8 @@ FIELDS: dict[str, Words] = {
     "changes": ("Điểm đã sửa", "Changed scores"),
     "comment": ("Nhận xét", "Comment"),
     "on_behalf_of": ("Nhập thay cho", "Entered on behalf of"),
+    "reminded": ("Số người được nhắc", "People reminded"),
+    "late_people": ("Số người trễ hạn", "People late"),
     "evidence": ("Minh chứng", "Evidence"),
     "from": ("Từ", "From"),
     "to": ("Sang", "To"),

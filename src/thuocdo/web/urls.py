@@ -96,6 +96,11 @@ urlpatterns = [
         name="ev_period_deadlines",
     ),
     path(
+        "evaluations/periods/<int:period_id>/units/<int:unit_id>/progress/",
+        views_evaluations.unit_progress,
+        name="ev_unit_progress",
+    ),
+    path(
         "evaluations/periods/<int:period_id>/minutes/<int:unit_id>/",
         views_evaluations.minutes,
         name="ev_minutes",

@@ -48,7 +48,7 @@ from thuocdo.core.models import User
 from thuocdo.core.numbers import reader_text
 from thuocdo.core.numbers import text_for as _num
 from thuocdo.core.text import in_language
-from thuocdo.evaluations import services
+from thuocdo.evaluations import progress, services
 from thuocdo.evaluations import transitions as tr
 from thuocdo.evaluations.compute import explained, general_nodes
 from thuocdo.evaluations.models import (
@@ -551,6 +551,51 @@ def period_deadlines(request: HttpRequest, period_id: int) -> HttpResponse:
 
 
 # --- minutes -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_progress(request: HttpRequest, period_id: int, unit_id: int) -> HttpResponse:
+    """Who of a unit has done each step, who is late, and "remind the late ones"."""
+    user, scope = _viewer(request)
+    period = access_period(user, period_id)
+    unit = Unit.objects.filter(pk=unit_id, agency_id=period.agency_id).first()
+    if unit is None:
+        raise NotFound("Đơn vị không thuộc cơ quan của kỳ này.", "Not a unit of this agency.")
+    today = clock.today()
+    may_remind = progress.may_remind(user, period, unit, today)
+    if not (may_remind or scope.reads_agency(period.agency_id)):
+        raise AccessDenied(
+            "Bạn không có quyền xem tiến độ của đơn vị này.",
+            "You may not view this unit's progress.",
+        )
+    if request.method == "POST":
+        told = progress.remind_late(actor=user, period=period, unit=unit)
+        messages.success(
+            request,
+            _("Đã nhắc %(n)s người trễ hạn.") % {"n": told}
+            if told
+            else _("Không có ai cần nhắc (người trễ hạn đã được nhắc hôm nay)."),
+        )
+        return redirect("web:ev_unit_progress", period_id=period.pk, unit_id=unit.pk)
+    rows = progress.unit_progress(period, unit, today)
+    return render(
+        request,
+        "web/evaluations/unit_progress.html",
+        {
+            "period": period,
+            "unit": unit,
+            "rows": rows,
+            "late": sum(1 for r in rows if r.late_self or r.late_review),
+            "done_self": sum(1 for r in rows if r.evaluation.state != Evaluation.State.DRAFT),
+            "done_review": sum(
+                1
+                for r in rows
+                if r.evaluation.state in (Evaluation.State.REVIEWED, Evaluation.State.DECIDED)
+            ),
+            "may_remind": may_remind,
+        },
+    )
 
 
 @login_required

@@ -14,9 +14,15 @@ from thuocdo.evaluations.reminders import send_reminders
 
 
 class Command(BaseCommand):
-    help = "Nhắc hạn nhiệm vụ và hạn trả lời khiếu nại (chạy mỗi ngày một lần)."
+    help = (
+        "Nhắc hạn nhiệm vụ, hạn tự đánh giá và đánh giá của kỳ, hạn trả lời khiếu nại "
+        "(chạy mỗi ngày một lần)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with origin_scope("cli:send_task_reminders"):
             sent = send_reminders(today=clock.today(), at=clock.now())
-        self.stdout.write(f"Đã nhắc {sent.tasks} nhiệm vụ và {sent.complaints} lượt khiếu nại.")
+        self.stdout.write(
+            f"Đã nhắc {sent.tasks} nhiệm vụ, {sent.steps} lượt tự đánh giá, đánh giá và "
+            f"{sent.complaints} lượt khiếu nại."
+        )
