@@ -13,8 +13,9 @@ from thuocdo.org.models import Person
 
 
 def test_a_new_task_is_announced_and_opened_from_the_notifications(
-    page: Any, live_server: Any, cast: Cast
+    page: Any, live_server: Any, cast_committed: Cast
 ) -> None:
+    cast = cast_committed  # the live server's thread reads committed rows
     task = give(build_work(cast), title="Báo cáo tổng kết quý I")
     Person.objects.filter(pk=cast.person("staff_x").pk).update(email="x@bo.gov.vn")
     base = live_server.url

@@ -270,10 +270,10 @@ class _Build:
         write(
             Person,
             ["id", "agency_id", "code", "full_name", "search_name", "gender", "category",
-             "email", "phone", "is_active", "created_at", "updated_at"],
+             "email", "phone", "is_active", "email_notifications", "created_at", "updated_at"],
             (
                 (pk, agency.pk, f"{code}{i:06d}", names[i], fold(names[i]), "",
-                 "civil_servant", "", "", True, self.now, self.now)
+                 "civil_servant", "", "", True, True, self.now, self.now)
                 for i, pk in enumerate(person_ids)
             ),
         )  # fmt: skip
@@ -451,11 +451,11 @@ def _evaluations(
         Evaluation,
         ["id", "period_id", "person_id", "agency_id", "unit_id", "role", "assigned_fields",
          "framework_id", "state", "self_comment", "self_evidence", "self_assessed_at",
-         "review_comment", "reviewed_at", "leader", "rating", "version", "compiled_token",
-         "created_at", "updated_at"],
+         "self_on_behalf_reason", "review_comment", "reviewed_at", "leader", "rating",
+         "version", "compiled_token", "created_at", "updated_at"],
         (
             (pk, period.pk, person, period.agency_id, unit, role, [], framework_id,
-             "reviewed", "Hoàn thành nhiệm vụ", "", now, "Đồng ý", now, {}, "", 1, "", now,
+             "reviewed", "Hoàn thành nhiệm vụ", "", now, "", "Đồng ý", now, {}, "", 1, "", now,
              now)
             for pk, (person, unit, role) in zip(ev_ids, rated, strict=True)
         ),

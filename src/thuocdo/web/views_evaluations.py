@@ -379,6 +379,10 @@ def _period_page(
             "n": unit.n,
             "minutes": minutes.get(unit.pk),
             "may_record": office or scope.leads_path(unit.path),
+            # who may open the unit's progress page (`unit_progress`)
+            "may_follow": office
+            or scope.leads_path(unit.path)
+            or scope.reads_agency(period.agency_id),
         }
         for unit in units
     ]
