@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.conftest import PASSWORD, Cast
 from tests.e2e.conftest import shoot
 from tests.web.test_work_pages import give
@@ -25,13 +27,14 @@ def test_a_new_task_is_announced_and_opened_from_the_notifications(
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/evaluations/notifications/")
-    assert page.get_by_text("giao cho bạn nhiệm vụ “Báo cáo tổng kết quý I”").is_visible()
-    assert page.get_by_label("Nhận thông báo qua e-mail").is_checked()
+    expect(page.get_by_text("giao cho bạn nhiệm vụ “Báo cáo tổng kết quý I”")).to_be_visible()
+    expect(page.get_by_label("Nhận thông báo qua e-mail")).to_be_checked()
     shoot(page, "task-notice-1-notifications")
     page.get_by_label("Nhận thông báo qua e-mail").uncheck()
     page.get_by_role("button", name="Lưu").click()
-    assert page.get_by_text("Thông báo chỉ hiện trong ứng dụng, không gửi e-mail.").is_visible()
-    assert not page.get_by_label("Nhận thông báo qua e-mail").is_checked()
+    # expect() waits for the page the form posts to; is_visible() would race the navigation
+    expect(page.get_by_text("Thông báo chỉ hiện trong ứng dụng, không gửi e-mail.")).to_be_visible()
+    expect(page.get_by_label("Nhận thông báo qua e-mail")).not_to_be_checked()
     page.get_by_role("button", name="Xem").first.click()
     page.wait_for_url(f"{base}/work/tasks/{task.pk}/")
     shoot(page, "task-notice-2-task")
