@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -90,7 +91,10 @@ def embedded_fonts(data: bytes, name: str) -> list[tuple[str, str]]:
     """(font name, embedded yes/no) as poppler's `pdffonts` lists them."""
     tool = shutil.which("pdffonts")
     if tool is None:
-        pytest.skip("pdffonts (poppler-utils) is not installed")
+        reason = "pdffonts (poppler-utils) is not installed"
+        if os.environ.get("CI"):  # CI installs poppler-utils: a missing tool is a failure
+            pytest.fail(f"cannot list the PDF's fonts in CI: {reason}")
+        pytest.skip(reason)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.pdf"
     path.write_bytes(data)

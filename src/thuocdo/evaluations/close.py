@@ -56,7 +56,14 @@ from thuocdo.evaluations.selectors import WorkRates, period_range
 from thuocdo.frameworks.models import FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import Assignment, Unit
-from thuocdo.scoring import Framework, KindFacts, RatingRules
+from thuocdo.scoring import (
+    Framework,
+    KindFacts,
+    QuotaMember,
+    QuotaResult,
+    RatingRules,
+    resolve_quota,
+)
 from thuocdo.work.models import LiveStamp, Task
 from thuocdo.work.selectors import counted_in, task_facts
 
@@ -619,7 +626,6 @@ def decide_period(
     engine's demotions are taken as proposed. A group with a tie at the quota line, or
     with a head whose unit is not decided yet, is left for the authority and reported.
     Each member is scored once more only when its inputs changed since the compile."""
-    from thuocdo.scoring import QuotaMember, resolve_quota
 
     book = Book(period)
     written = clock.now()
@@ -670,17 +676,7 @@ def decide_period(
             key=lambda r: (-book.units[r.unit_id].depth, ROLE_RANK.get(r.role, 0), r.pk),
         )
         fw = book.framework(ordered[0])
-        ratio = Fraction(group.exception_ratio) if group.exception_ratio is not None else None
-        quota = resolve_quota(
-            fw,
-            [
-                QuotaMember(str(row.pk), row.points, row.rating)
-                for row in ordered
-                if row.rating and row.points is not None
-            ],
-            group=group.code,
-            exception_ratio=ratio,
-        )
+        quota = group_quota(fw, group, ordered)
         rule = fw.quota
         chosen = {int(d.person_id) for d in quota.demotions}
         limited = sum(1 for r in rows if r.rating == rule.limited_rating and r.pk not in chosen)
@@ -837,6 +833,22 @@ def _write_changed(
     )
     for row, _group, _demoted in row_changes:
         row.data = None  # written: let it go
+
+
+def group_quota(fw: Framework, group: QuotaGroup, members: Iterable[Any]) -> QuotaResult:
+    """The quota of a group over its members (anything with `pk`, `points`, `rating`, in
+    the order the rule reads them), with the group's exception ratio when it has one."""
+    ratio = Fraction(group.exception_ratio) if group.exception_ratio is not None else None
+    return resolve_quota(
+        fw,
+        [
+            QuotaMember(str(m.pk), m.points, m.rating)
+            for m in members
+            if m.rating and m.points is not None
+        ],
+        group=group.code,
+        exception_ratio=ratio,
+    )
 
 
 def demote(data: dict[str, Any], group: QuotaGroup, to: str) -> str:

@@ -55,7 +55,6 @@ from thuocdo.evaluations.services.common import (
 )
 from thuocdo.frameworks.selectors import engine_framework, framework_for
 from thuocdo.org.models import Assignment
-from thuocdo.scoring import QuotaMember, resolve_quota
 
 # --- proposals and decisions -----------------------------------------------------------------
 
@@ -255,17 +254,7 @@ def group_decide(
             )
         _propose(ev, freeze=True)
     fw = engine_framework(members[0].framework)
-    ratio = Fraction(group.exception_ratio) if group.exception_ratio is not None else None
-    quota = resolve_quota(
-        fw,
-        [
-            QuotaMember(str(ev.pk), ev.points, ev.rating)
-            for ev in members
-            if ev.rating and ev.points is not None
-        ],
-        group=group.code,
-        exception_ratio=ratio,
-    )
+    quota = close.group_quota(fw, group, members)
     rule = fw.quota
     undecided = {ev.pk: ev for ev in members if ev.state != E.DECIDED}
     if demote is None:
