@@ -116,10 +116,10 @@ def test_assign_submit_return_resubmit_accept(
     as_user(page, base, "chuyenvien")
     page.get_by_role("link", name="Việc của tôi", exact=True).first.click()
     row = page.locator("tr", has_text=title)
-    assert "Bị trả lại (lỗi lớn)" in row.inner_text()
+    expect(row).to_contain_text("Bị trả lại (lỗi lớn)")  # waits for the page, unlike inner_text
     row.locator("summary", has_text="Nộp lại").click()
     row.get_by_role("button", name="Nộp lại sản phẩm").click()
-    assert "Đã nộp lại" in page.locator("tr", has_text=title).inner_text()
+    expect(page.locator("tr", has_text=title)).to_contain_text("Đã nộp lại")
 
     # 5. The head accepts.
     as_user(page, base, "truongvu")
@@ -134,6 +134,7 @@ def test_assign_submit_return_resubmit_accept(
     # 6. The official's live KPI now counts the accepted work, one failure deducted.
     as_user(page, base, "chuyenvien")
     page.get_by_role("link", name="Việc của tôi", exact=True).first.click()
+    expect(page.locator('[data-kpi="b"]')).to_have_text("75%")  # the new page, not the old
     assert (kpi(page, "a"), kpi(page, "b"), kpi(page, "c")) == ("100%", "75%", "100%")
     assert kpi(page, "points").startswith("64,17")
     shoot(page, "work-my-work-accepted-vi")
