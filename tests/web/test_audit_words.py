@@ -17,8 +17,17 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.conftest import Cast
-from tests.evaluations.conftest import AGENCY_A, Flow, flow, presets  # noqa: F401 (fixtures)
+from tests.evaluations.conftest import (  # noqa: F401 (fixtures)
+    AGENCY_A,
+    OPENED,
+    D,
+    Flow,
+    flow,
+    presets,
+)
+from tests.work.conftest import at
 from thuocdo.audit.models import AuditEntry
+from thuocdo.evaluations import services
 from thuocdo.evaluations import transitions as period_flow
 from thuocdo.web import audit_words
 from thuocdo.work import transitions as task_flow
@@ -80,6 +89,21 @@ def decided(flow: Flow) -> Flow:  # noqa: F811
     for name in AGENCY_A:
         flow.task(name)
         flow.general[name] = 15
+    flow.step("start_self_assessment", on=OPENED)
+    # left out for a leave and brought back: the exclusion's own fields are audited too
+    ev = flow.ev("staff_x1")
+    services.evaluations_exclude(
+        actor=flow.user("personnel_a"),
+        versions={ev.pk: ev.version},
+        reason="other_leave",
+        note="Nghỉ phép dài ngày",
+        since=D(2026, 1, 5),
+        at=at(OPENED),
+    )
+    ev = flow.ev("staff_x1")
+    services.evaluation_include(
+        actor=flow.user("personnel_a"), evaluation=ev, expected_version=ev.version, at=at(OPENED)
+    )
     flow.to_decision()
     flow.rate_units()
     flow.decide_all()

@@ -83,3 +83,79 @@ def test_the_daily_run_warns_the_day_before_and_once_after_the_deadline(flow: Fl
     assert deadline_reminders(today=D(2026, 2, 4), at=at(D(2026, 2, 4))) == len(drafts)
     assert deadline_reminders(today=D(2026, 2, 5), at=at(D(2026, 2, 5))) == 0
     assert Notification.objects.filter(text__contains="đã qua").count() == len(drafts)
+
+
+def test_the_office_leaves_people_out_from_the_unit_page_and_brings_them_back(
+    client: Client, flow: Flow
+) -> None:
+    response, url = page(client, "personnel_a", flow)
+    assert "Không đánh giá những người đã chọn" in response.content.decode()
+    head, deputy = flow.ev("head_x"), flow.ev("deputy_x")
+    form = {
+        "do": "exclude",
+        "pick": [head.pk, deputy.pk],
+        f"v{head.pk}": head.version,
+        f"v{deputy.pk}": deputy.version,
+        "since": "",
+        "note": "Quyết định số 12/QĐ-TCCB",
+    }
+    # no reason: refused, named, nothing changed, the ticks kept
+    refused = client.post(url, {**form, "reason": ""})
+    body = refused.content.decode()
+    assert refused.status_code == 400
+    assert "Lý do không đánh giá" in body and f'value="{head.pk}" id="pick-{head.pk}"' in body
+    assert f'id="pick-{head.pk}" aria-label="Chọn {head.person.full_name}" checked' in body
+    assert flow.ev("head_x").state == "draft"
+    # arrival needs its date: the service's message, next to nothing saved
+    refused = client.post(url, {**form, "reason": "arrived"})
+    assert refused.status_code == 400
+    assert "cần ngày bắt đầu công tác" in refused.content.decode()
+    assert flow.ev("deputy_x").state == "draft"
+
+    done = client.post(url, {**form, "reason": "sick"}, follow=True)
+    body = done.content.decode()
+    assert "Đã để 2 người ra ngoài kỳ đánh giá: Nghỉ ốm." in body
+    assert "2 người không đánh giá kỳ này" in body
+    assert "Quyết định số 12/QĐ-TCCB" in body
+    assert "trễ hạn tự đánh giá" not in body  # the left-out are not late
+    assert (flow.ev("head_x").state, flow.ev("deputy_x").state) == ("excluded", "excluded")
+
+    # the page of the person shows why; they can read it
+    mine = Client()
+    mine.force_login(User.objects.get(username="deputy_x"))
+    own = mine.get(reverse("web:ev_detail", args=[deputy.pk])).content.decode()
+    assert "Không đánh giá kỳ này" in own and "Nghỉ ốm" in own
+
+    # a stale "bring back" changes nothing; a fresh one does
+    stale = client.post(url, {"do": "include", "evaluation": head.pk, "version": head.version})
+    assert stale.status_code == 409
+    assert "vừa được người khác thay đổi" in stale.content.decode()
+    fresh = flow.ev("head_x")
+    back = client.post(
+        url, {"do": "include", "evaluation": fresh.pk, "version": fresh.version}, follow=True
+    )
+    assert "Đã đưa " + fresh.person.full_name + " trở lại kỳ đánh giá." in back.content.decode()
+    assert flow.ev("head_x").state == "draft"
+
+
+def test_only_the_office_sees_the_exclusion_tools(client: Client, flow: Flow) -> None:
+    response, url = page(client, "head_x", flow)
+    assert "Không đánh giá những người đã chọn" not in response.content.decode()
+    ev = flow.ev("deputy_x")
+    refused = client.post(
+        url,
+        {"do": "exclude", "pick": [ev.pk], f"v{ev.pk}": ev.version, "reason": "sick"},
+    )
+    assert refused.status_code == 403
+    assert flow.ev("deputy_x").state == "draft"
+    # someone of another unit cannot be picked through this unit's page
+    other = flow.ev("staff_y")
+    office = Client()
+    office.force_login(User.objects.get(username="personnel_a"))
+    mixed = office.post(
+        url,
+        {"do": "exclude", "pick": [other.pk], f"v{other.pk}": other.version, "reason": "sick"},
+    )
+    assert mixed.status_code == 409
+    assert "không thuộc đơn vị này" in mixed.content.decode()
+    assert flow.ev("staff_y").state == "draft"

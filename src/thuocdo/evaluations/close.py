@@ -217,6 +217,7 @@ def _rows(period: Period, under: Sequence[str] | None = None) -> list[Row]:
     return [
         Row(*values)
         for values in Evaluation.objects.filter(_under(under), period=period)
+        .exclude(state=E.EXCLUDED)  # left out of the period: not scored, in no quota group
         .order_by("pk")
         .values_list(
             "pk",

@@ -64,7 +64,7 @@ def run_compile(job: Job, progress: Progress) -> Outcome:
     period = services.period_compile(
         actor=_actor(job), period=_period(job), progress=_counter(progress, "compile")
     )
-    count = period.evaluations.exclude(state="decided").count()
+    count = period.evaluations.exclude(state__in=["decided", "excluded"]).count()
     return Outcome(
         done=count,
         total=count,

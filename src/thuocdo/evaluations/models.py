@@ -158,6 +158,11 @@ class Evaluation(models.Model):
         SELF_ASSESSED = "self_assessed", _("Đã tự đánh giá")
         REVIEWED = "reviewed", _("Cấp trên đã đánh giá")
         DECIDED = "decided", _("Đã quyết định")
+        # Left out of the period (an `Exclusion` says why); never blocks a step
+        EXCLUDED = "excluded", _("Không đánh giá kỳ này")
+
+    # The steps in order: reopening sends later ones back (`EXCLUDED` is not a step)
+    STEPS = ("draft", "self_assessed", "reviewed", "decided")
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="evaluations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="evaluations")
@@ -227,6 +232,46 @@ class Evaluation(models.Model):
     @property
     def is_leader(self) -> bool:
         return self.role in Assignment.LEADING_ROLES
+
+
+class Exclusion(models.Model):
+    """Why a person is left out of a period (Decree 335 Art. 11 and 19): leave, arrival
+    during the period, secondment, or under six months' work in the year. The evaluation
+    stays (state `excluded`) with what was entered; lifting the exclusion before the decision
+    gives it back its step. The audit log keeps every exclusion and lift."""
+
+    class Reason(models.TextChoices):
+        SICK = "sick", _("Nghỉ ốm")
+        MATERNITY = "maternity", _("Nghỉ thai sản")
+        UNPAID = "unpaid", _("Nghỉ không hưởng lương")
+        OTHER_LEAVE = "other_leave", _("Nghỉ khác, không làm việc trong kỳ")
+        ARRIVED = "arrived", _("Mới tiếp nhận, tuyển dụng trong kỳ")
+        SECONDED = "seconded", _("Được biệt phái, cơ quan nơi đến đánh giá")
+        UNDER_SIX_MONTHS = "under_six_months", _("Công tác chưa đủ 6 tháng trong năm")
+
+    # the reasons that are a month of leave: a monthly exclusion records it for the year
+    LEAVE_REASONS = {"sick": "sick", "maternity": "maternity", "unpaid": "unpaid",
+                     "other_leave": "not_worked"}  # fmt: skip
+
+    evaluation = models.OneToOneField(
+        Evaluation, on_delete=models.CASCADE, related_name="exclusion"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    since = models.DateField(null=True, blank=True)  # arrival, or the start of the leave
+    note = models.TextField(blank=True)
+    state_before = models.CharField(max_length=20, choices=Evaluation.State.choices)
+    wrote_leave_month = models.BooleanField(default=False)  # lifting removes it again
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "người không đánh giá trong kỳ"
+        verbose_name_plural = "người không đánh giá trong kỳ"
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}: {self.reason}"
 
 
 class CriterionScore(models.Model):

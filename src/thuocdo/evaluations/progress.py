@@ -71,7 +71,9 @@ def unit_progress(
     where = Q(unit=unit) | (Q(unit__path__startswith=unit.path) if subtree else Q(pk__in=[]))
     evaluations = (
         period.evaluations.filter(where)
-        .select_related("person", "unit", "unit__parent", "reviewer")
+        .select_related(
+            "person", "unit", "unit__parent", "reviewer", "exclusion", "exclusion__recorded_by"
+        )
         .order_by("unit__path", "person__search_name")
     )
     self_over = period.self_assessment_until is not None and today > period.self_assessment_until

@@ -82,6 +82,8 @@ COLLECTIVE_STATES = frozenset({S.COLLECTIVE_COMMENTS})
 DECISION_STATES = frozenset({S.DECISION})
 UNIT_KPI_STATES = frozenset({S.SELF_ASSESSMENT, S.REVIEW, S.COLLECTIVE_COMMENTS, S.DECISION})
 OVERRIDE_STATES = frozenset({S.SELF_ASSESSMENT, S.REVIEW, S.COLLECTIVE_COMMENTS, S.DECISION})
+# who is in the period: from when evaluations exist until the decision
+EXCLUSION_STATES = frozenset({S.SELF_ASSESSMENT, S.REVIEW, S.COLLECTIVE_COMMENTS, S.DECISION})
 
 
 def state_label(state: str) -> str:

@@ -34,7 +34,8 @@ def _mean(values: list[Decimal]) -> Decimal | None:
 def agency_summary(
     period: Period, agency: Unit, units: Iterable[Unit], evaluations: Iterable[Evaluation]
 ) -> TableReport:
-    """Per unit of the agency: members, count per rating, not yet decided, mean points."""
+    """Per unit of the agency: members, count per rating, left out of the period (with a
+    reason, Art. 11 and 19), not yet decided, mean points."""
     by_unit: dict[int, list[Evaluation]] = defaultdict(list)
     for ev in evaluations:
         by_unit[ev.unit_id].append(ev)
@@ -43,7 +44,8 @@ def agency_summary(
         decided = [ev for ev in evs if ev.state == Evaluation.State.DECIDED and ev.rating]
         per = [sum(1 for ev in decided if ev.rating == code) for code in RATINGS]
         points = [ev.points for ev in decided if ev.points is not None]
-        return (len(evs), *per, len(evs) - len(decided), _mean(points))
+        out = sum(1 for ev in evs if ev.state == Evaluation.State.EXCLUDED)
+        return (len(evs), *per, out, len(evs) - len(decided) - out, _mean(points))
 
     rows: list[tuple[Cell, ...]] = []
     for unit in units:
@@ -54,15 +56,16 @@ def agency_summary(
         rows.append((len(rows) + 1, indent + unit.name, *counts(evs)))
     everyone = [ev for evs in by_unit.values() for ev in evs]
     columns = (
-        Column("TT", 10, 6, "C"),
-        Column("Đơn vị", 37, 34),
-        Column("Số người", 14, 9, "R"),
-        Column("Hoàn thành xuất sắc", 17, 12, "R"),
-        Column("Hoàn thành tốt", 16, 11, "R"),
-        Column("Hoàn thành", 16, 11, "R"),
-        Column("Không hoàn thành", 17, 12, "R"),
-        Column("Chưa quyết định", 17, 12, "R"),
-        Column("Điểm bình quân", 21, 12, "R"),
+        Column("TT", 9, 6, "C"),
+        Column("Đơn vị", 31, 34),
+        Column("Số người", 13, 9, "R"),
+        Column("Hoàn thành xuất sắc", 16, 12, "R"),
+        Column("Hoàn thành tốt", 15, 11, "R"),
+        Column("Hoàn thành", 15, 11, "R"),
+        Column("Không hoàn thành", 16, 12, "R"),
+        Column("Không đánh giá", 15, 11, "R"),
+        Column("Chưa quyết định", 16, 12, "R"),
+        Column("Điểm bình quân", 19, 12, "R"),
     )
     table = Table(
         title="KẾT QUẢ XẾP LOẠI THEO ĐƠN VỊ",

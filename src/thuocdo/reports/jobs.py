@@ -19,7 +19,7 @@ from thuocdo.access import visible_evaluations
 from thuocdo.core.errors import NotFound
 from thuocdo.core.models import User
 from thuocdo.core.text import fold
-from thuocdo.evaluations.models import Period, UnitEvaluation
+from thuocdo.evaluations.models import Evaluation, Period, UnitEvaluation
 from thuocdo.jobs.models import Job
 from thuocdo.jobs.progress import Progress
 from thuocdo.jobs.registry import Outcome, job_kind
@@ -118,7 +118,10 @@ def _unit_bundle(job: Job, reader: User, progress: Progress) -> Outcome:
     params: dict[str, Any] = job.params
     period, unit = access_unit_summary(reader, int(params["unit"]), int(params["period"]))
     evaluations = in_summary_order(
-        visible_evaluations(reader).filter(period=period, unit=unit).select_related(*FORM_RELATED)
+        visible_evaluations(reader)
+        .filter(period=period, unit=unit)
+        .exclude(state=Evaluation.State.EXCLUDED)  # left out of the period: no form to sign
+        .select_related(*FORM_RELATED)
     )
     total = len(evaluations) + 1
     progress.set(0, total)

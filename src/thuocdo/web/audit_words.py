@@ -20,7 +20,7 @@ from django.core.exceptions import FieldDoesNotExist
 from thuocdo.core import clock
 from thuocdo.core.text import in_language, is_english
 from thuocdo.evaluations import transitions as period_flow
-from thuocdo.evaluations.models import RATING_CHOICES
+from thuocdo.evaluations.models import RATING_CHOICES, Exclusion
 from thuocdo.work import transitions as task_flow
 
 Words = tuple[str, str]  # (Vietnamese, English)
@@ -129,6 +129,14 @@ ACTIONS: dict[str, Words] = {
     "evaluations.evaluation.review_many": (
         "Kỳ đánh giá: cấp trên đồng ý tự đánh giá của nhiều người",
         "Period: self-assessments accepted as the review for several people",
+    ),
+    "evaluations.evaluation.exclude": (
+        "Phiếu đánh giá: không đánh giá người này trong kỳ",
+        "Evaluation: person left out of the period",
+    ),
+    "evaluations.evaluation.include": (
+        "Phiếu đánh giá: đưa người trở lại kỳ đánh giá",
+        "Evaluation: person brought back into the period",
     ),
     "evaluations.evaluation.compile": ("Phiếu đánh giá: tổng hợp điểm", "Evaluation: compiled"),
     "evaluations.unit.give_rating": ("Đánh giá đơn vị: xếp loại", "Unit evaluation: rated"),
@@ -294,6 +302,9 @@ FIELDS: dict[str, Words] = {
     "late": ("Trả lời muộn", "Answered late"),
     "text": ("Nội dung", "Text"),
     "note": ("Ghi chú", "Note"),
+    "exclusion_reason": ("Lý do không đánh giá", "Reason for leaving out"),
+    "since": ("Từ ngày", "Since"),
+    "leave_month": ("Đã ghi tháng nghỉ", "Leave month recorded"),
     "key": ("Mã khung", "Key"),
     "first_used_at": ("Dùng lần đầu lúc", "First used at"),
     "target": ("Đối tượng xử lý", "Target"),
@@ -428,6 +439,8 @@ def value_text(object_type: str, key: str, value: Any) -> str:
         label = _rating_label(value)
     if label is None and key == "group":
         label = _group_label(value)
+    if label is None and key == "exclusion_reason" and value in Exclusion.Reason.values:
+        label = str(Exclusion.Reason(value).label)
     if label is not None:
         return label
     return _plain(value)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.decimal_input import DecimalField
 from thuocdo.core.text import in_language
-from thuocdo.evaluations.models import RATING_CHOICES, Complaint, Override, Period
+from thuocdo.evaluations.models import RATING_CHOICES, Complaint, Exclusion, Override, Period
 from thuocdo.evaluations.services import OVERRIDE_FLAGS
 from thuocdo.evaluations.transitions import ACTIONS, REOPEN_TARGETS, state_label
 from thuocdo.org.models import Person
@@ -337,5 +337,21 @@ class AcceptReviewsForm(forms.Form):
         label=_("Nhận xét chung"),
         max_length=2000,
         initial=_("Đồng ý với kết quả tự đánh giá."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 60}),
+    )
+
+
+class ExcludeForm(forms.Form):
+    """Why the ticked people are left out of the period (Decree 335 Art. 11 and 19)."""
+
+    reason = forms.ChoiceField(
+        label=_("Lý do không đánh giá"),
+        choices=[("", _("— Chọn lý do —")), *Exclusion.Reason.choices],
+    )
+    since = _optional_date(_("Từ ngày (ngày tiếp nhận, ngày bắt đầu nghỉ)"))
+    note = forms.CharField(
+        label=_("Căn cứ, ghi chú"),
+        max_length=1000,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "size": 60}),
     )

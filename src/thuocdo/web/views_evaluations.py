@@ -55,6 +55,7 @@ from thuocdo.evaluations.models import (
     RATING_CHOICES,
     Complaint,
     Evaluation,
+    Exclusion,
     Minutes,
     Period,
     QuotaGroup,
@@ -82,6 +83,7 @@ from thuocdo.web.forms_evaluations import (
     ComplaintForm,
     DeadlinesForm,
     ExceptionForm,
+    ExcludeForm,
     GiveRatingForm,
     GroupDecideForm,
     KpiForm,
@@ -560,7 +562,8 @@ def period_deadlines(request: HttpRequest, period_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_progress(request: HttpRequest, period_id: int, unit_id: int) -> HttpResponse:
-    """Who of a unit has done each step, who is late, and "remind the late ones"."""
+    """Who of a unit has done each step, who is late, and "remind the late ones"; the
+    office leaves people out of the period here (with a reason) and brings them back."""
     user, scope = _viewer(request)
     period = access_period(user, period_id)
     unit = Unit.objects.filter(pk=unit_id, agency_id=period.agency_id).first()
@@ -573,33 +576,125 @@ def unit_progress(request: HttpRequest, period_id: int, unit_id: int) -> HttpRes
             "Bạn không có quyền xem tiến độ của đơn vị này.",
             "You may not view this unit's progress.",
         )
-    if request.method == "POST":
-        told = progress.remind_late(actor=user, period=period, unit=unit)
-        messages.success(
-            request,
-            _("Đã nhắc %(n)s người trễ hạn.") % {"n": told}
-            if told
-            else _("Không có ai cần nhắc (người trễ hạn đã được nhắc hôm nay)."),
-        )
-        return redirect("web:ev_unit_progress", period_id=period.pk, unit_id=unit.pk)
+    may_exclude = _is_office(scope, period.agency_id) and period.state in tr.EXCLUSION_STATES
     rows = progress.unit_progress(period, unit, today)
+    doing = request.POST.get("do")
+    form = ExcludeForm(request.POST if doing == "exclude" else None)
+    status = 200
+    if request.method == "POST":
+        if doing in (None, "remind"):
+            told = progress.remind_late(actor=user, period=period, unit=unit)
+            messages.success(
+                request,
+                _("Đã nhắc %(n)s người trễ hạn.") % {"n": told}
+                if told
+                else _("Không có ai cần nhắc (người trễ hạn đã được nhắc hôm nay)."),
+            )
+            return redirect("web:ev_unit_progress", period_id=period.pk, unit_id=unit.pk)
+        status = _exclusions_post(request, user, rows, form, doing)
+        if status == 200:
+            return redirect("web:ev_unit_progress", period_id=period.pk, unit_id=unit.pk)
+    taking_part = [r for r in rows if r.evaluation.state != Evaluation.State.EXCLUDED]
     return render(
         request,
         "web/evaluations/unit_progress.html",
         {
             "period": period,
             "unit": unit,
-            "rows": rows,
+            "rows": taking_part,
+            "excluded": [
+                r.evaluation for r in rows if r.evaluation.state == Evaluation.State.EXCLUDED
+            ],
             "late": sum(1 for r in rows if r.late_self or r.late_review),
-            "done_self": sum(1 for r in rows if r.evaluation.state != Evaluation.State.DRAFT),
+            "done_self": sum(
+                1 for r in taking_part if r.evaluation.state != Evaluation.State.DRAFT
+            ),
             "done_review": sum(
                 1
-                for r in rows
+                for r in taking_part
                 if r.evaluation.state in (Evaluation.State.REVIEWED, Evaluation.State.DECIDED)
             ),
             "may_remind": may_remind,
+            "may_exclude": may_exclude,
+            "pickable": may_exclude
+            and any(r.evaluation.state != Evaluation.State.DECIDED for r in taking_part),
+            "form": form,
+            "picked": request.POST.getlist("pick") if status != 200 else [],
         },
+        status=status,
     )
+
+
+def _exclusions_post(
+    request: HttpRequest, user: User, rows: list[progress.Row], form: ExcludeForm, done: str
+) -> int:
+    """Leaves the ticked people out ("exclude") or brings one back ("include"); the status
+    of the page to show again, 200 when it was done."""
+    shown = {r.evaluation.pk: r.evaluation for r in rows}
+    if done == "include":
+        ev = shown.get(_int(request.POST.get("evaluation")) or 0)
+        if ev is None:
+            raise NotFound("Không tìm thấy phiếu này trong đơn vị.", "No such evaluation here.")
+        carrier = forms.Form({})  # no fields: it carries a refusal back to the page
+        carrier.is_valid()
+        back, status = attempt(
+            request,
+            carrier,
+            lambda: services.evaluation_include(
+                actor=user,
+                evaluation=ev,
+                expected_version=_int(request.POST.get("version")) or 0,
+            ),
+        )
+        if back is not None:
+            messages.success(
+                request,
+                _("Đã đưa %(name)s trở lại kỳ đánh giá.") % {"name": ev.person.full_name},
+            )
+        else:
+            for error in carrier.non_field_errors():
+                messages.error(request, str(error))
+        return status
+    if done != "exclude":
+        raise NotFound("Không có thao tác này.", "No such action.")
+    picked = request.POST.getlist("pick")
+    unknown = set(picked) - {str(pk) for pk in shown}
+    if unknown:
+        form.add_error(
+            None,
+            _("Có %(n)s người đã chọn không thuộc đơn vị này; chưa lưu thay đổi nào.")
+            % {"n": len(unknown)},
+        )
+        return 409
+    if not form.is_valid():
+        return 400
+    data = form.cleaned_data
+    versions = {int(pk): _int(request.POST.get(f"v{pk}")) or 0 for pk in picked}
+    left_out, status = attempt(
+        request,
+        form,
+        lambda: services.evaluations_exclude(
+            actor=user,
+            versions=versions,
+            reason=data["reason"],
+            since=data["since"],
+            note=data["note"],
+        ),
+    )
+    if left_out is not None:
+        messages.success(
+            request,
+            _("Đã để %(n)s người ra ngoài kỳ đánh giá: %(why)s.")
+            % {"n": len(left_out), "why": Exclusion.Reason(data["reason"]).label},
+        )
+    return status
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @login_required
@@ -785,6 +880,7 @@ def _evaluation_page(
         "framework",
         "job_position",
         "self_entered_by",
+        "exclusion__recorded_by",
     ).get(pk=ev.pk)
     period = ev.period
     nodes = _nodes(ev)

@@ -15,8 +15,9 @@ evaluation changes only through reopen (or a complaint answer, recorded as such)
 `at` exists for imports and tests; interactive callers leave it to the clock.
 
 The writes live by concern in `periods`, `evaluations` (one official's evaluation),
-`units`, `decisions` and `complaints`, with their shared helpers in `common`. This package
-re-exports them, so callers keep importing `thuocdo.evaluations.services`.
+`exclusions` (who is in a period), `units`, `decisions` and `complaints`, with their shared
+helpers in `common`. This package re-exports them, so callers keep importing
+`thuocdo.evaluations.services`.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from thuocdo.evaluations.services.evaluations import (
     override_add,
     party_comment_record,
 )
+from thuocdo.evaluations.services.exclusions import evaluation_include, evaluations_exclude
 from thuocdo.evaluations.services.periods import (
     HEAVY_STEPS,
     YEAR_DEADLINE,
@@ -90,9 +92,11 @@ __all__ = [
     "complaint_answer",
     "complaint_file",
     "evaluation_create",
+    "evaluation_include",
     "evaluation_review",
     "evaluation_self_assess",
     "evaluations_accept_reviews",
+    "evaluations_exclude",
     "group_decide",
     "is_authority",
     "is_direct_manager",

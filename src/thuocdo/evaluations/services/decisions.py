@@ -393,9 +393,9 @@ def _publish(period: Period, now: dt.datetime) -> int:
     one insert of notifications per batch, whatever the headcount."""
     until = _day(now) + dt.timedelta(days=period.complaint_days)
     rows = list(
-        period.evaluations.order_by("pk").values_list(
-            "pk", "person_id", "points", "rating", "version"
-        )
+        period.evaluations.filter(state=E.DECIDED)
+        .order_by("pk")
+        .values_list("pk", "person_id", "points", "rating", "version")
     )
     update_rows(
         Evaluation,

@@ -230,8 +230,8 @@ def period_set_deadlines(
 
 
 def _guard(period: Period, action: str, on: dt.date) -> None:
-    """What must be true before each step."""
-    evs = period.evaluations.select_related("person")
+    """What must be true before each step. Excluded people never hold a step up."""
+    evs = period.evaluations.exclude(state=E.EXCLUDED).select_related("person")
 
     def missing(qs: Any, vi: str, en: str) -> None:
         names = [e.person.full_name for e in qs[:5]]
@@ -591,7 +591,7 @@ def _reopen_evaluations(
     """Every evaluation of the period past `cap` goes back to it, in one update per batch,
     one bulk insert of audit entries (each with what it was) and of notifications (to those
     whose decided result is withdrawn): the same rows as one by one, for any headcount."""
-    order = list(E.values)
+    order = list(Evaluation.STEPS)  # an excluded evaluation stays excluded
     later = order[order.index(cap) + 1 :]
     rows = list(
         period.evaluations.filter(state__in=later)
