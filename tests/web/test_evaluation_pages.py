@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -17,7 +18,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import Cast
-from tests.evaluations.conftest import AGENCY_A, GENERAL, Flow, make_flow, scores
+from tests.evaluations.conftest import AGENCY_A, GENERAL, Flow, make_flow, scores, tree
+from tests.evaluations.conftest import node as tree_node
 from tests.work.conftest import at
 from thuocdo.audit.models import AuditEntry
 from thuocdo.core.models import User
@@ -729,3 +731,56 @@ def test_the_office_or_the_manager_enters_a_self_assessment_for_someone_who_cann
         ).status_code
         == 302
     )
+
+
+def test_the_manager_gives_several_people_one_common_score_with_a_reason(
+    client: Client, flow: Flow
+) -> None:
+    """Issue 15, point 5: instead of accepting, the same score on a general criterion for
+    everyone chosen, with one reason; each evaluation explained and audited on its own."""
+    for name in AGENCY_A:
+        flow.task(name)
+    to_review(flow)
+    picked = [flow.ev("staff_x"), flow.ev("staff_x1")]
+    login(client, "head_x")
+    queue = text(client.get(reverse("web:ev_review_queue")))
+    assert "Chấm chung một số tiêu chí cho những người đã chọn" in queue
+    assert 'name="score_g2_discipline"' in queue
+    post: dict[str, Any] = {
+        "comment": "Nhận xét chung của lãnh đạo Vụ.",
+        "common": "1",
+        "pick": [str(ev.pk) for ev in picked],
+        **{f"v{ev.pk}": str(ev.version) for ev in picked},
+        "score_g2_discipline": "1,5",
+        "reason": "",
+    }
+    url = reverse("web:ev_review_queue")
+    # no reason: refused before anything is written, the ticks kept
+    refused = client.post(url, post)
+    assert refused.status_code == 400 and "Chấm chung phải nêu lý do" in text(refused)
+    assert f'id="pick-{picked[0].pk}" checked' in text(refused)
+    # above the criterion's top: the service's message, naming the first person refused
+    too_high = client.post(url, {**post, "score_g2_discipline": "3", "reason": "Vi phạm"})
+    assert too_high.status_code == 400
+    box = text(too_high).split('class="error-box"')[1].split("</div>")[0]
+    assert "Điểm 3 của tiêu chí “Ý thức tổ chức kỷ luật" in box, box
+    assert "phải từ 0 đến 2,5 theo bước 0,5. Chưa lưu phiếu nào." in box, box  # not "5/2"
+    assert picked[0].person.full_name in box
+    assert not Evaluation.objects.filter(state="reviewed").exists()
+
+    reason = "Cả Vụ chậm nộp báo cáo định kỳ tháng 1"
+    done = client.post(url, {**post, "reason": reason})
+    assert done.status_code == 302
+    for ev in picked:
+        ev.refresh_from_db()
+        assert ev.state == "reviewed"
+        row = ev.scores.get(key="g2_discipline")
+        assert (row.reviewer_score, row.reason) == (Decimal("1.5"), reason)
+        assert ev.scores.get(key="g1_politics").reviewer_score is None  # kept their own
+        changed = tree_node(tree(ev, decided=False), "g2_discipline")
+        assert changed, "the breakdown explains the common score"
+    entry = AuditEntry.objects.get(action="evaluations.evaluation.review_many")
+    assert entry.after["scores"] == {"g2_discipline": "1.5"} and entry.after["reason"] == reason
+    assert "với điểm chung đã nhập" in text(client.get(url))
+    # the others waiting are untouched
+    assert flow.ev("deputy_x").state == "self_assessed"

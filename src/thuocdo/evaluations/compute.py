@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from thuocdo.core.errors import ValidationFailed
+from thuocdo.core.numbers import vn_text
 from thuocdo.evaluations.models import Evaluation, Period, UnitEvaluation, UnitKpi
 from thuocdo.evaluations.selectors import (
     WorkRates,
@@ -97,11 +98,11 @@ def check_scale(node: Node, value: Any, field: str) -> Fraction:
     scale = node.scale
     assert scale is not None
     if number < 0 or number > scale.max or (number / scale.step).denominator != 1:
+        top, step = f"{float(scale.max):g}", f"{float(scale.step):g}"  # 2.5, not 5/2
         raise ValidationFailed(
-            f"Điểm {value} của tiêu chí “{node.label_vi}” phải từ 0 đến {scale.max} "
-            f"theo bước {float(scale.step):g}.",
-            f"Score {value} for “{node.label_en}” must be 0–{scale.max} in steps of "
-            f"{float(scale.step):g}.",
+            f"Điểm {vn_text(str(value))} của tiêu chí “{node.label_vi}” phải từ 0 đến "
+            f"{vn_text(top)} theo bước {vn_text(step)}.",
+            f"Score {value} for “{node.label_en}” must be 0–{top} in steps of {step}.",
             field=field,
         )
     return number

@@ -331,7 +331,8 @@ class AnswerForm(forms.Form):
 
 
 class AcceptReviewsForm(forms.Form):
-    """The manager's comment for every self-assessment accepted at once from the queue."""
+    """The manager's comment for everyone reviewed at once from the queue and, when they
+    score some general criteria the same for all, those scores and one reason."""
 
     comment = forms.CharField(
         label=_("Nhận xét chung"),
@@ -339,6 +340,37 @@ class AcceptReviewsForm(forms.Form):
         initial=_("Đồng ý với kết quả tự đánh giá."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "size": 60}),
     )
+    reason = forms.CharField(
+        label=_("Lý do chấm chung"),
+        max_length=2000,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 60}),
+    )
+
+    def __init__(self, *args: Any, nodes: Iterable[Node] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nodes = list(nodes)
+        for node in self.nodes:
+            field = _score_field(node)
+            field.required = False
+            self.fields[f"score_{node.key}"] = field
+
+    def common_scores(self) -> dict[str, Any]:
+        """The criteria scored the same for everyone (blank ones left to each person)."""
+        return {
+            n.key: self.cleaned_data[f"score_{n.key}"]
+            for n in self.nodes
+            if self.cleaned_data.get(f"score_{n.key}") is not None
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.data.get("common") and not self.errors:
+            if not self.common_scores():
+                raise forms.ValidationError(_("Chưa nhập điểm chung cho tiêu chí nào."))
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", _("Chấm chung phải nêu lý do."))
+        return data
 
 
 class ExcludeForm(forms.Form):

@@ -212,8 +212,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """The manager's queue; ticking several self-assessed people and accepting their
     self-assessments reviews them in one step (each still explained and audited)."""
     user, rows = _review_rows(request)
-    form = AcceptReviewsForm(request.POST or None)
+    waiting = [ev for ev in rows if ev.state == Evaluation.State.SELF_ASSESSED]
+    form = AcceptReviewsForm(request.POST or None, nodes=_common_nodes(waiting))
     status = 200
+    common = bool(request.POST.get("common"))
     if request.method == "POST" and form.is_valid():
         versions = {
             ev.pk: int(request.POST.get(f"v{ev.pk}", ev.version))
@@ -233,25 +235,55 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 request,
                 form,
                 lambda: services.evaluations_accept_reviews(
-                    actor=user, versions=versions, comment=form.cleaned_data["comment"]
+                    actor=user,
+                    versions=versions,
+                    comment=form.cleaned_data["comment"],
+                    scores=form.common_scores() if common else None,
+                    reason=form.cleaned_data["reason"] if common else "",
                 ),
+                field_of=_common_field,
             )
             if done is not None:
                 messages.success(
                     request,
-                    _("Đã nhận xét, đánh giá %(n)s người theo kết quả tự đánh giá.")
+                    _("Đã nhận xét, đánh giá %(n)s người với điểm chung đã nhập.")
+                    % {"n": len(done)}
+                    if common
+                    else _("Đã nhận xét, đánh giá %(n)s người theo kết quả tự đánh giá.")
                     % {"n": len(done)},
                 )
                 return redirect("web:ev_review_queue")
     elif request.method == "POST":
         status = 400
-    waiting = [ev for ev in rows if ev.state == Evaluation.State.SELF_ASSESSED]
     return render(
         request,
         "web/evaluations/review_queue.html",
-        {"rows": rows, "form": form, "waiting": len(waiting)},
+        {
+            "rows": rows,
+            "form": form,
+            "waiting": len(waiting),
+            "score_fields": [form[f"score_{n.key}"] for n in form.nodes],
+            "picked": request.POST.getlist("pick") if status != 200 else [],
+        },
         status=status,
     )
+
+
+def _common_nodes(evaluations: list[Evaluation]) -> list[Any]:
+    """The general criteria of the people waiting, each once, in framework order."""
+    seen: dict[str, Any] = {}
+    for framework_id, role in sorted({(ev.framework_id, ev.role) for ev in evaluations}):
+        sample = next(e for e in evaluations if (e.framework_id, e.role) == (framework_id, role))
+        for node in _nodes(sample):
+            seen.setdefault(node.key, node)
+    return list(seen.values())
+
+
+def _common_field(name: str) -> str:
+    """A service's `scores.KEY` / `reasons.KEY` is the form's common score or reason."""
+    if name.startswith("scores."):
+        return f"score_{name.removeprefix('scores.')}"
+    return "reason" if name.startswith("reasons.") else name
 
 
 # --- periods ---------------------------------------------------------------------------------

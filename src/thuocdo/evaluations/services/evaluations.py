@@ -365,14 +365,21 @@ def evaluations_accept_reviews(
     actor: User,
     versions: Mapping[int, int],
     comment: str,
+    scores: Mapping[str, Any] | None = None,
+    reason: str = "",
     at: dt.datetime | None = None,
 ) -> list[Evaluation]:
-    """The direct manager accepts several self-assessments as the review in one go
-    (`versions`: evaluation id → the version the page showed). Each evaluation is reviewed
+    """The direct manager reviews several people in one go (`versions`: evaluation id →
+    the version the page showed): their self-assessments accepted as the review, or, with
+    `scores`, the same score given on those general criteria to everyone chosen, for one
+    `reason` (the other criteria keep each person's own score). Each evaluation is reviewed
     exactly as one by one — its facts snapshotted, its proposal explained, its own audit
     entry — and the batch is all or nothing: one refusal names the person and saves none."""
     now = _now(at)
     comment = _text(comment, "comment", "nhận xét", "comment")
+    common = {key: value for key, value in (scores or {}).items() if value not in (None, "")}
+    if common:
+        reason = _text(reason, "reason", "lý do chấm chung", "reason for the common score")
     if not versions:
         raise ValidationFailed(
             "Chưa chọn người nào để đánh giá.", "Nobody was selected.", field="evaluations"
@@ -396,6 +403,8 @@ def evaluations_accept_reviews(
                     evaluation=ev,
                     expected_version=versions[pk],
                     comment=comment,
+                    scores=common,
+                    reasons=dict.fromkeys(common, reason),
                     at=now,
                 )
             )
@@ -410,7 +419,15 @@ def evaluations_accept_reviews(
         action="evaluations.evaluation.review_many",
         target=done[0].period,
         agency_id=done[0].agency_id,
-        after={"evaluations": [ev.pk for ev in done], "comment": comment},
+        after={
+            "evaluations": [ev.pk for ev in done],
+            "comment": comment,
+            **(
+                {"scores": {k: str(v) for k, v in common.items()}, "reason": reason}
+                if common
+                else {}
+            ),
+        },
     )
     return done
 
