@@ -1,11 +1,13 @@
-"""Running a write from a form: the one place where a refusal becomes a form error."""
+"""Running a write from a form: the one place where a refusal becomes a form error, and
+the one shape of a page's form post (`submit`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.http import HttpRequest
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 
 from thuocdo.core.errors import ThuocDoError
 
@@ -33,3 +35,26 @@ def attempt(
         name = field_of(error.field or "")
         form.add_error(name if name in form.fields else None, error.message(language(request)))
         return None, error.status
+
+
+def submit(
+    request: HttpRequest,
+    form: Any,
+    write: Callable[[dict[str, Any]], T],
+    *,
+    again: Callable[[int], HttpResponse],
+    then: Callable[[T], HttpResponse],
+    said: Callable[[T], str] | None = None,
+    field_of: Callable[[str], str] = lambda name: name,
+) -> HttpResponse:
+    """A page's form post in one shape. An invalid form or a refused write shows the page
+    `again` with the form's errors and the status (nothing changed); a done write is said
+    (`said`: the success message) and the page moves on (`then`: a redirect)."""
+    if not form.is_valid():
+        return again(400)
+    saved, status = attempt(request, form, lambda: write(form.cleaned_data), field_of=field_of)
+    if saved is None:
+        return again(status)
+    if said is not None:
+        messages.success(request, said(saved))
+    return then(saved)

@@ -57,6 +57,7 @@ from thuocdo.evaluations.models import (
     Evaluation,
     Exclusion,
     Minutes,
+    Override,
     Period,
     QuotaGroup,
     UnitEvaluation,
@@ -64,13 +65,14 @@ from thuocdo.evaluations.models import (
 )
 from thuocdo.evaluations.selectors import decision_sheet, period_progress, period_range
 from thuocdo.frameworks.selectors import engine_framework, framework_in_force
+from thuocdo.jobs.models import Job
 from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Person, Unit
 from thuocdo.org.services import person_set_email_notifications
 from thuocdo.reports.access import may_read_unit_summary
 from thuocdo.scoring import InputError
 from thuocdo.web import audit_words
-from thuocdo.web.actions import attempt, language
+from thuocdo.web.actions import attempt, language, submit
 from thuocdo.web.breakdown import shown_tree
 from thuocdo.web.forms_evaluations import (
     DISCIPLINE_LABELS as DISCIPLINE,
@@ -124,6 +126,19 @@ def _field_of(name: str) -> str:
 
 def _run(request: HttpRequest, form: forms.Form, call: Callable[[], T]) -> tuple[T | None, int]:
     return attempt(request, form, call, field_of=_field_of)
+
+
+def _submit(
+    request: HttpRequest,
+    form: Any,
+    write: Callable[[dict[str, Any]], T],
+    *,
+    again: Callable[[int], HttpResponse],
+    then: Callable[[T], HttpResponse],
+    said: Callable[[T], str] | None = None,
+) -> HttpResponse:
+    """`actions.submit` with the service-to-form field names of these pages."""
+    return submit(request, form, write, again=again, then=then, said=said, field_of=_field_of)
 
 
 def _rating(code: str | None) -> str:
@@ -476,39 +491,36 @@ def period_step(request: HttpRequest, period_id: int) -> HttpResponse:
     user, _scope = _viewer(request)
     period = access_period(user, period_id)
     form = StepForm(request.POST)
-    if not form.is_valid():
-        return _period_page(request, period, status=400, failed=form, slot="step")
-    data = form.cleaned_data
-    back = reverse("web:ev_period", args=[period.pk])
-    if data["action"] in services.HEAVY_STEPS:  # touches every evaluation: a job
-        job, status = _run(
-            request,
-            form,
-            lambda: services.period_step_queue(
+
+    def step(data: dict[str, Any]) -> Job | Period:
+        if data["action"] in services.HEAVY_STEPS:  # touches every evaluation: a job
+            return services.period_step_queue(
                 actor=user,
                 period=period,
                 action=data["action"],
                 expected_version=data["version"],
-                back=back,
-            ),
+                back=reverse("web:ev_period", args=[period.pk]),
+            )
+        return services.period_transition(
+            actor=user, period=period, action=data["action"], expected_version=data["version"]
         )
-        if job is None:
-            return _period_page(request, period, status=status, failed=form, slot="step")
-        return redirect(job_url(job))
-    moved, status = _run(
+
+    def moved_on(done: Job | Period) -> HttpResponse:
+        if isinstance(done, Job):
+            return redirect(job_url(done))
+        messages.success(
+            request,
+            _("Kỳ %(p)s đã chuyển sang bước “%(s)s”.") % {"p": done, "s": done.get_state_display()},
+        )
+        return redirect("web:ev_period", period_id=period.pk)
+
+    return _submit(
         request,
         form,
-        lambda: services.period_transition(
-            actor=user, period=period, action=data["action"], expected_version=data["version"]
-        ),
+        step,
+        again=lambda status: _period_page(request, period, status=status, failed=form, slot="step"),
+        then=moved_on,
     )
-    if moved is None:
-        return _period_page(request, period, status=status, failed=form, slot="step")
-    messages.success(
-        request,
-        _("Kỳ %(p)s đã chuyển sang bước “%(s)s”.") % {"p": moved, "s": moved.get_state_display()},
-    )
-    return redirect("web:ev_period", period_id=period.pk)
 
 
 @login_required
@@ -517,13 +529,10 @@ def period_reopen(request: HttpRequest, period_id: int) -> HttpResponse:
     user, _scope = _viewer(request)
     period = access_period(user, period_id)
     form = ReopenForm(request.POST, state=period.state)
-    if not form.is_valid():
-        return _period_page(request, period, status=400, failed=form, slot="reopen")
-    data = form.cleaned_data
-    job, status = _run(
+    return _submit(
         request,
         form,
-        lambda: services.period_job_queue(
+        lambda data: services.period_job_queue(
             actor=user,
             period=period,
             kind="evaluations.reopen",
@@ -532,10 +541,11 @@ def period_reopen(request: HttpRequest, period_id: int) -> HttpResponse:
             reason=data["reason"],
             version=data["version"],
         ),
+        again=lambda status: _period_page(
+            request, period, status=status, failed=form, slot="reopen"
+        ),
+        then=lambda job: redirect(job_url(job)),
     )
-    if job is None:
-        return _period_page(request, period, status=status, failed=form, slot="reopen")
-    return redirect(job_url(job))
 
 
 @login_required
@@ -568,24 +578,22 @@ def period_deadlines(request: HttpRequest, period_id: int) -> HttpResponse:
     user, _scope = _viewer(request)
     period = access_period(user, period_id, action="manage")
     form = DeadlinesForm(request.POST)
-    if not form.is_valid():
-        return _period_page(request, period, status=400, failed=form, slot="deadlines")
-    data = form.cleaned_data
-    saved, status = _run(
+    return _submit(
         request,
         form,
-        lambda: services.period_set_deadlines(
+        lambda data: services.period_set_deadlines(
             actor=user,
             period=period,
             expected_version=data["version"],
             deadlines=form.deadlines(),
             complaint_days=data["complaint_days"],
         ),
+        again=lambda status: _period_page(
+            request, period, status=status, failed=form, slot="deadlines"
+        ),
+        said=lambda _saved: _("Đã cập nhật các hạn của kỳ đánh giá."),
+        then=lambda _saved: redirect("web:ev_period", period_id=period.pk),
     )
-    if saved is None:
-        return _period_page(request, period, status=status, failed=form, slot="deadlines")
-    messages.success(request, _("Đã cập nhật các hạn của kỳ đánh giá."))
-    return redirect("web:ev_period", period_id=period.pk)
 
 
 # --- minutes -----------------------------------------------------------------------------------
@@ -1192,27 +1200,30 @@ def evaluation_override(request: HttpRequest, evaluation_id: int) -> HttpRespons
     user, _scope = _viewer(request)
     ev = access_evaluation(user, evaluation_id)
     form = OverrideForm(request.POST)
-    if not form.is_valid():
-        return _evaluation_page(request, ev, status=400, failed=form, slot="override")
-    kind, value = form.kind_value()
-    saved, status = _run(
-        request,
-        form,
-        lambda: services.override_add(
+
+    def add(data: dict[str, Any]) -> Override:
+        kind, value = form.kind_value()
+        return services.override_add(
             actor=user,
             evaluation=ev,
             kind=kind,
             value=value,
-            document_ref=form.cleaned_data["document_ref"],
-            reason=form.cleaned_data["reason"],
+            document_ref=data["document_ref"],
+            reason=data["reason"],
+        )
+
+    return _submit(
+        request,
+        form,
+        add,
+        again=lambda status: _evaluation_page(
+            request, ev, status=status, failed=form, slot="override"
         ),
+        said=lambda saved: (
+            _("Đã ghi căn cứ hạ xếp loại kèm văn bản %(d)s.") % {"d": saved.document_ref}
+        ),
+        then=lambda _saved: redirect("web:ev_detail", evaluation_id=ev.pk),
     )
-    if saved is None:
-        return _evaluation_page(request, ev, status=status, failed=form, slot="override")
-    messages.success(
-        request, _("Đã ghi căn cứ hạ xếp loại kèm văn bản %(d)s.") % {"d": saved.document_ref}
-    )
-    return redirect("web:ev_detail", evaluation_id=ev.pk)
 
 
 @login_required
@@ -1221,24 +1232,22 @@ def evaluation_party(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     user, _scope = _viewer(request)
     ev = access_evaluation(user, evaluation_id)
     form = PartyCommentForm(request.POST)
-    if not form.is_valid():
-        return _evaluation_page(request, ev, status=400, failed=form, slot="party")
-    data = form.cleaned_data
-    saved, status = _run(
+    return _submit(
         request,
         form,
-        lambda: services.party_comment_record(
+        lambda data: services.party_comment_record(
             actor=user,
             evaluation=ev,
             committee=data["committee"],
             text=data["text"],
             document_ref=data["document_ref"],
         ),
+        again=lambda status: _evaluation_page(
+            request, ev, status=status, failed=form, slot="party"
+        ),
+        said=lambda _saved: _("Đã ghi ý kiến của cấp ủy."),
+        then=lambda _saved: redirect("web:ev_detail", evaluation_id=ev.pk),
     )
-    if saved is None:
-        return _evaluation_page(request, ev, status=status, failed=form, slot="party")
-    messages.success(request, _("Đã ghi ý kiến của cấp ủy."))
-    return redirect("web:ev_detail", evaluation_id=ev.pk)
 
 
 @login_required
@@ -1247,20 +1256,18 @@ def complaint_file(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     user, _scope = _viewer(request)
     ev = access_evaluation(user, evaluation_id, action="complain")
     form = ComplaintForm(request.POST)
-    if not form.is_valid():
-        return _evaluation_page(request, ev, status=400, failed=form, slot="complaint")
-    saved, status = _run(
+    return _submit(
         request,
         form,
-        lambda: services.complaint_file(actor=user, evaluation=ev, text=form.cleaned_data["text"]),
+        lambda data: services.complaint_file(actor=user, evaluation=ev, text=data["text"]),
+        again=lambda status: _evaluation_page(
+            request, ev, status=status, failed=form, slot="complaint"
+        ),
+        said=lambda saved: (
+            _("Đã gửi khiếu nại; hạn trả lời %(d)s.") % {"d": saved.answer_due.strftime("%d/%m/%Y")}
+        ),
+        then=lambda _saved: redirect("web:ev_detail", evaluation_id=ev.pk),
     )
-    if saved is None:
-        return _evaluation_page(request, ev, status=status, failed=form, slot="complaint")
-    messages.success(
-        request,
-        _("Đã gửi khiếu nại; hạn trả lời %(d)s.") % {"d": saved.answer_due.strftime("%d/%m/%Y")},
-    )
-    return redirect("web:ev_detail", evaluation_id=ev.pk)
 
 
 # --- complaints ------------------------------------------------------------------------------
@@ -1413,27 +1420,27 @@ def unit_kpi(request: HttpRequest, unit_evaluation_id: int) -> HttpResponse:
     ue = access_unit_evaluation(user, unit_evaluation_id, action="change")
     form = KpiForm(request.POST)
     slot = f"kpi:{request.POST.get('key', '')}"
-    if not form.is_valid():
-        return _unit_page(request, ue, status=400, failed=form, slot=slot)
-    data = form.cleaned_data
-    kpi = ue.kpis.filter(key=data["key"]).first()
-    entered = kpi is not None and kpi.source == UnitKpi.Source.ENTERED
-    saved, status = _run(
-        request,
-        form,
-        lambda: services.unit_kpi_set(
+
+    def kpi_set(data: dict[str, Any]) -> UnitKpi:
+        kpi = ue.kpis.filter(key=data["key"]).first()
+        entered = kpi is not None and kpi.source == UnitKpi.Source.ENTERED
+        return services.unit_kpi_set(
             actor=user,
             unit_evaluation=ue,
             key=data["key"],
             target=data["target"] if data["target"] is not None else "",
             actual=(data["actual"] if data["actual"] is not None else "") if entered else None,
             evidence=data["evidence"],
-        ),
+        )
+
+    return _submit(
+        request,
+        form,
+        kpi_set,
+        again=lambda status: _unit_page(request, ue, status=status, failed=form, slot=slot),
+        said=lambda saved: _("Đã cập nhật chỉ số “%(k)s”.") % {"k": saved.label},
+        then=lambda _saved: redirect("web:ev_unit", unit_evaluation_id=ue.pk),
     )
-    if saved is None:
-        return _unit_page(request, ue, status=status, failed=form, slot=slot)
-    messages.success(request, _("Đã cập nhật chỉ số “%(k)s”.") % {"k": saved.label})
-    return redirect("web:ev_unit", unit_evaluation_id=ue.pk)
 
 
 @login_required
@@ -1445,28 +1452,25 @@ def unit_decide(request: HttpRequest, unit_evaluation_id: int) -> HttpResponse:
     giving = "rating" in request.POST or "basis" in request.POST
     form: forms.Form = GiveRatingForm(request.POST) if giving else forms.Form(request.POST)
     slot = "give" if giving else "decide"
-    if not form.is_valid():
-        return _unit_page(request, ue, status=400, failed=form, slot=slot)
 
-    def decide() -> UnitEvaluation:
+    def decide(data: dict[str, Any]) -> UnitEvaluation:
         if giving:
             services.unit_evaluation_give_rating(
-                actor=user,
-                unit_evaluation=ue,
-                rating=form.cleaned_data["rating"],
-                basis=form.cleaned_data["basis"],
+                actor=user, unit_evaluation=ue, rating=data["rating"], basis=data["basis"]
             )
         return services.unit_evaluation_decide(actor=user, unit_evaluation=ue)
 
-    saved, status = _run(request, form, decide)
-    if saved is None:
-        return _unit_page(request, ue, status=status, failed=form, slot=slot)
-    messages.success(
+    return _submit(
         request,
-        _("Đã quyết định xếp loại đơn vị %(u)s: %(r)s.")
-        % {"u": saved.unit.name, "r": _rating(saved.rating)},
+        form,
+        decide,
+        again=lambda status: _unit_page(request, ue, status=status, failed=form, slot=slot),
+        said=lambda saved: (
+            _("Đã quyết định xếp loại đơn vị %(u)s: %(r)s.")
+            % {"u": saved.unit.name, "r": _rating(saved.rating)}
+        ),
+        then=lambda _saved: redirect("web:ev_unit", unit_evaluation_id=ue.pk),
     )
-    return redirect("web:ev_unit", unit_evaluation_id=ue.pk)
 
 
 # --- the decision per quota group ------------------------------------------------------------
@@ -1621,16 +1625,15 @@ def group_decide(request: HttpRequest, group_id: int) -> HttpResponse:
     group = access_quota_group(user, group_id, action="decide")
     candidates = [(ev.pk, ev.person.full_name) for ev in group.members.select_related("person")]
     form = GroupDecideForm(request.POST, candidates=candidates)
-    if not form.is_valid():
-        return _group_page(request, group, status=400, failed=form, slot="decide")
-    demote = form.cleaned_data["demote"]
-    saved, status = _run(
-        request, form, lambda: services.group_decide(actor=user, group=group, demote=demote)
+    return _submit(
+        request,
+        form,
+        lambda data: services.group_decide(actor=user, group=group, demote=data["demote"]),
+        # refused: the page offers again the members proposed excellent now
+        again=lambda status: _group_page(request, group, status=status, failed=form, slot="decide"),
+        said=lambda saved: _("Đã quyết định xếp loại nhóm “%(g)s”.") % {"g": saved.name},
+        then=lambda _saved: redirect("web:ev_group", group_id=group.pk),
     )
-    if saved is None:  # the page offers again the members proposed excellent now
-        return _group_page(request, group, status=status, failed=form, slot="decide")
-    messages.success(request, _("Đã quyết định xếp loại nhóm “%(g)s”.") % {"g": saved.name})
-    return redirect("web:ev_group", group_id=group.pk)
 
 
 @login_required
@@ -1639,20 +1642,18 @@ def group_exception(request: HttpRequest, group_id: int) -> HttpResponse:
     user, _scope = _viewer(request)
     group = access_quota_group(user, group_id, action="decide")
     form = ExceptionForm(request.POST)
-    if not form.is_valid():
-        return _group_page(request, group, status=400, failed=form, slot="exception")
-    data = form.cleaned_data
-    saved, status = _run(
+    return _submit(
         request,
         form,
-        lambda: services.quota_group_set_exception(
+        lambda data: services.quota_group_set_exception(
             actor=user, group=group, ratio=data["ratio"], basis=data["basis"]
         ),
+        again=lambda status: _group_page(
+            request, group, status=status, failed=form, slot="exception"
+        ),
+        said=lambda _saved: _("Đã cập nhật tỷ lệ ngoại lệ của nhóm."),
+        then=lambda _saved: redirect("web:ev_group", group_id=group.pk),
     )
-    if saved is None:
-        return _group_page(request, group, status=status, failed=form, slot="exception")
-    messages.success(request, _("Đã cập nhật tỷ lệ ngoại lệ của nhóm."))
-    return redirect("web:ev_group", group_id=group.pk)
 
 
 # --- notifications ---------------------------------------------------------------------------
