@@ -130,7 +130,7 @@ class ImportKind:
     title_en: ClassVar[str]
     sheet_name: ClassVar[str]  # the data sheet (Vietnamese)
     row_noun_vi: ClassVar[str] = "dòng"
-    columns: ClassVar[tuple[Column, ...]]
+    columns: tuple[Column, ...]  # declared on the class; `for_source` may give its own
     key: ClassVar[tuple[str, ...]]  # natural key columns; duplicates in a file are refused
     instructions_vi: ClassVar[tuple[str, ...]] = ()
 
@@ -167,6 +167,13 @@ class ImportKind:
         will apply the plan (ANYONE: not known, rights are left to the writes)."""
         raise NotImplementedError
 
+    def for_source(self, source: str | IO[bytes], agency: Unit) -> ImportKind:
+        """The kind that reads this file: itself, unless its columns depend on the file
+        (a period's own template names its period and unit above the headers, and has a
+        column per criterion of that period's framework). May raise FileRejected; must
+        leave a stream where it found it."""
+        return self
+
     def export_rows(self, agency: Unit) -> Iterable[dict[str, Any]]:
         """The agency's current data in the template's layout (column key → value)."""
         raise NotImplementedError
@@ -191,6 +198,7 @@ def plan(
     the plan so that the preview also checks what they may write."""
     result = Plan(kind=kind, agency=agency, file_name=file_name)
     try:
+        kind = result.kind = kind.for_source(source, agency)
         table = read_table(source, kind, max_rows=max_rows or kind.max_rows(), progress=progress)
     except FileRejected as error:
         result.errors.append(file_error(error.message_vi, error.message_en))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from thuocdo.core.errors import NotFound
 from thuocdo.imports.catalogue import CatalogueKind
+from thuocdo.imports.evaluations import EvaluationKind
 from thuocdo.imports.framework import ImportKind
 from thuocdo.imports.people import PeopleKind
 from thuocdo.imports.plans import PlanKind
 from thuocdo.imports.tasks import TaskKind
 
 KINDS: dict[str, ImportKind] = {
-    kind.code: kind for kind in (PeopleKind(), CatalogueKind(), PlanKind(), TaskKind())
+    kind.code: kind
+    for kind in (PeopleKind(), CatalogueKind(), PlanKind(), TaskKind(), EvaluationKind())
 }
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,9 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from thuocdo.access import scope_for
 from thuocdo.core.errors import AccessDenied, NotFound, ThuocDoError
 from thuocdo.core.models import User
+from thuocdo.evaluations.models import Period
 from thuocdo.imports import jobs
 from thuocdo.imports.errors import RowError
-from thuocdo.imports.framework import Plan, plan
+from thuocdo.imports.evaluations import EvaluationKind, access_unit_sheet
+from thuocdo.imports.framework import ImportKind, Plan, plan
 from thuocdo.imports.registry import KINDS, get_kind
 from thuocdo.imports.workbook import write_workbook
 from thuocdo.jobs.models import Job
@@ -100,39 +103,106 @@ class UploadForm(forms.Form):
         agency_field.queryset = configurable_agencies(user)
 
 
+class UnitSheetForm(forms.Form):
+    """The upload of one unit's evaluations (the kind, period and unit come with the page)."""
+
+    period = forms.IntegerField(widget=forms.HiddenInput)
+    unit = forms.IntegerField(widget=forms.HiddenInput)
+    file = forms.FileField(
+        label=gettext_lazy("Tệp Excel (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX}),
+    )
+
+
+EVALUATIONS = EvaluationKind.code
+
+
+def _unit_sheet_url(period_id: Any, unit_id: Any) -> str:
+    return f"{reverse('imports:index')}?kind={EVALUATIONS}&period={period_id}&unit={unit_id}"
+
+
+def _save_upload(request: HttpRequest, form: forms.Form, pending: dict[str, Any]) -> bool:
+    """Keeps the uploaded file and remembers it in the session; False (with the form's
+    error) when it is refused."""
+    upload = form.cleaned_data["file"]
+    try:
+        user = request.user if isinstance(request.user, User) else None
+        token = upload_save(
+            actor=user, name=upload.name or "", chunks=upload.chunks(), size=upload.size
+        )
+    except ThuocDoError as error:
+        form.add_error("file", error.message(request.LANGUAGE_CODE))
+        return False
+    _forget_upload(request)
+    request.session[SESSION_KEY] = {"token": token, "name": upload.name[:255], **pending}
+    return True
+
+
+def _unit_sheet(request: HttpRequest, data: Any) -> HttpResponse:
+    """The import page of one unit's evaluations, reached from its progress page: the
+    personnel office, the head of the agency and the unit's leaders."""
+    period, unit = access_unit_sheet(request.user, data.get("period"), data.get("unit"))
+    form = UnitSheetForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"period": period.pk, "unit": unit.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        pending = {"kind": EVALUATIONS, "agency": period.agency_id}
+        if _save_upload(request, form, {**pending, "period": period.pk, "unit": unit.pk}):
+            return redirect("imports:preview")
+    recent = Job.objects.filter(
+        agency_id=period.agency_id,
+        kind=jobs.KIND,
+        created_by_id=request.user.pk,
+        params__kind=EVALUATIONS,
+    ).select_related("created_by")[:10]
+    return render(
+        request,
+        "imports/unit_sheet.html",
+        {
+            "form": form,
+            "kind": KINDS[EVALUATIONS],
+            "period": period,
+            "unit": unit,
+            "open_step": period.state in (Period.State.SELF_ASSESSMENT, Period.State.REVIEW),
+            "recent": recent,
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else request.GET
+    if "period" in data or "unit" in data:
+        return _unit_sheet(request, data)
     agencies = configurable_agencies(request.user)
     if not agencies.exists():
         raise _refused()
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         agency = access_import_agency(request.user, form.cleaned_data["agency"].pk)
-        upload = form.cleaned_data["file"]
-        try:
-            user = request.user if isinstance(request.user, User) else None
-            token = upload_save(
-                actor=user, name=upload.name or "", chunks=upload.chunks(), size=upload.size
-            )
-        except ThuocDoError as error:
-            form.add_error("file", error.message(request.LANGUAGE_CODE))
-        else:
-            _forget_upload(request)
-            request.session[SESSION_KEY] = {
-                "token": token,
-                "kind": form.cleaned_data["kind"],
-                "agency": agency.pk,
-                "name": upload.name[:255],
-            }
+        if _save_upload(request, form, {"kind": form.cleaned_data["kind"], "agency": agency.pk}):
             return redirect("imports:preview")
+    elif request.method == "GET" and request.GET.get("kind") in KINDS:
+        form.initial["kind"] = request.GET["kind"]
     recent = Job.objects.filter(agency__in=agencies, kind=jobs.KIND).select_related("created_by")[
         :10
     ]
+    periods = Period.objects.filter(
+        agency__in=agencies, state__in=(Period.State.SELF_ASSESSMENT, Period.State.REVIEW)
+    ).select_related("agency")
     return render(
         request,
         "imports/index.html",
-        {"form": form, "kinds": list(KINDS.values()), "agencies": agencies, "recent": recent},
+        {
+            "form": form,
+            "kinds": list(KINDS.values()),
+            "agencies": agencies,
+            "recent": recent,
+            "sheet_periods": periods,
+        },
     )
 
 
@@ -146,6 +216,12 @@ def _download(content: bytes, name: str) -> HttpResponse:
 @require_GET
 def template(request: HttpRequest, kind: str) -> HttpResponse:
     import_kind = get_kind(kind)
+    if isinstance(import_kind, EvaluationKind):  # the period's own, for one unit
+        period, unit = access_unit_sheet(
+            request.user, request.GET.get("period"), request.GET.get("unit")
+        )
+        sheet = import_kind.for_sheet(period, unit)
+        return _download(sheet.template(), sheet.file_name())
     agency = access_import_agency(request.user, request.GET.get("agency"))
     return _download(write_workbook(import_kind, agency), f"mau-{kind}-{agency.code}.xlsx")
 
@@ -154,8 +230,14 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 @require_POST
 def export(request: HttpRequest, kind: str) -> HttpResponse:
     """Starts the export as a job (a whole agency's tasks is a large file) and follows it."""
-    get_kind(kind)
+    import_kind = get_kind(kind)
     agency = access_import_agency(request.user, request.POST.get("agency"))
+    if isinstance(import_kind, EvaluationKind):
+        messages.error(
+            request,
+            _("Phiếu đánh giá được tải theo từng kỳ và từng đơn vị, ở trang tiến độ của đơn vị."),
+        )
+        return redirect("imports:index")
     user = request.user
     assert isinstance(user, User)
     try:
@@ -171,6 +253,22 @@ def _pending(request: HttpRequest) -> dict[str, Any] | None:
     return pending if isinstance(pending, dict) else None
 
 
+def _target(request: HttpRequest, pending: dict[str, Any]) -> tuple[Unit, ImportKind]:
+    """The agency and kind of a pending upload, with the user's right to them checked
+    again: an upload from a unit's page is that unit's (and refused for another)."""
+    if "period" in pending:
+        period, unit = access_unit_sheet(request.user, pending["period"], pending.get("unit"))
+        return period.agency, EvaluationKind().expecting(period, unit)
+    return access_import_agency(request.user, pending["agency"]), get_kind(pending["kind"])
+
+
+def _back(pending: dict[str, Any] | None) -> str:
+    """Where "back" and "cancel" lead: the unit's import page, or the import index."""
+    if pending is not None and "period" in pending:
+        return _unit_sheet_url(pending["period"], pending.get("unit"))
+    return reverse("imports:index")
+
+
 def _forget_upload(request: HttpRequest) -> None:
     pending = request.session.pop(SESSION_KEY, None)
     if isinstance(pending, dict):
@@ -184,14 +282,13 @@ def preview(request: HttpRequest) -> HttpResponse:
     if pending is None:
         messages.info(request, _("Hãy chọn tệp để tải lên."))
         return redirect("imports:index")
-    agency = access_import_agency(request.user, pending["agency"])
-    kind = get_kind(pending["kind"])
+    agency, kind = _target(request, pending)
     try:
         upload = upload_read(str(pending["token"]))
     except NotFound as error:
         request.session.pop(SESSION_KEY, None)
         messages.error(request, error.message(request.LANGUAGE_CODE))
-        return redirect("imports:index")
+        return redirect(_back(pending))
     result = plan(
         kind,
         io.BytesIO(bytes(upload.data)),
@@ -199,7 +296,9 @@ def preview(request: HttpRequest) -> HttpResponse:
         file_name=pending["name"],
         actor=request.user if isinstance(request.user, User) else None,
     )
-    return render(request, "imports/preview.html", _preview_context(result, request))
+    context = _preview_context(result, request)
+    context["back_url"] = _back(pending)
+    return render(request, "imports/preview.html", context)
 
 
 def _preview_context(result: Plan, request: HttpRequest) -> dict[str, Any]:
@@ -236,8 +335,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     if pending is None:
         messages.info(request, _("Hãy chọn tệp để tải lên."))
         return redirect("imports:index")
-    agency = access_import_agency(request.user, pending["agency"])
-    get_kind(pending["kind"])
+    agency, _kind = _target(request, pending)
     user = request.user if isinstance(request.user, User) else None
     job = jobs.start_import(
         kind=pending["kind"],
@@ -253,9 +351,10 @@ def confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest) -> HttpResponse:
+    back = _back(_pending(request))
     _forget_upload(request)
     messages.info(request, _("Đã huỷ; tệp đã tải lên được xoá."))
-    return redirect("imports:index")
+    return redirect(back)
 
 
 def _access_job(request: HttpRequest, job_id: int) -> Job:
@@ -264,8 +363,9 @@ def _access_job(request: HttpRequest, job_id: int) -> Job:
     )
     if job is None:
         raise NotFound("Không tìm thấy lượt nhập.", "Import not found.")
-    if not scope_for(request.user).configures_agency(job.agency_id):
-        raise _refused()
+    started = job.created_by_id is not None and job.created_by_id == request.user.pk
+    if not (started or scope_for(request.user).configures_agency(job.agency_id)):
+        raise _refused()  # whoever started an import follows it (a unit leader, too)
     return job
 
 
@@ -293,6 +393,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             ],
             "hidden_errors": max(0, len(errors) - SHOWN_ROWS),
             "may_retry": may_retry(request.user if isinstance(request.user, User) else None, job),
+            "back_url": reverse("imports:index")
+            if scope_for(request.user).configures_agency(job.agency_id)
+            else reverse("web:ev_index"),
         },
     )
 

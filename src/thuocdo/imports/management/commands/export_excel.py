@@ -1,5 +1,6 @@
 """`export_excel KIND FILE --agency CODE [--template]`: the current data (or an empty
-template) in the layout `import_excel` reads back."""
+template) in the layout `import_excel` reads back. A period's own evaluation template is
+made per period and unit on the unit's progress page, not here."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ class Command(BaseCommand):
     help = "Xuất dữ liệu hiện có (hoặc mẫu trống) ra tệp Excel."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=sorted(KINDS), help="loại dữ liệu")
+        exportable = sorted(
+            c for c, kind in KINDS.items() if not getattr(kind, "period_sheet", False)
+        )
+        parser.add_argument("kind", choices=exportable, help="loại dữ liệu")
         parser.add_argument("file", help="tệp .xlsx sẽ ghi")
         parser.add_argument("--agency", required=True, help="mã cơ quan")
         parser.add_argument("--template", action="store_true", help="chỉ mẫu trống")
