@@ -106,6 +106,9 @@ def test_a_unit_leader_uploads_previews_and_confirms(client: Client, flow: Flow)
     assert audit.channel == "web"
     page = client.get(f"/imports/jobs/{job.pk}/")  # whoever started the import follows it
     assert page.status_code == 200 and "Đã nhập xong" in page.content.decode()
+    # its links lead back to the unit's import page, not to a page the leader cannot use
+    unit_page = f"period={flow.period.pk}&amp;unit={flow.cast.unit_x.pk}"
+    assert page.content.decode().count(unit_page) >= 2
 
 
 def test_a_wrong_file_or_a_missing_right_is_refused_in_the_preview(

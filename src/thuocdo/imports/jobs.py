@@ -29,8 +29,17 @@ KIND = "imports.run"
 EXPORT = "imports.export"
 
 
-def start_import(*, kind: str, agency: Unit, token: str, file_name: str, actor: User | None) -> Job:
-    """Queues the import of an uploaded file (refused at once when the file is gone)."""
+def start_import(
+    *,
+    kind: str,
+    agency: Unit,
+    token: str,
+    file_name: str,
+    actor: User | None,
+    back: str = "",
+) -> Job:
+    """Queues the import of an uploaded file (refused at once when the file is gone);
+    `back` is the page its job page leads back to (a unit's page for its evaluations)."""
     import_kind = get_kind(kind)
     upload_read(token)
     return job_start(
@@ -40,7 +49,7 @@ def start_import(*, kind: str, agency: Unit, token: str, file_name: str, actor: 
         title_en=f"Excel import ({import_kind.title_en}): {file_name}",
         agency=agency,
         target=f"imports.upload:{token}",
-        params={"kind": kind, "token": token, "file_name": file_name[:255]},
+        params={"kind": kind, "token": token, "file_name": file_name[:255], "back": back},
     )
 
 

@@ -343,6 +343,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
         token=str(pending["token"]),
         file_name=pending["name"],
         actor=user,
+        back=_back(pending) if "period" in pending else "",
     )
     request.session.pop(SESSION_KEY, None)  # the job owns the file now and removes it
     return redirect("imports:job", job_id=job.pk)
@@ -393,9 +394,12 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             ],
             "hidden_errors": max(0, len(errors) - SHOWN_ROWS),
             "may_retry": may_retry(request.user if isinstance(request.user, User) else None, job),
-            "back_url": reverse("imports:index")
-            if scope_for(request.user).configures_agency(job.agency_id)
-            else reverse("web:ev_index"),
+            "back_url": str(job.params.get("back") or "")
+            or (
+                reverse("imports:index")
+                if scope_for(request.user).configures_agency(job.agency_id)
+                else reverse("web:ev_index")
+            ),
         },
     )
 
