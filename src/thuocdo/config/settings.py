@@ -23,6 +23,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from thuocdo.core.logs import logging_config
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", Path.cwd() / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -90,6 +92,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # first of ours: every answer (an early 400 or 413 included) carries its request id
+    "thuocdo.core.middleware.RequestOriginMiddleware",
     "thuocdo.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,7 +105,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "thuocdo.core.middleware.RequestOriginMiddleware",
     "thuocdo.web.errors.ThuocDoErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -283,9 +286,8 @@ SECURE_HSTS_PRELOAD = SECURE
 if env_flag("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# JSON lines with the request id (docs/operations.md "Logs"); LOG_FORMAT=text for a console
+LOGGING = logging_config(
+    level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    fmt=os.environ.get("LOG_FORMAT", "json").lower(),
+)
