@@ -36,7 +36,7 @@ run: install
 	@# A job worker beside the web server (imports, period closes, refreshes); both stop together.
 	$(BIN)/python -m thuocdo.manage db_worker --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn thuocdo.config.wsgi --bind "$(HOST):$(PORT)" --workers 2 --threads 4 --access-logfile -
+	$(BIN)/gunicorn thuocdo.config.wsgi --bind "$(HOST):$(PORT)" --workers 2 --threads 4
 
 ## make test: every check — lint, format, types, import contracts, migrations, tests with coverage
 test: install-dev lint typecheck contracts migrations-check pytest
