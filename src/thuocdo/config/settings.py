@@ -286,6 +286,19 @@ SECURE_HSTS_PRELOAD = SECURE
 if env_flag("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# /metrics for Prometheus (docs/operations.md "Metrics"): off unless METRICS=1; read only
+# from METRICS_FROM (IPs or CIDRs, default this machine)
+METRICS = os.environ.get("METRICS", "") == "1"
+METRICS_FROM = [
+    entry.strip()
+    for entry in os.environ.get("METRICS_FROM", "127.0.0.1,::1").split(",")
+    if entry.strip()
+]
+if METRICS:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+
 # JSON lines with the request id (docs/operations.md "Logs"); LOG_FORMAT=text for a console
 LOGGING = logging_config(
     level=os.environ.get("LOG_LEVEL", "INFO").upper(),

@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns = [
+from thuocdo.core.metrics import metrics
+
+urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("thuocdo.api.urls")),
@@ -9,3 +12,6 @@ urlpatterns = [
     path("reports/", include("thuocdo.reports.urls")),
     path("", include("thuocdo.web.urls")),
 ]
+
+if settings.METRICS:  # docs/operations.md, "Metrics"
+    urlpatterns.insert(0, path("metrics", metrics, name="metrics"))
