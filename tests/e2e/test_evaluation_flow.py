@@ -185,6 +185,9 @@ def test_a_manager_reviews_the_unit_with_select_all(
     boxes.first.check()
     assert select_all.is_checked()
     shoot(page, "review-queue-select-all")
+    page.get_by_text("Chấm chung một số tiêu chí cho những người đã chọn").click()
+    expect(page.get_by_label("Lý do chấm chung")).to_be_visible()  # one box per criterion
+    shoot(page, "review-queue-common-scores")
     page.get_by_role("button", name="Đồng ý với tự đánh giá của những người đã chọn").click()
     expect(page.get_by_text(f"Đã nhận xét, đánh giá {waiting} người")).to_be_visible()
     assert page.locator("input[name=pick]").count() == 0

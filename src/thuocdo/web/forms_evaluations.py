@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.decimal_input import DecimalField
+from thuocdo.core.numbers import vn_text
 from thuocdo.core.text import in_language
 from thuocdo.evaluations.models import RATING_CHOICES, Complaint, Exclusion, Override, Period
 from thuocdo.evaluations.services import OVERRIDE_FLAGS
@@ -351,7 +352,13 @@ class AcceptReviewsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.nodes = list(nodes)
         for node in self.nodes:
-            field = _score_field(node)
+            top = f"{float(node.scale.max):g}" if node.scale else ""
+            field = _score_field(  # the top beside each box: there is no row to show it
+                node,
+                label=in_language(
+                    f"{node.label_vi} (tối đa {vn_text(top)})", f"{node.label_en} (max {top})"
+                ),
+            )
             field.required = False
             self.fields[f"score_{node.key}"] = field
 
