@@ -784,3 +784,27 @@ def test_the_manager_gives_several_people_one_common_score_with_a_reason(
     assert "với điểm chung đã nhập" in text(client.get(url))
     # the others waiting are untouched
     assert flow.ev("deputy_x").state == "self_assessed"
+
+
+def test_the_period_page_lists_evaluations_a_page_at_a_time(
+    client: Client, flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ministry's period holds thousands of evaluations: the list is paged, every one on
+    exactly one page, in the units' order; a page number out of range shows the last."""
+    from thuocdo.web import views_evaluations
+
+    monkeypatch.setattr(views_evaluations, "EVALUATIONS_PAGE_SIZE", 3)
+    flow.step("start_self_assessment", on=D(2026, 1, 26))
+    login(client, "personnel_a")
+    url = reverse("web:ev_period", args=[flow.period.pk])
+    seen: list[str] = []
+    pages = -(-flow.period.evaluations.count() // 3)
+    for number in range(1, pages + 1):
+        body = text(client.get(f"{url}?page={number}"))
+        table = body.split('aria-labelledby="evs-title"')[1].split("</table>")[0]
+        seen += re.findall(r'href="/evaluations/(\d+)/"', table)
+        assert f"Trang {number}/{pages}" in body
+    assert sorted(map(int, seen)) == sorted(flow.period.evaluations.values_list("pk", flat=True))
+    assert len(seen) == len(set(seen))  # none twice
+    last = text(client.get(f"{url}?page=999"))
+    assert f"Trang {pages}/{pages}" in last

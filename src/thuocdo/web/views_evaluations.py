@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -103,6 +104,7 @@ from thuocdo.work.live import part_keys
 from thuocdo.work.selectors import live_kpi
 
 T = TypeVar("T")
+EVALUATIONS_PAGE_SIZE = 100  # rows of the period page's list of evaluations
 S = Period.State
 E = Evaluation.State
 RATINGS = dict(RATING_CHOICES)
@@ -410,12 +412,14 @@ def _period_page(
             .order_by("person__search_name")
             .values_list("pk", "person__full_name", "result")
         ]
-    evaluations = (
+    # a ministry's period holds thousands: a page at a time, in the units' order
+    evaluations = Paginator(
         visible_evaluations(user)
         .filter(period=period)
         .select_related("person", "unit")
-        .order_by("unit__path", "person__search_name")
-    )
+        .order_by("unit__path", "person__search_name", "pk"),
+        EVALUATIONS_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     units = (
         Unit.objects.filter(pk__in=period.evaluations.values("unit_id"))
         .order_by("path")
