@@ -90,7 +90,6 @@ def fill_unit_sheet(content: bytes, reason: str) -> bytes:
     assert len(tops) == 10, headers  # the framework's ten general criteria
     reason_column = next(c for h, c in headers.items() if "nhập thay" in h.lower())
     state_column = headers["Trạng thái phiếu"]
-    filled = 0
     for row in range(HEADER_ROW + 1, sheet.max_row + 1):
         if sheet.cell(row, headers["Mã cán bộ"]).value in (None, ""):
             continue
@@ -100,23 +99,22 @@ def fill_unit_sheet(content: bytes, reason: str) -> bytes:
             assert top is not None
             sheet.cell(row, column).value = top.group(1)  # "2,5" as typed in Vietnamese
         sheet.cell(row, reason_column).value = reason
-        filled += 1
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def import_unit(page: Any, base: str, progress_url: str, tmp: Path) -> None:
+def import_unit(page: Any, progress_url: str, tmp: Path) -> None:
     """Download the unit's template from its progress page, fill it, upload, confirm."""
     page.goto(progress_url)
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải mẫu Excel của đơn vị").click()
     sheet = tmp / f"unit-{abs(hash(progress_url))}.xlsx"
     sheet.write_bytes(fill_unit_sheet(Path(download.value.path()).read_bytes(), PAPER))
-    page.goto(progress_url)
     page.get_by_role("link", name="Nhập từ Excel").click()
     page.locator("input[type=file]").set_input_files(str(sheet))
     page.get_by_role("button", name="Kiểm tra và xem trước").click()
+    expect(page.locator(".error-box")).to_have_count(0)  # every row passed the preview
     page.get_by_role("button", name="Xác nhận nhập").click()
     job_done(page)
 
@@ -184,7 +182,7 @@ def test_the_demo_agency_runs_january_from_open_to_a_complaint_answered(
     # 5. Everyone else from paper forms: each unit's template, filled and imported.
     sign_in(page, base, "tochuc")
     for url in unit_links(page, period_url, "Tiến độ"):
-        import_unit(page, base, f"{base}{url}", tmp_path)
+        import_unit(page, f"{base}{url}", tmp_path)
     waiting = Evaluation.objects.filter(period=period, state="draft").count()
     assert waiting == 0, f"{waiting} still to self-assess"
     period_step(page, period_url, "Chuyển cấp trên đánh giá")
