@@ -44,6 +44,13 @@ from thuocdo.evaluations import transitions as tr
 from thuocdo.evaluations.compute import check_scale, general_nodes
 from thuocdo.evaluations.models import CriterionScore, Evaluation, Period
 from thuocdo.evaluations.progress import may_remind
+from thuocdo.evaluations.services.evaluations import (
+    change_needs_reason,
+    entry_for_refused,
+    require_reviewable,
+    require_self_assessable,
+    review_refused,
+)
 from thuocdo.frameworks.models import FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.imports.catalogue import plain, signed_in, signed_in_error
@@ -361,6 +368,7 @@ class UnitSheetKind(EvaluationKind):
             .select_related("person", "unit", "framework")
             .order_by("pk")
         ):
+            one.period = period  # read once: the checks ask each row's period
             found.setdefault(one.person.code, []).append(one)
         scores = _scores_of([one.pk for evs in found.values() for one in evs])
         rights = _Rights(actor, period)
@@ -578,7 +586,7 @@ class _RowCheck:
         return next((key for key in keys if v[key] is not None), fallback)
 
     def _self_step(self, scores: dict[str, Decimal | None]) -> Step | None:
-        ev, v, period = self.ev, self.row.values, self.period
+        ev, v = self.ev, self.row.values
         where = self._first([self_key(k) for k in scores], "self_comment")
         if ev.state == E.EXCLUDED:
             self.fail(
@@ -595,13 +603,7 @@ class _RowCheck:
                 self.refused("person", signed_in_error("tự đánh giá", "self-assessments"))
                 return None
             if not own and not (self.rights.office or self.rights.manages(ev)):
-                self.fail(
-                    "person",
-                    "Chỉ người được đánh giá tự đánh giá; bộ phận tổ chức cán bộ hoặc cấp trên "
-                    "trực tiếp chỉ nhập thay khi người đó không thể tự làm, có nêu lý do.",
-                    "Only the official self-assesses; the personnel office or the direct "
-                    "manager may enter it on their behalf, with a reason.",
-                )
+                self.refused("person", entry_for_refused())
                 return None
             if not own and not behalf:
                 self.fail(
@@ -612,16 +614,9 @@ class _RowCheck:
                 )
                 return None
         try:
-            tr.refuse_unless(period, tr.SELF_ASSESS_STATES, "tự đánh giá", "self-assess")
+            require_self_assessable(ev)
         except Conflict as error:
             self.refused(where, error)
-            return None
-        if ev.state not in (E.DRAFT, E.SELF_ASSESSED):
-            self.fail(
-                where,
-                "Phiếu đã được cấp trên đánh giá: không tự đánh giá lại.",
-                "The evaluation is already reviewed.",
-            )
             return None
         values: dict[str, Decimal] = {}
         for key, node in self.nodes.items():
@@ -696,7 +691,7 @@ class _RowCheck:
         return not (same and (v["review_comment"] or "") == ev.review_comment)
 
     def _review_step(self, scores: dict[str, Decimal]) -> Step | None:
-        ev, v, period = self.ev, self.row.values, self.period
+        ev, v = self.ev, self.row.values
         where = self._first([review_key(k) for k in scores], "review_comment")
         if ev.state == E.EXCLUDED:
             self.fail(
@@ -711,23 +706,12 @@ class _RowCheck:
                 self.refused("person", signed_in_error("đánh giá", "reviews"))
                 return None
             if not self.rights.manages(ev):
-                self.fail(
-                    "person",
-                    "Chỉ cấp trên trực tiếp của người được đánh giá mới nhận xét, đánh giá.",
-                    "Only the official's direct manager reviews the evaluation.",
-                )
+                self.refused("person", review_refused())
                 return None
         try:
-            tr.refuse_unless(period, tr.REVIEW_STATES, "nhận xét, đánh giá", "review")
+            require_reviewable(ev)
         except Conflict as error:
             self.refused(where, error)
-            return None
-        if ev.state not in (E.SELF_ASSESSED, E.REVIEWED):
-            self.fail(
-                where,
-                "Người được đánh giá chưa tự đánh giá.",
-                "The official has not self-assessed yet.",
-            )
             return None
         reason = v["review_reason"] or ""
         for key, value in scores.items():
@@ -746,11 +730,7 @@ class _RowCheck:
                 continue
             own = self._stored(key, "self_score")
             if own is not None and value != own and not reason:
-                self.fail(
-                    "review_reason",
-                    f"Thay đổi điểm tự đánh giá tiêu chí “{node.label_vi}” phải nêu lý do.",
-                    f"Changing the self-assessed score of “{node.label_en}” needs a reason.",
-                )
+                self.refused("review_reason", change_needs_reason(node, "review_reason"))
         if self.failed:
             return None
         comment = v["review_comment"] or ""

@@ -48,6 +48,7 @@ from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
 from thuocdo.core.numbers import reader_text
 from thuocdo.core.numbers import text_for as _num
+from thuocdo.core.params import id_param
 from thuocdo.core.text import in_language
 from thuocdo.evaluations import progress, services
 from thuocdo.evaluations import transitions as tr
@@ -234,8 +235,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     status = 200
     common = bool(request.POST.get("common"))
     if request.method == "POST" and form.is_valid():
-        versions = {
-            ev.pk: int(request.POST.get(f"v{ev.pk}", ev.version))
+        shown = {ev.pk: request.POST.get(f"v{ev.pk}") for ev in rows}
+        versions = {  # a malformed version is a stale page (409), never a 500
+            ev.pk: ev.version if shown[ev.pk] is None else (id_param(shown[ev.pk]) or 0)
             for ev in rows
             if str(ev.pk) in request.POST.getlist("pick")
         }
@@ -676,7 +678,7 @@ def _exclusions_post(
     of the page to show again, 200 when it was done."""
     shown = {r.evaluation.pk: r.evaluation for r in rows}
     if done == "include":
-        ev = shown.get(_int(request.POST.get("evaluation")) or 0)
+        ev = shown.get(id_param(request.POST.get("evaluation")) or 0)
         if ev is None:
             raise NotFound("Không tìm thấy phiếu này trong đơn vị.", "No such evaluation here.")
         carrier = forms.Form({})  # no fields: it carries a refusal back to the page
@@ -687,7 +689,7 @@ def _exclusions_post(
             lambda: services.evaluation_include(
                 actor=user,
                 evaluation=ev,
-                expected_version=_int(request.POST.get("version")) or 0,
+                expected_version=id_param(request.POST.get("version")) or 0,
             ),
         )
         if back is not None:
@@ -713,7 +715,7 @@ def _exclusions_post(
     if not form.is_valid():
         return 400
     data = form.cleaned_data
-    versions = {int(pk): _int(request.POST.get(f"v{pk}")) or 0 for pk in picked}
+    versions = {int(pk): id_param(request.POST.get(f"v{pk}")) or 0 for pk in picked}
     left_out, status = attempt(
         request,
         form,
@@ -732,13 +734,6 @@ def _exclusions_post(
             % {"n": len(left_out), "why": Exclusion.Reason(data["reason"]).label},
         )
     return status
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required

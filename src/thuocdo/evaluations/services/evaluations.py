@@ -135,13 +135,7 @@ def evaluation_self_assess(
         on_behalf_reason = _text(
             on_behalf_reason, "on_behalf_reason", "lý do nhập thay", "reason for entering it"
         )
-    tr.refuse_unless(ev.period, tr.SELF_ASSESS_STATES, "tự đánh giá", "self-assess")
-    if ev.state not in (E.DRAFT, E.SELF_ASSESSED):
-        raise Conflict(
-            "Phiếu đã được cấp trên đánh giá: không tự đánh giá lại.",
-            "The evaluation is already reviewed.",
-            field="state",
-        )
+    require_self_assessable(ev)
     evidence = dict(evidence or {})
     values: dict[str, Fraction] = {}
     if ev.period.kind != Period.Kind.YEAR:
@@ -227,12 +221,57 @@ def may_enter_for(actor: User, person: Person | None, ev: Evaluation, on: dt.dat
 
 def _require_entry_for(actor: User, person: Person | None, ev: Evaluation, on: dt.date) -> None:
     if not may_enter_for(actor, person, ev, on):
-        raise AccessDenied(
-            "Chỉ người được đánh giá tự đánh giá; bộ phận tổ chức cán bộ hoặc cấp trên trực "
-            "tiếp chỉ nhập thay khi người đó không thể tự làm, có nêu lý do.",
-            "Only the official self-assesses; the personnel office or the direct manager "
-            "may enter it on their behalf, with a reason.",
+        raise entry_for_refused()
+
+
+# The refusals of a self-assessment and a review, named once: the services raise them and
+# the Excel import's preview (imports/evaluations.py) reports them for the same cases.
+
+
+def entry_for_refused() -> AccessDenied:
+    return AccessDenied(
+        "Chỉ người được đánh giá tự đánh giá; bộ phận tổ chức cán bộ hoặc cấp trên trực "
+        "tiếp chỉ nhập thay khi người đó không thể tự làm, có nêu lý do.",
+        "Only the official self-assesses; the personnel office or the direct manager "
+        "may enter it on their behalf, with a reason.",
+    )
+
+
+def review_refused() -> AccessDenied:
+    return AccessDenied(
+        "Chỉ cấp trên trực tiếp của người được đánh giá mới nhận xét, đánh giá.",
+        "Only the official's direct manager reviews the evaluation.",
+    )
+
+
+def require_self_assessable(ev: Evaluation) -> None:
+    """The period is at self-assessment and the evaluation not reviewed yet."""
+    tr.refuse_unless(ev.period, tr.SELF_ASSESS_STATES, "tự đánh giá", "self-assess")
+    if ev.state not in (E.DRAFT, E.SELF_ASSESSED):
+        raise Conflict(
+            "Phiếu đã được cấp trên đánh giá: không tự đánh giá lại.",
+            "The evaluation is already reviewed.",
+            field="state",
         )
+
+
+def require_reviewable(ev: Evaluation) -> None:
+    """The period is at review and the official has self-assessed."""
+    tr.refuse_unless(ev.period, tr.REVIEW_STATES, "nhận xét, đánh giá", "review")
+    if ev.state not in (E.SELF_ASSESSED, E.REVIEWED):
+        raise Conflict(
+            "Người được đánh giá chưa tự đánh giá.",
+            "The official has not self-assessed yet.",
+            field="state",
+        )
+
+
+def change_needs_reason(node: Any, field: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"Thay đổi điểm tự đánh giá tiêu chí “{node.label_vi}” phải nêu lý do.",
+        f"Changing the self-assessed score of “{node.label_en}” needs a reason.",
+        field=field,
+    )
 
 
 @transaction.atomic
@@ -253,17 +292,8 @@ def evaluation_review(
     now = _now(at)
     ev = _lock_evaluation(evaluation, expected_version)
     if not is_direct_manager(_person(actor), ev, _day(now)):
-        raise AccessDenied(
-            "Chỉ cấp trên trực tiếp của người được đánh giá mới nhận xét, đánh giá.",
-            "Only the official's direct manager reviews the evaluation.",
-        )
-    tr.refuse_unless(ev.period, tr.REVIEW_STATES, "nhận xét, đánh giá", "review")
-    if ev.state not in (E.SELF_ASSESSED, E.REVIEWED):
-        raise Conflict(
-            "Người được đánh giá chưa tự đánh giá.",
-            "The official has not self-assessed yet.",
-            field="state",
-        )
+        raise review_refused()
+    require_reviewable(ev)
     scores = dict(scores or {})
     reasons = dict(reasons or {})
     fw = engine_framework(ev.framework)
@@ -285,11 +315,7 @@ def evaluation_review(
         decimal_value = Decimal(number.numerator) / Decimal(number.denominator)
         reason = clean_text(reasons.get(key, ""))
         if row.self_score is not None and decimal_value != row.self_score and not reason:
-            raise ValidationFailed(
-                f"Thay đổi điểm tự đánh giá tiêu chí “{node.label_vi}” phải nêu lý do.",
-                f"Changing the self-assessed score of “{node.label_en}” needs a reason.",
-                field=f"reasons.{key}",
-            )
+            raise change_needs_reason(node, f"reasons.{key}")
         changes[key] = {"from": str(row.self_score), "to": str(decimal_value), "reason": reason}
         row.reviewer_score = decimal_value
         row.reason = reason if decimal_value != row.self_score else ""
