@@ -199,3 +199,44 @@ def test_a_moved_head_loses_the_old_units_scope(cast: Cast) -> None:
     assert not visible_people(head).filter(pk=cast.person("staff_x").pk).exists()
     with pytest.raises(AccessDenied):
         access_person(head, cast.person("staff_x1").pk)
+
+
+@pytest.mark.parametrize("agency", ["a", "b"])
+def test_an_integration_client_reads_evaluations_as_the_agencys_auditors_do(
+    cast: Cast, agency: str
+) -> None:
+    """Issue 17: the results API asks the same helpers with `reader_scope(agency)`; it must
+    see what the agency's auditor sees on the web, and nothing of another agency."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.evaluations.conftest import make_flow
+    from thuocdo.access import (
+        reader_scope,
+        visible_evaluations,
+        visible_periods,
+        visible_quota_groups,
+        visible_unit_evaluations,
+    )
+
+    call_command("load_presets", stdout=StringIO())
+    flow = make_flow(cast)
+    flow.step("start_self_assessment")
+    client = reader_scope(cast.agency_a.pk if agency == "a" else cast.agency_b.pk)
+    auditor = cast.user("auditor_a")
+    for helper in (
+        visible_periods,
+        visible_evaluations,
+        visible_unit_evaluations,
+        visible_quota_groups,
+    ):
+        seen = set(helper(client).values_list("pk", flat=True))
+        if agency == "a":
+            assert seen == set(helper(auditor).values_list("pk", flat=True)), helper.__name__
+            assert seen or helper is visible_quota_groups, helper.__name__
+        else:
+            assert seen == set(), helper.__name__
+    staff_only = set(visible_evaluations(cast.user("staff_x")).values_list("pk", flat=True))
+    if agency == "a":
+        assert staff_only < set(visible_evaluations(client).values_list("pk", flat=True))

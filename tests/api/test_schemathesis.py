@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from io import StringIO
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
@@ -25,8 +27,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
 
 from tests.conftest import Cast
+from tests.evaluations.conftest import open_period
 from tests.work.conftest import Work, build_work
 from thuocdo.api.services import client_create
+from thuocdo.evaluations import services
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 # Schema-valid data may still break a rule the schema cannot state: 400 names the rule and
@@ -55,14 +59,24 @@ class Target:
 def target(cast: Cast) -> Target:
     work: Work = build_work(cast)
     task = work.assign()
+    call_command("load_presets", stdout=StringIO())
+    period = open_period(cast)
+    period = services.period_transition(
+        actor=cast.user("personnel_a"),
+        period=period,
+        action="start_self_assessment",
+        expected_version=period.version,
+    )
     _, token = client_create(
         actor=None,
         agency=cast.agency_a,
         name="Kiểm thử hợp đồng",
-        scopes=["org:read", "catalogue:read", "tasks:read", "tasks:write"],
+        scopes=["org:read", "catalogue:read", "tasks:read", "tasks:write", "evaluations:read"],
         act_for_units=["BA"],
     )
     ids = {
+        "period_id": period.pk,
+        "evaluation_id": period.evaluations.order_by("pk").values_list("pk", flat=True)[0],
         "unit_id": cast.unit_x.pk,
         "person_id": cast.person("staff_x").pk,
         "catalogue_id": work.version.catalogue_id,

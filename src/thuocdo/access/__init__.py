@@ -9,6 +9,7 @@ Scope rules (see docs/architecture.md):
 - an operator (superuser) sees and configures everything.
 """
 
+from thuocdo.access.agencies import access_configured_agency, configured_agencies
 from thuocdo.access.evaluations import (
     EvaluationAction,
     PeriodAction,
@@ -42,7 +43,7 @@ from thuocdo.access.helpers import (
     visible_units,
 )
 from thuocdo.access.jobs import access_job
-from thuocdo.access.scope import Scope, scope_for
+from thuocdo.access.scope import Scope, reader_scope, scope_for
 from thuocdo.access.work import (
     TaskAction,
     access_catalogue,
@@ -68,6 +69,7 @@ __all__ = [
     "access_audited_agency",
     "access_catalogue",
     "access_complaint",
+    "access_configured_agency",
     "access_evaluation",
     "access_exemption",
     "access_job",
@@ -80,6 +82,8 @@ __all__ = [
     "access_task",
     "access_unit",
     "access_unit_evaluation",
+    "configured_agencies",
+    "reader_scope",
     "reviewable_evaluations",
     "reviewable_tasks",
     "scope_for",

@@ -20,7 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from thuocdo.access.common import denied, under_led
-from thuocdo.access.scope import Scope, scope_for
+from thuocdo.access.scope import Scope, scope_for, scope_of
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
@@ -36,6 +36,8 @@ from thuocdo.evaluations.services import is_authority, is_direct_manager, may_en
 from thuocdo.org.models import Person, Unit
 
 AnyUser = User | AnonymousUser
+# The lists also take a Scope: an integration client reads through the same rules.
+Reader = User | AnonymousUser | Scope
 PeriodAction = Literal["view", "manage", "decide"]
 EvaluationAction = Literal["view", "self_assess", "enter_for", "review", "decide", "complain"]
 UnitEvaluationAction = Literal["view", "change", "decide"]
@@ -71,9 +73,9 @@ def _authority(user: AnyUser, agency: Unit) -> bool:
 # --- periods --------------------------------------------------------------------------------
 
 
-def visible_periods(user: AnyUser) -> QuerySet[Period]:
+def visible_periods(user: Reader) -> QuerySet[Period]:
     """A period's calendar is open to everyone in the agency."""
-    scope = scope_for(user)
+    scope = scope_of(user)
     if scope.operator:
         return Period.objects.all()
     return Period.objects.filter(agency_id__in=_agencies_seen(scope))
@@ -100,8 +102,8 @@ def access_period(user: AnyUser, period_id: int, *, action: PeriodAction = "view
 # --- evaluations ------------------------------------------------------------------------------
 
 
-def visible_evaluations(user: AnyUser) -> QuerySet[Evaluation]:
-    scope = scope_for(user)
+def visible_evaluations(user: Reader) -> QuerySet[Evaluation]:
+    scope = scope_of(user)
     if scope.operator:
         return Evaluation.objects.all()
     return Evaluation.objects.filter(
@@ -156,10 +158,10 @@ def access_evaluation(
 # --- unit evaluations -------------------------------------------------------------------------
 
 
-def visible_unit_evaluations(user: AnyUser) -> QuerySet[UnitEvaluation]:
+def visible_unit_evaluations(user: Reader) -> QuerySet[UnitEvaluation]:
     """A unit's evaluation is open to its members' leaders and the agency-wide readers;
     the unit's own staff see it too (it caps their head's rating)."""
-    scope = scope_for(user)
+    scope = scope_of(user)
     if scope.operator:
         return UnitEvaluation.objects.all()
     own_units = Evaluation.objects.filter(person_id=scope.person_id or 0).values("unit_id")
@@ -200,9 +202,9 @@ def access_unit_evaluation(
 # --- quota groups -----------------------------------------------------------------------------
 
 
-def visible_quota_groups(user: AnyUser) -> QuerySet[QuotaGroup]:
+def visible_quota_groups(user: Reader) -> QuerySet[QuotaGroup]:
     """The decision sheets are for the agency's leadership, personnel office and auditors."""
-    scope = scope_for(user)
+    scope = scope_of(user)
     if scope.operator:
         return QuotaGroup.objects.all()
     return QuotaGroup.objects.filter(period__agency_id__in=scope.read_agencies)

@@ -75,6 +75,17 @@ class Scope:
         return names
 
 
+def reader_scope(agency_id: int) -> Scope:
+    """What an integration client granted `evaluations:read` reads: the agency as its
+    auditors read it on the web (no login, no person, no unit it leads, writes nothing)."""
+    return Scope(user_id=None, auditor_agencies=frozenset({agency_id}))
+
+
+def scope_of(principal: User | AnonymousUser | Scope) -> Scope:
+    """A user's scope, or a scope given as it is (an integration client's)."""
+    return principal if isinstance(principal, Scope) else scope_for(principal)
+
+
 def scope_for(user: User | AnonymousUser, on: dt.date | None = None) -> Scope:
     if not user.is_authenticated:
         return Scope(user_id=None)

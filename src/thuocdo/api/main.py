@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from thuocdo.api import catalogue, org, tasks
+from thuocdo.api import catalogue, org, results, tasks
 from thuocdo.api.auth import ClientToken
 from thuocdo.api.openapi import DocumentedAPI
 from thuocdo.api.strict_query import declare_query
@@ -78,17 +78,24 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "field": ""}, status=error.status_code)
 
 
+def _field_name(request: HttpRequest, loc: list[Any]) -> str:
+    """The name the caller sent: `state`, not `filters.state.0` (a list filter's item is
+    reported under the schema object that gathers the query parameters)."""
+    parts = list(loc)
+    if parts and parts[0] == "query":
+        if len(parts) >= 3 and parts[1] not in request.GET:
+            parts = [parts[0], *parts[2:]]
+        while len(parts) > 2 and isinstance(parts[-1], int):
+            parts.pop()
+    return ".".join(
+        str(part) for part in parts if part not in {"body", "query", "path", "header", "payload"}
+    )
+
+
 @api.exception_handler(ValidationError)
 def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     problems: list[dict[str, Any]] = [
-        {
-            "field": ".".join(
-                str(part)
-                for part in item.get("loc", [])
-                if part not in {"body", "query", "path", "header", "payload"}
-            ),
-            "message": item.get("msg", ""),
-        }
+        {"field": _field_name(request, item.get("loc", [])), "message": item.get("msg", "")}
         for item in error.errors
     ]
     names = ", ".join(p["field"] for p in problems if p["field"]) or "?"
@@ -105,4 +112,5 @@ def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
 api.add_router("/", org.router)
 api.add_router("/", catalogue.router)
 api.add_router("/", tasks.router)
+api.add_router("/", results.router)
 api.add_decorator(declare_query, mode="view")

@@ -18,6 +18,7 @@ class IntegrationClient(models.Model):
         CATALOGUE_READ = "catalogue:read", _("Đọc danh mục sản phẩm")
         TASKS_READ = "tasks:read", _("Đọc nhiệm vụ")
         TASKS_WRITE = "tasks:write", _("Tạo, cập nhật nhiệm vụ")
+        EVALUATIONS_READ = "evaluations:read", _("Đọc kỳ đánh giá, kết quả đánh giá")
 
     agency = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=150)
