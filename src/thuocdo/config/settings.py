@@ -13,6 +13,14 @@ EMAIL_USE_SSL, DEFAULT_FROM_EMAIL  e-mail of notifications (default: files under
 SITE_URL       the address people open, for the links in e-mails (e.g. https://kpi.example.vn)
 API_RATE_LIMIT, API_AUTH_FAILURE_LIMIT  API requests per client, failed tokens per address
                (defaults 600/min and 30/min; "off" for none)
+SIGNING_PKCS12_FILE, SIGNING_PKCS12_PASSWORD or SIGNING_PKCS12_PASSWORD_FILE, SIGNING_REASON,
+SIGNING_LOCATION, SIGNING_TIMESTAMP_URL  the agency's certificate that signs the form PDFs
+               (PAdES; off unless SIGNING_PKCS12_FILE is set; docs/signing.md)
+OIDC_ENABLED, OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT,
+OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT, OIDC_OP_JWKS_ENDPOINT, OIDC_OP_ISSUER,
+OIDC_RP_SIGN_ALGO, OIDC_RP_SCOPES, OIDC_PERSON_CLAIM, OIDC_PERSON_FIELD, OIDC_USE_PKCE,
+OIDC_VERIFY_SSL, OIDC_TIMEOUT  single sign-on beside local accounts (off by default;
+               docs/sso.md)
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from thuocdo.core.logs import logging_config
 
@@ -187,6 +196,55 @@ TRUSTED_PROXIES = [
 ]
 AXES_CLIENT_IP_CALLABLE = "thuocdo.core.client_ip.client_ip"
 
+# Single sign-on through the agency's OpenID Connect provider (docs/sso.md), beside local
+# accounts. Off unless OIDC_ENABLED=1, or a client id and an authorization endpoint are given
+# (OIDC_ENABLED=0 keeps it off then). Off, none of it is active: no backend, no /oidc/ URLs,
+# no button. SSO never creates accounts: one claim of the identity names an official.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")  # when set, the id_token's "iss" must match
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile email")
+OIDC_PERSON_CLAIM = os.environ.get("OIDC_PERSON_CLAIM", "preferred_username")
+OIDC_PERSON_FIELD = os.environ.get("OIDC_PERSON_FIELD", "code")  # or "email"
+OIDC_ENABLED = env_flag(
+    "OIDC_ENABLED", default=bool(OIDC_RP_CLIENT_ID and OIDC_OP_AUTHORIZATION_ENDPOINT)
+)
+OIDC_USE_PKCE = env_flag("OIDC_USE_PKCE", default=True)
+# "0" skips TLS checks (tests only); a path names the agency's CA bundle.
+_oidc_verify = os.environ.get("OIDC_VERIFY_SSL", "").strip()
+OIDC_VERIFY_SSL: bool | str = (
+    _oidc_verify if "/" in _oidc_verify else _oidc_verify.lower() not in {"0", "false", "no"}
+)
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_CREATE_USER = False
+OIDC_CALLBACK_CLASS = "thuocdo.web.sso.SSOCallbackView"
+if OIDC_PERSON_FIELD not in {"code", "email"}:
+    raise ImproperlyConfigured(
+        f"OIDC_PERSON_FIELD={OIDC_PERSON_FIELD!r}: use 'code' (the official's code) or 'email'"
+    )
+if OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
+    if _oidc_missing:
+        raise ImproperlyConfigured(f"OIDC_ENABLED needs {', '.join(_oidc_missing)} (docs/sso.md)")
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    # Axes stays first: it refuses a locked-out password login before anyone looks.
+    AUTHENTICATION_BACKENDS.append("thuocdo.web.sso.PersonOIDCBackend")
+    AXES_WHITELIST_CALLABLE = "thuocdo.web.sso.axes_leaves_sso_alone"
+
 # Long work runs as jobs: queued in the database, run by `manage db_worker` processes.
 TASKS = {
     "default": {
@@ -298,6 +356,17 @@ if METRICS:
     INSTALLED_APPS.append("django_prometheus")
     MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
     MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+
+# Signed forms (docs/signing.md): every form PDF signed PAdES with the agency's certificate
+# (a PKCS#12 with its chain) once SIGNING_PKCS12_FILE is set; off by default. The password
+# from SIGNING_PKCS12_PASSWORD or, better, a file readable by the service only. An optional
+# RFC 3161 time-stamp server (SIGNING_TIMESTAMP_URL), e.g. the agency's own.
+SIGNING_PKCS12_FILE = os.environ.get("SIGNING_PKCS12_FILE", "").strip()
+SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "")
+SIGNING_PKCS12_PASSWORD_FILE = os.environ.get("SIGNING_PKCS12_PASSWORD_FILE", "").strip()
+SIGNING_REASON = os.environ.get("SIGNING_REASON", "").strip()
+SIGNING_LOCATION = os.environ.get("SIGNING_LOCATION", "").strip()
+SIGNING_TIMESTAMP_URL = os.environ.get("SIGNING_TIMESTAMP_URL", "").strip()
 
 # JSON lines with the request id (docs/operations.md "Logs"); LOG_FORMAT=text for a console
 LOGGING = logging_config(

@@ -13,5 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("thuocdo.web.urls")),
 ]
 
+if settings.OIDC_ENABLED:  # docs/sso.md: single sign-on beside local accounts
+    urlpatterns.insert(-1, path("oidc/", include("mozilla_django_oidc.urls")))
+
 if settings.METRICS:  # docs/operations.md, "Metrics"
     urlpatterns.insert(0, path("metrics", metrics, name="metrics"))

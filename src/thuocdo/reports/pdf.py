@@ -5,8 +5,10 @@ needed and every Vietnamese letter prints precomposed); body text 13 pt, wide ta
 margins left 30 mm, right 15 mm, top and bottom 20 mm; the heading of `forms.Heading`.
 
 Drawing only: the functions here take the dataclasses of `forms.py` and never touch the
-database. A document may hold several forms (a unit's bundle): each starts on a new page
-and numbers its own pages, "Trang x/y".
+database; the finished bytes go through `signing.signed`, which signs them when the install
+configures the agency's certificate (docs/signing.md), its visible box in the first
+form's CẤP CÓ THẨM QUYỀN block. A document may hold several forms (a unit's bundle): each
+starts on a new page and numbers its own pages, "Trang x/y".
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from thuocdo.reports.forms import (
     UnitSummary,
 )
 from thuocdo.reports.numbers import vn_number, vn_percent
+from thuocdo.reports.signing import SignatureBox, signed
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FAMILY = "LiberationSerif"
@@ -80,6 +83,7 @@ class _Document(FPDF):
         self.set_lang("vi-VN")
         self.alias_nb_pages()
         self.starts: list[int] = []  # the first page of each form
+        self.seal: SignatureBox | None = None  # room for the signature, in the first form
         self.closed = False
 
     def start(self, bookmark: str = "") -> None:
@@ -276,11 +280,26 @@ class _Document(FPDF):
             self.multi_cell(width, 5.4, block.title, align=Align.C, new_x=XPos.LEFT)
             self.font("I", NOTE)
             self.multi_cell(width, 5.2, block.hint, align=Align.C, new_x=XPos.LEFT)
+            if i == len(blocks) - 1 and self.seal is None:
+                self._keep_seal(x + 1.5, self.get_y() + 1, x + width - 1.5, top + 39)
             self.set_xy(x, top + 40)
             self.font("B", NOTE)
             self.multi_cell(width, 5.4, block.name, align=Align.C, new_x=XPos.LEFT)
         self.c_margin = margin
         self.set_xy(self.l_margin, top + 50)
+
+    def _keep_seal(self, left: float, top: float, right: float, bottom: float) -> None:
+        """The space for the signature (mm from the top left) as a PDF rectangle."""
+        if bottom - top < 12:
+            return  # a long title left no room: the signature stays invisible
+        k = self.k
+        self.seal = SignatureBox(
+            page=self.page - 1,
+            x1=left * k,
+            y1=(self.h - bottom) * k,
+            x2=right * k,
+            y2=(self.h - top) * k,
+        )
 
 
 # --- the individual form ----------------------------------------------------------------------
@@ -289,7 +308,7 @@ class _Document(FPDF):
 def individual_pdf(form: IndividualForm) -> bytes:
     pdf = _Document(f"Phiếu đánh giá — {form.person_name} — {form.period_label}")
     _draw_individual(pdf, form)
-    return pdf.finish()
+    return signed(pdf.finish(), box=pdf.seal)
 
 
 def _draw_individual(pdf: _Document, form: IndividualForm) -> None:
@@ -391,7 +410,7 @@ def _draw_individual(pdf: _Document, form: IndividualForm) -> None:
 def unit_pdf(summary: UnitSummary) -> bytes:
     pdf = _Document(f"Bảng tổng hợp — {summary.unit_name} — {summary.period_label}")
     _draw_unit(pdf, summary)
-    return pdf.finish()
+    return signed(pdf.finish(), box=pdf.seal)
 
 
 def unit_bundle_pdf(
@@ -408,7 +427,7 @@ def unit_bundle_pdf(
         _draw_individual(pdf, form)
         if progress is not None:
             progress(done)
-    return pdf.finish()
+    return signed(pdf.finish(), box=pdf.seal)
 
 
 def _draw_unit(pdf: _Document, summary: UnitSummary) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -41,6 +42,17 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Single sign-on beside the form, when the install has it (docs/sso.md); why the
+        # last SSO attempt was refused, shown once.
+        context["sso_enabled"] = settings.OIDC_ENABLED
+        if settings.OIDC_ENABLED:
+            from thuocdo.web.sso import take_refusal
+
+            context["sso_refusal"] = take_refusal(self.request)
+        return context
 
 
 @require_POST
