@@ -11,6 +11,11 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_rates, checks.Tags.security)
+        # Webhooks: events are read off the audit trail, in the writer's transaction.
+        from thuocdo.api.webhooks import on_audit
+        from thuocdo.audit.services import on_recorded
+
+        on_recorded(on_audit)
 
 
 def check_rates(**_: Any) -> list[checks.CheckMessage]:

@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 import enum
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import models, transaction
@@ -19,6 +19,25 @@ from thuocdo.core.models import User
 from thuocdo.core.origin import current_origin
 
 JSONValue = Any
+
+# Called with the entries `record`/`record_many` just wrote, inside the writer's
+# transaction: what a listener writes commits or rolls back with the change. Upper layers
+# register theirs in their AppConfig.ready() (the API's webhooks: thuocdo.api.webhooks);
+# the audit layer imports none of them. A listener must be cheap when it has nothing to do.
+Listener = Callable[[Sequence[AuditEntry]], None]
+_listeners: list[Listener] = []
+
+
+def on_recorded(listener: Listener) -> Listener:
+    """Registers `listener` (once) to be called with every batch of written entries."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def _recorded(entries: Sequence[AuditEntry]) -> None:
+    for listener in _listeners:
+        listener(entries)
 
 
 def to_json(value: Any) -> JSONValue:
@@ -120,6 +139,7 @@ def record(**fields: Any) -> AuditEntry:
     head = _lock_head(chain.chain_of(entry.agency_id))
     chain.link([entry], head.last_hash)
     entry.save()  # a trigger moves the head (migration 0005)
+    _recorded([entry])
     return entry
 
 
@@ -140,6 +160,7 @@ def record_many(entries: list[AuditEntry], *, batch_size: int = 2000) -> None:
         chain.link(chains[key], heads[key].last_hash)
         ordered.extend(chains[key])
     insert_objects(ordered, batch=batch_size)  # a trigger moves the heads (migration 0005)
+    _recorded(ordered)
 
 
 def _lock_head(key: int) -> AuditChainHead:

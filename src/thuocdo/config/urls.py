@@ -10,6 +10,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include("thuocdo.api.urls")),
     path("imports/", include("thuocdo.imports.urls")),
     path("reports/", include("thuocdo.reports.urls")),
+    # the webhooks of the agency's integration clients (docs/webhooks.md): the API app's page
+    path(
+        "integrations/webhooks/",
+        include(("thuocdo.api.page_urls", "integrations"), namespace="integrations"),
+    ),
     path("", include("thuocdo.web.urls")),
 ]
 

@@ -52,6 +52,7 @@ OBJECTS: dict[str, Words] = {
     "frameworks.version": ("Khung KPI", "KPI framework"),
     "jobs.job": ("Tiến trình nền", "Background job"),
     "api.client": ("Ứng dụng tích hợp", "Integration client"),
+    "api.webhook": ("Webhook", "Webhook"),
 }
 
 # Verbs used by more than one object; an object's own workflow overrides them.
@@ -152,6 +153,9 @@ ACTIONS: dict[str, Words] = {
         "Ứng dụng tích hợp: đặt người được thay mặt",
         "Integration client: whom it acts for",
     ),
+    "api.webhook.create": ("Webhook: đăng ký nhận sự kiện", "Webhook: subscribed"),
+    "api.webhook.deactivate": ("Webhook: ngừng nhận sự kiện", "Webhook: stopped"),
+    "api.webhook.replay": ("Webhook: gửi lại một sự kiện", "Webhook: delivery sent again"),
     "work.live.post": ("Điểm trực tiếp: ghi", "Live points: written"),
     "work.live.del": ("Điểm trực tiếp: xoá", "Live points: removed"),
 }
@@ -313,6 +317,11 @@ FIELDS: dict[str, Words] = {
     "act_for_units": ("Thay mặt các đơn vị", "Acts for units"),
     "act_for_people": ("Thay mặt các cán bộ", "Acts for officials"),
     "attempt": ("Lần chạy", "Attempt"),
+    "client": ("Ứng dụng tích hợp", "Integration client"),
+    "url": ("Địa chỉ nhận", "Receiving URL"),
+    "events": ("Sự kiện", "Events"),
+    "delivery": ("Lần gửi", "Delivery"),
+    "attempts": ("Số lần đã gửi", "Attempts made"),
     "rule": ("Quy tắc", "Rule"),
     "rates": ("Tỷ lệ", "Rates"),
     "approved": ("Được chấp thuận", "Approved"),
