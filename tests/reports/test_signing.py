@@ -84,8 +84,11 @@ def verify(data: bytes, ca: Any) -> Any:
     reader = PdfFileReader(io.BytesIO(data))
     assert len(reader.embedded_signatures) == 1
     root = asn1_x509.Certificate.load(ca.public_bytes(Encoding.DER))
-    return validate_pdf_signature(
-        reader.embedded_signatures[0], ValidationContext(trust_roots=[root])
+    # pyHanko runs an event loop of its own: outside the session's browser driver's one
+    return signing._outside_any_event_loop(
+        lambda: validate_pdf_signature(
+            reader.embedded_signatures[0], ValidationContext(trust_roots=[root])
+        )
     )
 
 

@@ -15,11 +15,14 @@ system check `thuocdo.reports.E001` (and `manage.py check_signing`) says so at s
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509 as pyca_x509
@@ -31,6 +34,7 @@ from fpdf.enums import Align, XPos, YPos
 from thuocdo.core import clock
 from thuocdo.core.errors import ThuocDoError
 
+T = TypeVar("T")
 FIELD_NAME = "ChuKySoCoQuan"  # the signature field: "the agency's digital signature"
 DEFAULT_REASON = "Xác thực biểu mẫu đánh giá do hệ thống Thước đo cấp"
 STAMP_COLOUR = (0, 51, 153)  # blue, as a signature's image is (Decree 30/2020, Appendix I)
@@ -269,6 +273,18 @@ def _timestamper() -> Any:
     return RequestsHTTPTimeStamper(url, timeout=TIMESTAMP_TIMEOUT)
 
 
+def _outside_any_event_loop(work: Callable[[], T]) -> T:
+    """pyHanko's blocking calls run their own event loop (`asyncio.run`), which Python
+    refuses in a thread that already runs one (an async view, a browser driver): there
+    the work goes to a fresh thread, whose result (or error) comes back here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 def sign_pdf(data: bytes, *, box: SignatureBox | None = None) -> bytes:
     """`data` signed PAdES with the configured certificate (a visible box at `box`, else
     invisible). Raises `SigningUnavailable` rather than return it unsigned."""
@@ -302,7 +318,7 @@ def sign_pdf(data: bytes, *, box: SignatureBox | None = None) -> bytes:
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
-        out = signer.sign_pdf(writer)
+        out = _outside_any_event_loop(lambda: signer.sign_pdf(writer))
     except TimestampRequestError as error:
         url = settings.SIGNING_TIMESTAMP_URL
         cause = f"{error}" + (f" ({error.__cause__})" if error.__cause__ else "")
