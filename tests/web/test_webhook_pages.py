@@ -105,7 +105,8 @@ def test_send_again_posts_the_delivery_again_and_is_audited(
     delivery, secret = delivered
     client.force_login(cast.user("personnel_a"))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("integrations:webhook_replay", args=[delivery.pk]), follow=True)
+        replay = reverse("integrations:webhook_replay", args=[delivery.pk])
+        response = client.post(replay, follow=True)
     assert response.status_code == 200
     assert "Đã xếp lịch gửi lại sự kiện task.assigned." in response.content.decode()
     first, again = receiver.received
@@ -138,7 +139,8 @@ def test_send_again_is_refused_for_a_stopped_subscription(
     assert "Đã ngừng" in page
     assert reverse("integrations:webhook_replay", args=[delivery.pk]) not in page  # no button
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("integrations:webhook_replay", args=[delivery.pk]), follow=True)
+        replay = reverse("integrations:webhook_replay", args=[delivery.pk])
+        response = client.post(replay, follow=True)
     assert "Không gửi lại được: đăng ký webhook này" in response.content.decode()
     assert len(receiver.received) == 1
     assert not AuditEntry.objects.filter(action="api.webhook.replay").exists()
