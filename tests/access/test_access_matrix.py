@@ -240,3 +240,43 @@ def test_an_integration_client_reads_evaluations_as_the_agencys_auditors_do(
     staff_only = set(visible_evaluations(cast.user("staff_x")).values_list("pk", flat=True))
     if agency == "a":
         assert staff_only < set(visible_evaluations(client).values_list("pk", flat=True))
+
+
+# Issue 14: framework versions. National versions once issued: every signed-in user; an
+# agency's own issued versions: its people; drafts: its personnel office and leadership
+# (national drafts: every personnel office); operators read everything.
+AGENCY_A_PEOPLE = set(ROLES) - {"head_z", "nobody"}
+FRAMEWORK_READERS = {
+    "national_published": set(ROLES),
+    "national_draft": {"personnel_a", "operator"},
+    "a_published": AGENCY_A_PEOPLE,
+    "a_draft": {"personnel_a", "leader_a", "operator"},
+    "b_published": {"head_z", "operator"},
+    "b_draft": {"operator"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", sorted(FRAMEWORK_READERS))
+def test_framework_versions_are_read_within_scope(cast: Cast, role: str, target: str) -> None:
+    from thuocdo.access import access_framework_version, visible_framework_versions
+    from thuocdo.frameworks import services
+    from thuocdo.scoring import load_preset
+
+    owner, status = target.rsplit("_", 1)
+    agency = {"national": None, "a": cast.agency_a, "b": cast.agency_b}[owner]
+    document = load_preset("decree-335-2025").to_data() | {"version": f"9.{target}"}
+    row = services.framework_import(actor=None, agency=agency, document_or_preset_name=document)
+    if status == "published":
+        row = services.framework_publish(actor=None, version=row)
+    user = cast.user(role)
+    may_view = role in FRAMEWORK_READERS[target]
+    assert visible_framework_versions(user).filter(pk=row.pk).exists() is may_view
+    if may_view:
+        assert access_framework_version(user, row.pk) == row
+    else:
+        with pytest.raises(AccessDenied) as refused:
+            access_framework_version(user, row.pk)
+        assert "không có quyền xem phiên bản khung" in refused.value.message_vi
+    with pytest.raises(NotFound, match="#987654"):
+        access_framework_version(user, 987654)

@@ -28,6 +28,7 @@ from thuocdo.access.evaluations import (
     visible_quota_groups,
     visible_unit_evaluations,
 )
+from thuocdo.access.frameworks import access_framework_version, visible_framework_versions
 from thuocdo.access.helpers import (
     Action,
     access_assignment,
@@ -72,6 +73,7 @@ __all__ = [
     "access_configured_agency",
     "access_evaluation",
     "access_exemption",
+    "access_framework_version",
     "access_job",
     "access_job_position",
     "access_notification",
@@ -93,6 +95,7 @@ __all__ = [
     "visible_complaints",
     "visible_evaluations",
     "visible_exemptions",
+    "visible_framework_versions",
     "visible_job_positions",
     "visible_notifications",
     "visible_people",

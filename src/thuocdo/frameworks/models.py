@@ -65,6 +65,9 @@ class FrameworkVersion(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     first_used_at = models.DateTimeField(null=True, blank=True)
+    # Counts the draft's edits (and its adoption): a page posts the revision it showed, and
+    # a stale post is refused (the drafting services' `expected_revision`).
+    revision = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -149,6 +149,11 @@ ACTIONS: dict[str, Words] = {
     ),
     "frameworks.version.update_draft": ("Khung KPI: sửa bản nháp", "KPI framework: draft edited"),
     "frameworks.version.mark_used": ("Khung KPI: bắt đầu được dùng", "KPI framework: first used"),
+    "frameworks.version.draft_from": (
+        "Khung KPI: tạo bản nháp từ khung đang áp dụng",
+        "KPI framework: draft made from the version in force",
+    ),
+    "frameworks.version.edit_draft": ("Khung KPI: sửa bản nháp", "KPI framework: draft edited"),
     "api.client.act_for": (
         "Ứng dụng tích hợp: đặt người được thay mặt",
         "Integration client: whom it acts for",
@@ -348,6 +353,10 @@ FIELDS: dict[str, Words] = {
     "ties": ("Bằng điểm ở ngưỡng", "Ties at the cut"),
     "collaborators": ("Người phối hợp", "Collaborators"),
     "content_hash": ("Mã băm nội dung", "Content hash"),
+    "revision": ("Lần sửa", "Revision"),
+    "edits": ("Các thay đổi", "Edits"),
+    "source": ("Bản gốc (số hiệu)", "Source (id)"),
+    "source_version": ("Phiên bản gốc", "Source version"),
     "created": ("Số phiếu tạo mới", "Created"),
     "notified": ("Đã thông báo", "Notified"),
     "published_at": ("Ban hành lúc", "Published at"),

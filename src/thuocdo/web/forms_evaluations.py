@@ -12,16 +12,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.decimal_input import DecimalField
+from thuocdo.core.errors import NotFound
 from thuocdo.core.numbers import vn_text
 from thuocdo.core.text import in_language
 from thuocdo.evaluations.models import RATING_CHOICES, Complaint, Exclusion, Override, Period
 from thuocdo.evaluations.services import OVERRIDE_FLAGS
 from thuocdo.evaluations.transitions import ACTIONS, REOPEN_TARGETS, state_label
-from thuocdo.org.models import Person
+from thuocdo.frameworks.models import FrameworkVersion
+from thuocdo.frameworks.selectors import DEFAULT_FRAMEWORK, framework_for
+from thuocdo.org.models import Person, Unit
 from thuocdo.scoring import Node
 from thuocdo.scoring.model import DISCIPLINE_LEVELS
 from thuocdo.web.forms_work import date_field
@@ -59,8 +63,16 @@ class PeriodCreateForm(forms.Form):
     number = forms.IntegerField(
         label=_("Số kỳ (tháng 1–12, quý 1–4; năm: 1)"), min_value=1, max_value=12, initial=1
     )
-    framework_key = forms.CharField(
-        label=_("Khung đánh giá"), max_length=120, initial="decree-335-2025"
+    framework_key = forms.ChoiceField(
+        label=_("Khung đánh giá"),
+        choices=[],
+        error_messages={
+            "invalid_choice": _(
+                "Khung “%(value)s” không có phiên bản nào được ban hành áp dụng cho cơ quan "
+                "vào ngày bắt đầu kỳ; hãy chọn một khung trong danh sách."
+            ),
+            "required": _("Hãy chọn khung đánh giá cho kỳ."),
+        },
     )
     self_assessment_until = _optional_date(_("Hạn tự đánh giá"))
     review_until = _optional_date(_("Hạn cấp trên đánh giá"))
@@ -78,8 +90,68 @@ class PeriodCreateForm(forms.Form):
         initial=Period.ActingHeadRule.AS_HEAD,
     )
 
+    def __init__(self, *args: Any, agency: Unit, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        on = _period_start(self.data) if self.is_bound else None
+        choices = frameworks_in_force(agency, on or today)
+        field = self.fields["framework_key"]
+        field.choices = choices  # type: ignore[attr-defined]
+        keys = [key for key, _label in choices]
+        if keys and not self.is_bound:
+            self.initial.setdefault(
+                "framework_key", DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK in keys else keys[0]
+            )
+
     def deadlines(self) -> dict[str, dt.date | None]:
         return {key: self.cleaned_data[key] for key, _label in DEADLINES}
+
+
+def _period_start(data: Any) -> dt.date | None:
+    """The first day of the period being posted (None while its fields are not valid)."""
+    try:
+        kind, year, number = str(data.get("kind")), int(data.get("year")), int(data.get("number"))
+        if kind == Period.Kind.YEAR:
+            return dt.date(year, 1, 1)
+        if kind == Period.Kind.QUARTER and 1 <= number <= 4:
+            return dt.date(year, 3 * number - 2, 1)
+        if kind == Period.Kind.MONTH:
+            return dt.date(year, number, 1)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None
+
+
+def frameworks_in_force(agency: Unit, on: dt.date) -> list[tuple[str, str]]:
+    """(key, "title (phiên bản …)") of every framework in force for the agency on the day:
+    its own versions and the national ones, the same choice `framework_for` makes for a
+    period (a job position's criteria set is not a period's framework)."""
+    keys = (
+        FrameworkVersion.objects.filter(
+            Q(agency__isnull=True) | Q(agency_id=agency.agency_id or agency.pk),
+            status__in=[FrameworkVersion.Status.PUBLISHED, FrameworkVersion.Status.RETIRED],
+            valid_from__lte=on,
+        )
+        .order_by("key")
+        .values_list("key", flat=True)
+        .distinct()
+    )
+    out: list[tuple[str, str]] = []
+    for key in keys:
+        try:
+            _row, fw = framework_for(agency, key, on)
+        except NotFound:
+            continue  # retired before the day
+        if fw.job_position is not None or fw.derived_from is not None:
+            continue
+        title = in_language(fw.title_vi, fw.title_en)
+        out.append(
+            (
+                key,
+                gettext("%(title)s (phiên bản %(version)s)")
+                % {"title": title, "version": fw.version},
+            )
+        )
+    return out
 
 
 class DeadlinesForm(forms.Form):

@@ -5,6 +5,8 @@ from thuocdo.web import (
     views_catalogue,
     views_dashboards,
     views_evaluations,
+    views_framework_drafts,
+    views_frameworks,
     views_jobs,
     views_work,
 )
@@ -24,6 +26,35 @@ urlpatterns = [
     path("people/<int:person_id>/move/", views.person_move_view, name="person_move"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/check/", views.audit_check, name="audit_check"),
+    # frameworks (issue 14): read the framework in force, files, YAML import
+    path("frameworks/", views_frameworks.framework_list, name="framework_list"),
+    path("frameworks/import/", views_frameworks.framework_import, name="framework_import"),
+    path("frameworks/<int:version_id>/", views_frameworks.framework_detail, name="framework"),
+    path(
+        "frameworks/<int:version_id>/yaml/",
+        views_frameworks.framework_yaml_file,
+        name="framework_yaml",
+    ),
+    path(
+        "frameworks/<int:version_id>/xlsx/",
+        views_frameworks.framework_xlsx_file,
+        name="framework_xlsx",
+    ),
+    path(
+        "frameworks/presets/<slug:name>/",
+        views_frameworks.preset_detail,
+        name="framework_preset",
+    ),
+    path(
+        "frameworks/presets/<slug:name>/yaml/",
+        views_frameworks.preset_yaml_file,
+        name="framework_preset_yaml",
+    ),
+    path(
+        "frameworks/presets/<slug:name>/xlsx/",
+        views_frameworks.preset_xlsx_file,
+        name="framework_preset_xlsx",
+    ),
     # jobs (issue 11)
     path("jobs/<int:job_id>/", views_jobs.job_detail, name="job"),
     path("jobs/<int:job_id>/status/", views_jobs.job_status, name="job_status"),
@@ -199,5 +230,23 @@ urlpatterns = [
         "work/plans/<int:plan_id>/items/",
         views_catalogue.plan_item_add,
         name="work_plan_item_add",
+    ),
+    # framework drafting and adoption (issue 14, points 2 and 4)
+    path("frameworks/drafts/", views_framework_drafts.draft_list, name="fwdraft_list"),
+    path("frameworks/drafts/new/", views_framework_drafts.draft_create, name="fwdraft_create"),
+    path(
+        "frameworks/drafts/<int:version_id>/",
+        views_framework_drafts.draft_detail,
+        name="fwdraft_detail",
+    ),
+    path(
+        "frameworks/drafts/<int:version_id>/edit/",
+        views_framework_drafts.draft_edit,
+        name="fwdraft_edit",
+    ),
+    path(
+        "frameworks/drafts/<int:version_id>/adopt/",
+        views_framework_drafts.draft_adopt,
+        name="fwdraft_adopt",
     ),
 ]

@@ -319,7 +319,9 @@ def period_create(request: HttpRequest) -> HttpResponse:
         )
     agency = Unit.objects.get(pk=scope.agency_id)
     today = clock.today()
-    form = PeriodCreateForm(request.POST or None, initial={"year": today.year})
+    form = PeriodCreateForm(
+        request.POST or None, initial={"year": today.year}, agency=agency, today=today
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
