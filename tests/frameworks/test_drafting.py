@@ -152,6 +152,16 @@ def test_a_group_is_turned_into_a_weighted_mean(cast: Cast, presets: None) -> No
     row = edit(cast, row, {"op": "set_weight", "key": "a", "weight": Decimal("2")})
     assert node(row, "a")["weight"] == "2"
     assert node(row, "b")["weight"] == "1"
+    words = [
+        c.message_vi
+        for c in drafting.draft_diff(
+            engine_framework(row), engine_framework(national("decree-335-2025"))
+        )
+    ]
+    assert (
+        "Cách tính của “Kết quả thực hiện nhiệm vụ” (task_results): trung bình cộng → "
+        "trung bình có trọng số." in words
+    ), words
 
 
 def test_unit_kpis_are_added_edited_and_removed(cast: Cast, presets: None) -> None:

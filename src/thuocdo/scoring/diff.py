@@ -18,6 +18,11 @@ _PARTS = (
     ("individual", "Khung cá nhân", "Individual framework"),
     ("unit", "Khung đơn vị", "Unit framework"),
 )
+_COMBINES = {
+    "sum": ("cộng điểm", "sum"),
+    "mean": ("trung bình cộng", "mean"),
+    "weighted_mean": ("trung bình có trọng số", "weighted mean"),
+}
 _DIRECTIONS = {
     "higher_is_better": ("càng cao càng tốt", "higher is better"),
     "lower_is_better": ("càng thấp càng tốt", "lower is better"),
@@ -100,6 +105,14 @@ def _node_changes(part: str, old: Node, new: Node) -> list[Change]:
         add(
             f"Đổi tên tiếng Anh của {_name_vi(new)}: “{old.label_en}” → “{new.label_en}”.",
             f"Renamed “{old.label_en}” to “{new.label_en}” ({new.key}).",
+        )
+    if old.combine != new.combine:
+        was, now = _COMBINES.get(old.combine or "", ("—", "—")), _COMBINES.get(
+            new.combine or "", ("—", "—")
+        )
+        add(
+            f"Cách tính của {_name_vi(new)}: {was[0]} → {now[0]}.",
+            f"How {_name_en(new)} combines: {was[1]} → {now[1]}.",
         )
     if old.weight != new.weight:
         add(

@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,6 +48,7 @@ from thuocdo.web.forms_frameworks import (
     RemoveForm,
     UnitKpiForm,
 )
+from thuocdo.web.framework_reading import COMBINE_WORDS
 
 S = FrameworkVersion.Status
 TYPE_WORDS = {
@@ -190,6 +192,8 @@ def _rows(
         key = node["key"]
         hidden = {"key": key, "part": "individual", "revision": revision}
         row: dict[str, Any] = {"node": node, "depth": depth, "key": key, **_numbers(node)}
+        if node.get("combine") in COMBINE_WORDS:
+            row["combine_words"] = _words(COMBINE_WORDS[node["combine"]], get_language() or "vi")
         if editable:
             row["form"] = pick(f"node:{key}", NodeForm(node=node, initial=hidden))
             if parent is not None and not any(n.get("required") for n in _subtree(node)):
