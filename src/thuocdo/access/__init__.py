@@ -45,6 +45,7 @@ from thuocdo.access.helpers import (
 )
 from thuocdo.access.jobs import access_job
 from thuocdo.access.scope import Scope, reader_scope, scope_for
+from thuocdo.access.whatif import access_whatif_agency, access_whatif_run, whatif_agencies
 from thuocdo.access.work import (
     TaskAction,
     access_catalogue,
@@ -84,6 +85,8 @@ __all__ = [
     "access_task",
     "access_unit",
     "access_unit_evaluation",
+    "access_whatif_agency",
+    "access_whatif_run",
     "configured_agencies",
     "reader_scope",
     "reviewable_evaluations",
@@ -105,4 +108,5 @@ __all__ = [
     "visible_tasks",
     "visible_unit_evaluations",
     "visible_units",
+    "whatif_agencies",
 ]

@@ -576,3 +576,79 @@ class Notification(models.Model):
         if self.text_en and (get_language() or "vi").startswith("en"):
             return self.text_en
         return self.text
+
+
+class WhatIfRun(models.Model):
+    """A preview of a draft framework over an agency's last decided periods (issue 14):
+    what each decided evaluation would have been under the draft, written nowhere else
+    (`evaluations.whatif`). One row per run; its lines are `WhatIfLine`."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ chạy")
+        DONE = "done", _("Đã xong")
+
+    agency = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
+    periods = models.JSONField(default=list)  # period ids, oldest first
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # per period: distributions (agency, units) current vs draft, moves, quota demotions,
+    # people not comparable and why
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "lượt xem trước khung mới"
+        verbose_name_plural = "lượt xem trước khung mới"
+
+    def __str__(self) -> str:
+        return f"Xem trước #{self.pk}: {self.framework}"
+
+
+class WhatIfLine(models.Model):
+    """One decided evaluation seen both ways: as stored (current) and under the draft."""
+
+    class Direction(models.TextChoices):
+        UP = "up", _("Lên")
+        DOWN = "down", _("Xuống")
+        SAME = "same", _("Giữ nguyên")
+        NOT_COMPARABLE = "none", _("Không so sánh được")
+
+    run = models.ForeignKey(WhatIfRun, on_delete=models.CASCADE, related_name="lines")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=20, blank=True)
+    current_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    current_rating = models.CharField(max_length=20, choices=RATING_CHOICES, blank=True)
+    current_demoted = models.BooleanField(default=False)  # demoted by a quota at decision
+    draft_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    draft_rating = models.CharField(max_length=20, choices=RATING_CHOICES, blank=True)
+    draft_demoted = models.BooleanField(default=False)  # the draft's quota would demote
+    draft_tie = models.BooleanField(default=False)  # tied at the draft's quota line
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    changed = models.BooleanField(default=False)  # the rating differs
+    reasons = models.JSONField(default=list, blank=True)  # [{code, vi, en}]
+    # compact: the draft's rating by points, its rule changes, mapping notes, a leader's
+    # record under the draft (the breakdown itself is rebuilt on demand)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "period_id", "id"]
+        indexes = [
+            models.Index(fields=["run", "changed", "direction"]),
+            models.Index(fields=["run", "period", "unit"]),
+        ]
+        verbose_name = "dòng xem trước khung mới"
+        verbose_name_plural = "dòng xem trước khung mới"
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.evaluation_id}"

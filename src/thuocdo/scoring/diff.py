@@ -107,8 +107,9 @@ def _node_changes(part: str, old: Node, new: Node) -> list[Change]:
             f"Renamed “{old.label_en}” to “{new.label_en}” ({new.key}).",
         )
     if old.combine != new.combine:
-        was, now = _COMBINES.get(old.combine or "", ("—", "—")), _COMBINES.get(
-            new.combine or "", ("—", "—")
+        was, now = (
+            _COMBINES.get(old.combine or "", ("—", "—")),
+            _COMBINES.get(new.combine or "", ("—", "—")),
         )
         add(
             f"Cách tính của {_name_vi(new)}: {was[0]} → {now[0]}.",

@@ -49,6 +49,7 @@ OBJECTS: dict[str, Words] = {
     "evaluations.party_comment": ("Ý kiến cấp ủy", "Party committee's comment"),
     "evaluations.leave": ("Tháng nghỉ", "Leave month"),
     "evaluations.complaint": ("Khiếu nại", "Complaint"),
+    "evaluations.whatif": ("Xem trước khung mới", "New framework preview"),
     "frameworks.version": ("Khung KPI", "KPI framework"),
     "jobs.job": ("Tiến trình nền", "Background job"),
     "api.client": ("Ứng dụng tích hợp", "Integration client"),
@@ -146,6 +147,10 @@ ACTIONS: dict[str, Words] = {
     "evaluations.period.decide_all": (
         "Kỳ đánh giá: quyết định cả kỳ",
         "Period: all evaluations decided",
+    ),
+    "evaluations.whatif.run": (
+        "Xem trước khung mới trên các kỳ đã quyết định",
+        "New framework previewed over decided periods",
     ),
     "frameworks.version.update_draft": ("Khung KPI: sửa bản nháp", "KPI framework: draft edited"),
     "frameworks.version.mark_used": ("Khung KPI: bắt đầu được dùng", "KPI framework: first used"),
@@ -276,6 +281,7 @@ FIELDS: dict[str, Words] = {
     "evaluation": ("Phiếu đánh giá", "Evaluation"),
     "evaluations": ("Số phiếu", "Evaluations"),
     "framework": ("Khung KPI", "Framework"),
+    "periods": ("Các kỳ đánh giá", "Periods"),
     "framework_key": ("Khung KPI", "Framework"),
     "points": ("Điểm", "Points"),
     "rating": ("Xếp loại", "Rating"),

@@ -8,6 +8,7 @@ from thuocdo.web import (
     views_framework_drafts,
     views_frameworks,
     views_jobs,
+    views_whatif,
     views_work,
 )
 
@@ -103,6 +104,14 @@ urlpatterns = [
         "evaluations/notifications/<int:notification_id>/read/",
         views_evaluations.notification_read,
         name="ev_notification_read",
+    ),
+    # preview of a draft framework over decided periods (issue 14, point 3)
+    path("evaluations/whatif/", views_whatif.start, name="whatif_start"),
+    path("evaluations/whatif/<int:run_id>/", views_whatif.result, name="whatif_run"),
+    path(
+        "evaluations/whatif/<int:run_id>/lines/<int:line_id>/",
+        views_whatif.line_detail,
+        name="whatif_line",
     ),
     path("evaluations/periods/new/", views_evaluations.period_create, name="ev_period_create"),
     path("evaluations/periods/<int:period_id>/", views_evaluations.period_detail, name="ev_period"),
