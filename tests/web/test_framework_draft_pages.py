@@ -185,6 +185,8 @@ def test_the_head_adopts_with_a_start_date_and_a_period_then_uses_it(
     page = client.get(reverse("web:fwdraft_detail", args=[draft.pk]))
     assert page.context["adopt_form"].initial["valid_from"] == start
     assert "Ban hành" in html(page)
+    # the page's own form posts to the adoption, not to the office's edits
+    assert f'action="{reverse("web:fwdraft_adopt", args=[draft.pk])}"' in html(page)
     past = client.post(
         reverse("web:fwdraft_adopt", args=[draft.pk]),
         {"revision": 2, "valid_from": (clock.today() - dt.timedelta(days=1)).isoformat()},

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thuocdo.core.decimal_input import DecimalField
 from thuocdo.scoring.model import RATING_LABELS, RATINGS
+from thuocdo.web.forms_work import date_field
 
 Edits = list[dict[str, Any]]
 
@@ -313,11 +314,7 @@ class UnitKpiForm(_EditForm):
 
 class AdoptForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    valid_from = forms.DateField(
-        label=_("Áp dụng từ ngày"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
+    valid_from = date_field(_("Áp dụng từ ngày"))  # dd/mm/yyyy, as every evaluation form
     reason = forms.CharField(
         label=_("Căn cứ, lý do"),
         max_length=1000,
