@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import dj_database_url
 import pytest
 
 import thuocdo
@@ -87,10 +86,11 @@ def two_databases() -> Iterator[tuple[str, str]]:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         pytest.skip("the PostgreSQL round trip needs DATABASE_URL=postgres://… (CI sets it)")
-    config = dj_database_url.parse(url)
     names = [f"thuocdo_backup_{kind}_{uuid.uuid4().hex[:8]}" for kind in ("src", "dst")]
     base = url.rsplit("/", 1)[0]
-    admin = ["psql", f"{base}/{config['NAME']}", "-v", "ON_ERROR_STOP=1", "-q", "-c"]
+    # the server's maintenance database, as Django's test runner uses: DATABASE_URL may name
+    # a database that is only created for the test run
+    admin = ["psql", f"{base}/postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c"]
     for name in names:
         subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True)
     try:
