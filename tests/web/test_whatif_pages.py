@@ -49,7 +49,8 @@ def test_the_start_form_lists_the_agencys_drafts(decided: Flow) -> None:
     text = unescape(page.content.decode())
     assert page.status_code == 200
     assert "Xem trước khung mới" in text
-    assert f'value="{version.pk}"' in text and "2027-draft" in text
+    assert f'value="{version.pk}"' in text
+    assert f"{version.title} (phiên bản 2027-draft)" in text  # named as the period form does
     assert 'name="periods"' in text and 'value="3"' in text
 
 

@@ -44,7 +44,11 @@ PAGE_SIZE = 50
 
 class DraftChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.key} {obj.version}" + (f" — {obj.title}" if obj.title else "")
+        # as the period form names a framework: its title, then the version
+        return _("%(title)s (phiên bản %(version)s)") % {
+            "title": obj.title or obj.key,
+            "version": obj.version,
+        }
 
 
 class WhatIfForm(forms.Form):
