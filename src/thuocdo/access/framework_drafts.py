@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from thuocdo.access.agencies import agencies_in
 from thuocdo.access.common import denied
 from thuocdo.access.scope import scope_for
 from thuocdo.core import clock
@@ -31,10 +32,7 @@ def may_adopt(user: Any, agency: Unit) -> bool:
 def drafting_agencies(user: Any) -> list[Unit]:
     """The agencies whose drafts the user opens: personnel office, leadership, auditors."""
     scope = scope_for(user)
-    agencies = Unit.objects.filter(parent__isnull=True).order_by("code")
-    if scope.operator:
-        return list(agencies)
-    return list(agencies.filter(pk__in=scope.read_agencies))
+    return agencies_in(scope, scope.read_agencies)
 
 
 def access_framework_draft(user: Any, version_id: Any, action: str = "view") -> FrameworkVersion:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from thuocdo.access.agencies import agencies_in, agency_by_id
 from thuocdo.access.scope import scope_for
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.evaluations.models import WhatIfLine, WhatIfRun
@@ -22,10 +23,7 @@ def whatif_refused() -> AccessDenied:
 def whatif_agencies(user: Any) -> list[Unit]:
     """The agencies whose drafts the user may preview, by code (every one for an operator)."""
     scope = scope_for(user)
-    agencies = Unit.objects.filter(parent__isnull=True).order_by("code")
-    if scope.operator:
-        return list(agencies)
-    return list(agencies.filter(pk__in=scope.personnel_agencies | scope.leadership_agencies))
+    return agencies_in(scope, scope.personnel_agencies | scope.leadership_agencies)
 
 
 def may_preview(user: Any, agency_id: int | None) -> bool:
@@ -38,15 +36,7 @@ def may_preview(user: Any, agency_id: int | None) -> bool:
 
 def access_whatif_agency(user: Any, agency_id: Any) -> Unit:
     """An agency whose drafts the user previews; others: 403 with the reason."""
-    try:
-        pk = int(agency_id)
-    except (TypeError, ValueError):
-        pk = 0
-    agency = Unit.objects.filter(pk=pk, parent__isnull=True).first()
-    if agency is None:
-        raise NotFound(
-            f"Không tìm thấy cơ quan #{agency_id}.", f"Agency #{agency_id} was not found."
-        )
+    agency = agency_by_id(agency_id)
     if not may_preview(user, agency.pk):
         raise whatif_refused()
     return agency

@@ -34,6 +34,7 @@ from thuocdo.frameworks.services import (
     _check_agency,
     _check_unique,
     framework_publish,
+    new_draft_row,
 )
 from thuocdo.org.models import Unit
 from thuocdo.scoring import Framework, FrameworkError, Issue, validate_framework
@@ -500,16 +501,7 @@ def framework_draft_from(
     except FrameworkError as exc:
         raise _refusal(exc.issues, [_Target("version", "version", {})]) from exc
     _check_unique(agency=agency, fw=fw)
-    row = FrameworkVersion.objects.create(
-        agency=agency,
-        key=fw.id,
-        version=fw.version,
-        title=fw.title_vi[:255],
-        content_hash=fw.content_hash,
-        document=fw.to_data(),
-        status=FrameworkVersion.Status.DRAFT,
-        created_by=actor,
-    )
+    row = new_draft_row(actor=actor, agency=agency, fw=fw)
     record(
         actor=actor,
         action="frameworks.version.draft_from",

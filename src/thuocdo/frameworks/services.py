@@ -94,6 +94,21 @@ def _agency_id(version: FrameworkVersion) -> int | None:
 
 
 @transaction.atomic
+def new_draft_row(*, actor: User | None, agency: Unit | None, fw: Framework) -> FrameworkVersion:
+    """The stored draft of a validated framework; the caller checked it is unique and
+    records the audit entry that says where it came from."""
+    return FrameworkVersion.objects.create(
+        agency=agency,
+        key=fw.id,
+        version=fw.version,
+        title=fw.title_vi[:255],
+        content_hash=fw.content_hash,
+        document=fw.to_data(),
+        status=FrameworkVersion.Status.DRAFT,
+        created_by=actor,
+    )
+
+
 def framework_import(
     *,
     actor: User | None,
@@ -108,16 +123,7 @@ def framework_import(
     _check_agency(agency)
     fw = validated(document_or_preset_name)
     _check_unique(agency=agency, fw=fw)
-    version = FrameworkVersion.objects.create(
-        agency=agency,
-        key=fw.id,
-        version=fw.version,
-        title=fw.title_vi[:255],
-        content_hash=fw.content_hash,
-        document=fw.to_data(),
-        status=FrameworkVersion.Status.DRAFT,
-        created_by=actor,
-    )
+    version = new_draft_row(actor=actor, agency=agency, fw=fw)
     record(
         actor=actor,
         action="frameworks.version.import",
