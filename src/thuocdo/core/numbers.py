@@ -11,6 +11,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 
+def exact_text(value: Decimal | int) -> str:
+    """A number as exact plain text for a framework document: "0.50" → "0.5", no
+    exponent (the engine parses it back to the same value)."""
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def to_decimal(value: object, places: int = 2) -> Decimal | None:
     """A stored number ("76.10", Decimal, Fraction "5479/72") rounded half-up; None stays."""
     if value is None or value == "":

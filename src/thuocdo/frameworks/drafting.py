@@ -28,7 +28,10 @@ from thuocdo.audit.services import changed, record, snapshot
 from thuocdo.core import clock
 from thuocdo.core.errors import Conflict, ValidationFailed
 from thuocdo.core.models import User
+from thuocdo.core.numbers import exact_text
+from thuocdo.frameworks import criteria_sets
 from thuocdo.frameworks.models import FrameworkVersion
+from thuocdo.frameworks.refusals import DraftRefused, FieldError
 from thuocdo.frameworks.services import (
     VERSION_FIELDS,
     _check_agency,
@@ -55,6 +58,7 @@ __all__ = [
 EDIT_OPS = (
     "set_label",
     "set_weight",
+    "set_limits",
     "set_scale",
     "set_combine",
     "add_criterion",
@@ -68,34 +72,6 @@ EDIT_OPS = (
 UNIT_KPI_GROUPS = ("foundational", "functional", "specific")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 PARTS = ("individual", "unit")
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One refusal, next to the form field it concerns ("" = the form as a whole)."""
-
-    field: str
-    message_vi: str
-    message_en: str
-
-    def message(self, language: str | None) -> str:
-        return self.message_en if (language or "vi").startswith("en") else self.message_vi
-
-
-class DraftRefused(ValidationFailed):
-    """An edit the engine (or a drafting rule) refuses: every error with its field.
-
-    ``field``/``message_vi``/``message_en`` are the first error's, so a caller that reads
-    one error (`web.actions.attempt`) still shows it next to its field."""
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        first = errors[0]
-        super().__init__(
-            "\n".join(e.message_vi for e in errors),
-            "\n".join(e.message_en for e in errors),
-            field=first.field,
-        )
-        self.errors: tuple[FieldError, ...] = tuple(errors)
 
 
 def _refuse(field: str, vi: str, en: str) -> DraftRefused:
@@ -128,13 +104,8 @@ def node_paths(document: Mapping[str, Any], part: str) -> dict[str, _Found]:
 
 def _number(value: Any) -> Any:
     """A number as exact text for the document (the engine parses and checks it)."""
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text or "0"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+    if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
+        return exact_text(value)
     return value
 
 
@@ -253,6 +224,8 @@ def _apply(doc: dict[str, Any], edit: Mapping[str, Any]) -> _Target:
         found = _find(nodes, edit.get("key"))
         found.node["weight"] = _number(edit.get("weight"))
         return _Target(found.path, "weight", NODE_FIELDS)
+    if op == "set_limits":
+        return _set_limits(_find(nodes, edit.get("key")), edit)
     if op == "set_scale":
         found = _find(nodes, edit.get("key"))
         if found.node.get("type") != "manual":
@@ -317,6 +290,36 @@ def _apply(doc: dict[str, Any], edit: Mapping[str, Any]) -> _Target:
         f"Thao tác “{op}” không hợp lệ; chọn một trong: {', '.join(EDIT_OPS)}.",
         f"Unknown edit “{op}”; expected one of: {', '.join(EDIT_OPS)}.",
     )
+
+
+def _set_limits(found: _Found, edit: Mapping[str, Any]) -> _Target:
+    """What a unit may tune in its criteria sets: the range a weight may take (both ends,
+    or neither: fixed) and, for a group, whether units may add criteria to it."""
+    node = found.node
+    if "min_weight" in edit or "max_weight" in edit:
+        low, high = edit.get("min_weight"), edit.get("max_weight")
+        if (low is None) != (high is None):
+            raise _refuse(
+                "min_weight",
+                "Nhập cả cận dưới và cận trên của trọng số, hoặc để trống cả hai (cố định).",
+                "Give both ends of the weight range, or neither (fixed).",
+            )
+        if low is None:
+            node.pop("weight_range", None)
+        else:
+            node["weight_range"] = [_number(low), _number(high)]
+    if edit.get("allow_additions") is not None:
+        if node.get("type") != "group":
+            raise _refuse(
+                "allow_additions",
+                f"“{node['key']}” không phải là nhóm tiêu chí.",
+                f"“{node['key']}” is not a criteria group.",
+            )
+        if edit["allow_additions"]:
+            node["allow_additions"] = True
+        else:
+            node.pop("allow_additions", None)
+    return _Target(found.path, "min_weight", {"weight_range": "min_weight", "weight": "min_weight"})
 
 
 def _apply_unit_kpi(doc: dict[str, Any], edit: Mapping[str, Any]) -> _Target:
@@ -502,6 +505,7 @@ def framework_draft_from(
         raise _refusal(exc.issues, [_Target("version", "version", {})]) from exc
     _check_unique(agency=agency, fw=fw)
     row = new_draft_row(actor=actor, agency=agency, fw=fw)
+    sets = criteria_sets.copy_sets(source, row, actor)
     record(
         actor=actor,
         action="frameworks.version.draft_from",
@@ -511,6 +515,7 @@ def framework_draft_from(
             **snapshot(row, VERSION_FIELDS),
             "source": source.pk,
             "source_version": source.version,
+            "criteria_sets": sets,
         },
         reason=reason,
     )
@@ -543,7 +548,9 @@ def _values_at(document: Mapping[str, Any], edit: Mapping[str, Any]) -> dict[str
         return {}
     node = found.node
     out: dict[str, Any] = {
-        k: node[k] for k in ("label_vi", "label_en", "weight", "combine") if k in node
+        k: node[k]
+        for k in ("label_vi", "label_en", "weight", "weight_range", "allow_additions", "combine")
+        if k in node
     }
     if "scale" in node:
         out["scale"] = dict(node["scale"])
@@ -633,6 +640,23 @@ def framework_draft_adopt(
         raise ValidationFailed(
             f"Ngày bắt đầu áp dụng không được trước hôm nay ({today:%d/%m/%Y}).",
             f"The start date cannot be before today ({today.isoformat()}).",
+            field="valid_from",
+        )
+    refused = criteria_sets.sets_refused(row)
+    if refused:
+        names = "; ".join(
+            f"{s.job_position.name}" + (f" ({s.unit.name})" if s.unit else "") + f": {r.message_vi}"
+            for s, r in refused
+        )
+        names_en = "; ".join(
+            f"{s.job_position.name}" + (f" ({s.unit.name})" if s.unit else "") + f": {r.message_en}"
+            for s, r in refused
+        )
+        raise ValidationFailed(
+            f"Bản nháp không còn cho phép {len(refused)} bộ tiêu chí theo vị trí việc làm; "
+            f"hãy sửa các bộ đó trước khi ban hành — {names}",
+            f"The draft no longer allows {len(refused)} criteria set(s); correct them "
+            f"before adopting — {names_en}",
             field="valid_from",
         )
     row = framework_publish(actor=actor, version=row, valid_from=start, reason=reason)

@@ -148,3 +148,69 @@ class FrameworkVersion(models.Model):
     @property
     def is_used(self) -> bool:
         return self.first_used_at is not None
+
+
+class CriteriaSet(models.Model):
+    """A criteria set (bộ tiêu chí) for one job position, derived from a framework version
+    of the agency (Decree 335: each unit builds its criteria sets per job position).
+
+    The personnel office keeps the agency-wide set of a position (``unit`` empty); a unit's
+    head may tune it for the unit (``unit`` set), always within what the framework allows
+    (`thuocdo.scoring.derive_criteria_set`: weights inside their ranges, additions only in
+    groups that take them, required criteria kept). What is stored is the tuning itself;
+    the derived document is validated on every save and becomes a stored, immutable
+    `FrameworkVersion` only when an evaluation first uses it.
+    """
+
+    agency = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    base = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="criteria_sets"
+    )
+    job_position = models.ForeignKey(
+        "org.JobPosition", on_delete=models.PROTECT, related_name="criteria_sets"
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Đơn vị tự điều chỉnh; để trống là bộ chung của cơ quan.",
+    )
+    # {criterion key: weight as text}, [criterion key], [{parent, criterion}]
+    weights = models.JSONField(default=dict, blank=True)
+    removed = models.JSONField(default=list, blank=True)
+    added = models.JSONField(default=list, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["base_id", "job_position_id", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base", "job_position", "unit"], name="criteria_set_unique_per_unit"
+            ),
+            # NULLs are distinct in a unique index: the agency-wide set needs its own.
+            models.UniqueConstraint(
+                fields=["base", "job_position"],
+                condition=Q(unit__isnull=True),
+                name="criteria_set_unique_agency_wide",
+            ),
+        ]
+        verbose_name = "bộ tiêu chí theo vị trí việc làm"
+        verbose_name_plural = "bộ tiêu chí theo vị trí việc làm"
+
+    def __str__(self) -> str:
+        return f"{self.base} / {self.job_position_id} / {self.unit_id or '*'}"
+
+    def spec(self) -> dict[str, Any]:
+        """The tuning as `derive_criteria_set` reads it (without the names it adds)."""
+        return {
+            "weights": dict(self.weights),
+            "remove": list(self.removed),
+            "add": list(self.added),
+        }

@@ -159,6 +159,22 @@ ACTIONS: dict[str, Words] = {
         "KPI framework: draft made from the version in force",
     ),
     "frameworks.version.edit_draft": ("Khung KPI: sửa bản nháp", "KPI framework: draft edited"),
+    "frameworks.criteria_set.create": (
+        "Bộ tiêu chí theo vị trí việc làm: xây dựng",
+        "Criteria set per job position: made",
+    ),
+    "frameworks.criteria_set.edit": (
+        "Bộ tiêu chí theo vị trí việc làm: điều chỉnh",
+        "Criteria set per job position: tuned",
+    ),
+    "frameworks.criteria_set.delete": (
+        "Bộ tiêu chí theo vị trí việc làm: bỏ",
+        "Criteria set per job position: dropped",
+    ),
+    "frameworks.criteria_set.issue": (
+        "Bộ tiêu chí theo vị trí việc làm: ban hành phiên bản để chấm điểm",
+        "Criteria set per job position: version issued for scoring",
+    ),
     "api.client.act_for": (
         "Ứng dụng tích hợp: đặt người được thay mặt",
         "Integration client: whom it acts for",
@@ -367,6 +383,14 @@ FIELDS: dict[str, Words] = {
     "notified": ("Đã thông báo", "Notified"),
     "published_at": ("Ban hành lúc", "Published at"),
     "retired_at": ("Thôi áp dụng lúc", "Retired at"),
+    "base": ("Khung gốc (số hiệu)", "Base framework (id)"),
+    "weights": ("Trọng số điều chỉnh", "Weights tuned"),
+    "removed": ("Tiêu chí bỏ", "Criteria left out"),
+    "added": ("Tiêu chí thêm", "Criteria added"),
+    "criteria_set": ("Bộ tiêu chí (số hiệu)", "Criteria set (id)"),
+    "criteria_sets": ("Số bộ tiêu chí mang theo", "Criteria sets carried"),
+    "weight_range": ("Khoảng trọng số cho phép", "Allowed weight range"),
+    "allow_additions": ("Đơn vị được thêm tiêu chí", "Units may add criteria"),
 }
 
 

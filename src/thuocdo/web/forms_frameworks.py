@@ -77,6 +77,29 @@ class NodeForm(_EditForm):
                     "low": low,
                     "high": high,
                 }
+        if "weight" in node or node.get("type") == "group":
+            # posts without it (older pages, scripts) leave the unit's limits as they are
+            self.fields["limits"] = forms.CharField(
+                widget=forms.HiddenInput, required=False, initial="1"
+            )
+        if "weight" in node:
+            rng = node.get("weight_range") or [None, None]
+            for name, label, value in (
+                ("min_weight", _("Trọng số tối thiểu đơn vị được đặt"), rng[0]),
+                ("max_weight", _("Trọng số tối đa đơn vị được đặt"), rng[1]),
+            ):
+                self.fields[name] = DecimalField(
+                    label=label, required=False, max_digits=24, decimal_places=9
+                )
+                self.initial.setdefault(name, Decimal(value) if value is not None else None)
+            self.fields["min_weight"].help_text = _(
+                "Để trống cả hai: đơn vị không được điều chỉnh trọng số này."
+            )
+        if node.get("type") == "group":
+            self.fields["allow_additions"] = forms.BooleanField(
+                label=_("Đơn vị được thêm tiêu chí vào nhóm này"), required=False
+            )
+            self.initial.setdefault("allow_additions", bool(node.get("allow_additions")))
         if node.get("type") == "manual" or not node:
             self.fields["max"] = DecimalField(
                 label=_("Điểm tối đa"), required=False, max_digits=24, decimal_places=9
@@ -107,6 +130,22 @@ class NodeForm(_EditForm):
             and ("weight" not in node or Decimal(node["weight"]) != weight)
         ):
             out.append({"op": "set_weight", "part": part, "key": key, "weight": weight})
+        limits: dict[str, Any] = {}
+        shown = data.get("limits") == "1"
+        if shown and "min_weight" in self.fields:
+            rng = node.get("weight_range") or [None, None]
+            old_rng = tuple(Decimal(x) if x is not None else None for x in rng)
+            new_rng = (data.get("min_weight"), data.get("max_weight"))
+            if new_rng != old_rng:
+                limits.update(min_weight=new_rng[0], max_weight=new_rng[1])
+        if (
+            shown
+            and "allow_additions" in self.fields
+            and data["allow_additions"] != bool(node.get("allow_additions"))
+        ):
+            limits["allow_additions"] = data["allow_additions"]
+        if limits:
+            out.append({"op": "set_limits", "part": part, "key": key, **limits})
         if "max" in self.fields:
             smax, step = data.get("max"), data.get("step")
             scale = node.get("scale") or {}

@@ -3,6 +3,7 @@ from django.urls import path
 from thuocdo.web import (
     views,
     views_catalogue,
+    views_criteria_sets,
     views_dashboards,
     views_evaluations,
     views_framework_drafts,
@@ -30,6 +31,27 @@ urlpatterns = [
     # frameworks (issue 14): read the framework in force, files, YAML import
     path("frameworks/", views_frameworks.framework_list, name="framework_list"),
     path("frameworks/import/", views_frameworks.framework_import, name="framework_import"),
+    # criteria sets per job position (issue 14, point 2)
+    path(
+        "frameworks/<int:version_id>/criteria-sets/",
+        views_criteria_sets.set_list,
+        name="criteria_set_list",
+    ),
+    path(
+        "frameworks/<int:version_id>/criteria-sets/edit/",
+        views_criteria_sets.set_edit,
+        name="criteria_set_edit",
+    ),
+    path(
+        "frameworks/criteria-sets/<int:set_id>/",
+        views_criteria_sets.set_detail,
+        name="criteria_set",
+    ),
+    path(
+        "frameworks/criteria-sets/<int:set_id>/delete/",
+        views_criteria_sets.set_delete,
+        name="criteria_set_delete",
+    ),
     path("frameworks/<int:version_id>/", views_frameworks.framework_detail, name="framework"),
     path(
         "frameworks/<int:version_id>/yaml/",

@@ -33,10 +33,11 @@ from thuocdo.access import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound
 from thuocdo.core.models import User
-from thuocdo.frameworks import services
-from thuocdo.frameworks.models import FrameworkVersion
+from thuocdo.frameworks import criteria_sets, services
+from thuocdo.frameworks.models import CriteriaSet, FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework, framework_in_force
-from thuocdo.org.models import Unit
+from thuocdo.org.models import Assignment, Unit
+from thuocdo.org.selectors import current
 from thuocdo.scoring import DocumentError, Framework, list_presets, load_preset, loads_document
 from thuocdo.web.actions import attempt
 from thuocdo.web.framework_files import MAX_UPLOAD, file_name, framework_xlsx, framework_yaml
@@ -165,6 +166,11 @@ def _list_page(
     else:
         in_force_url = ""
     agency = Unit.objects.filter(pk=agency_id).first() if agency_id else None
+    base = (
+        FrameworkVersion.objects.filter(pk=in_force.version_id, agency__isnull=False).first()
+        if in_force.version_id in visible_ids
+        else None
+    )
     return render(
         request,
         "web/frameworks/list.html",
@@ -177,10 +183,28 @@ def _list_page(
             "in_force_url": in_force_url,
             "versions": versions,
             "in_force_id": in_force.version_id,
+            "sets_url": reverse("web:criteria_set_list", args=[base.pk]) if base else "",
+            "my_set": _my_set(scope, base),
             "form": form,
         },
         status=status,
     )
+
+
+def _my_set(scope: Scope, base: FrameworkVersion | None) -> CriteriaSet | None:
+    """The criteria set the viewer is scored with under the version in force, if any."""
+    if base is None or scope.person_id is None:
+        return None
+    home = (
+        Assignment.objects.filter(
+            current(clock.today()), person_id=scope.person_id, is_concurrent=False
+        )
+        .select_related("unit")
+        .first()
+    )
+    if home is None:
+        return None
+    return criteria_sets.set_for(base, home.unit, home.job_position_id)
 
 
 @login_required
@@ -271,6 +295,11 @@ def _detail(request: HttpRequest, fw: Framework, row: FrameworkVersion | None) -
             "source": str(fw.to_data().get("source") or ""),
             "yaml_url": files[0],
             "xlsx_url": files[1],
+            "sets": (
+                CriteriaSet.objects.filter(base=row).count()
+                if row is not None and row.agency_id is not None
+                else None
+            ),
         },
     )
 

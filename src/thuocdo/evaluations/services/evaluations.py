@@ -46,8 +46,8 @@ from thuocdo.evaluations.services.common import (
     is_direct_manager,
     leads_unit,
 )
+from thuocdo.frameworks import criteria_sets
 from thuocdo.frameworks.selectors import engine_framework, framework_for
-from thuocdo.frameworks.services import framework_mark_used
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.selectors import current
 from thuocdo.scoring.model import DISCIPLINE_LEVELS
@@ -82,8 +82,9 @@ def evaluation_create(
             f"{person} already has an evaluation in this period.",
             field="person",
         )
-    version, _fw = framework_for(period.agency, period.framework_key, period.end)
-    framework_mark_used(actor=actor, version=version)
+    base, _fw = framework_for(period.agency, period.framework_key, period.end)
+    place = (home.unit_id, home.job_position_id)
+    version = criteria_sets.versions_in_use(base, [place], actor)[place]
     ev = Evaluation.objects.create(
         period=period,
         person=person,

@@ -44,6 +44,7 @@ from thuocdo.evaluations.services.common import (
     is_authority,
 )
 from thuocdo.evaluations.services.decisions import _publish
+from thuocdo.frameworks import criteria_sets
 from thuocdo.frameworks.selectors import framework_for
 from thuocdo.frameworks.services import framework_mark_used
 from thuocdo.jobs.models import Job
@@ -425,8 +426,7 @@ def _create_evaluations(actor: User, period: Period, now: dt.datetime) -> int:
     agency (the new unit rates a transferred official), and one unit evaluation per unit.
     The head of the agency is rated by the superior agency and is left out."""
     version, _fw = framework_for(period.agency, period.framework_key, period.end)
-    framework_mark_used(actor=actor, version=version)
-    assignments = (
+    assignments = list(
         Assignment.objects.filter(current(period.end), is_concurrent=False)
         .filter(unit__agency_id=period.agency_id)
         .exclude(
@@ -435,6 +435,10 @@ def _create_evaluations(actor: User, period: Period, now: dt.datetime) -> int:
         )
         .exclude(person__evaluations__period=period)
         .select_related("unit")
+    )
+    # each official is scored with their job position's criteria set, where there is one
+    versions = criteria_sets.versions_in_use(
+        version, {(a.unit_id, a.job_position_id) for a in assignments}, actor
     )
     evs = Evaluation.objects.bulk_create(
         Evaluation(
@@ -445,7 +449,7 @@ def _create_evaluations(actor: User, period: Period, now: dt.datetime) -> int:
             role=a.role,
             assigned_fields=list(a.assigned_fields or []),
             job_position_id=a.job_position_id,
-            framework=version,
+            framework=versions[(a.unit_id, a.job_position_id)],
         )
         for a in assignments
     )

@@ -47,3 +47,9 @@ def audit_after(entry: Any) -> list[tuple[str, str]]:
 def unit_name(unit: Any) -> str:
     language = get_language() or "vi"
     return str(unit.display_name(language)) if hasattr(unit, "display_name") else str(unit)
+
+
+@register.filter
+def field_named(form: Any, name: str) -> Any:
+    """A form's bound field by a name computed in the template (``form|field_named:n``)."""
+    return form[name]
