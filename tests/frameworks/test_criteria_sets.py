@@ -274,3 +274,21 @@ def test_dropping_a_unit_s_set_falls_back_to_the_agency_s(cast: Cast, presets: N
     assert cs.set_for(base, cast.office_x1, cast.job_x.pk) == shared
     entry = AuditEntry.objects.get(action="frameworks.criteria_set.delete")
     assert entry.before["weights"] == {"volume": "0.3"} and entry.after == {}
+
+
+def test_issued_sets_stay_off_the_framework_lists(cast: Cast, presets: None) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    base = adopted(cast, base_draft(cast))
+    save(cast, base, weights={"volume": Decimal("0.5")})
+    issued = cs.framework_versions_for(base, [(cast.unit_x.pk, cast.job_x.pk)], None)
+    derived = issued[(cast.unit_x.pk, cast.job_x.pk)]
+    client = Client()
+    client.force_login(cast.user("personnel_a"))
+    for name in ("web:framework_list", "web:fwdraft_list"):
+        text = client.get(reverse(name)).content.decode()
+        assert derived.version not in text, name
+        assert base.version in text, name
+    # it is still read where an evaluation links it
+    assert client.get(reverse("web:framework", args=[derived.pk])).status_code == 200

@@ -211,7 +211,9 @@ def test_the_workbook_has_a_sheet_for_each_part(client: Client, cast: Cast, pres
         "Xếp loại",
         "Tỷ lệ",
         "Tổng hợp năm",
+        "_thuocdo",  # hidden: the document the file is read back against
     ]
+    assert book["_thuocdo"].sheet_state == "hidden"
     rows = list(book["Tiêu chí cá nhân"].iter_rows(values_only=True))
     assert rows[0][0] == "Đường dẫn" and rows[0][5] == "Điểm tối đa"
     politics = next(r for r in rows if r[0] == "total › general › general_1 › g1_politics")
@@ -241,7 +243,10 @@ def test_the_office_imports_a_yaml_file_as_a_draft(
 ) -> None:
     login(client, cast, "personnel_a")
     listing = text(client.get(reverse("web:framework_list")))
-    assert "Nhập khung từ tệp YAML" in listing and "Khung quốc gia (dùng chung)" not in listing
+    assert (
+        "Nhập khung từ tệp YAML hoặc Excel" in listing
+        and "Khung quốc gia (dùng chung)" not in listing
+    )
     exported = client.get(reverse("web:framework_yaml", args=[national().pk])).content.decode()
     posted = client.post(
         reverse("web:framework_import"),
@@ -249,7 +254,7 @@ def test_the_office_imports_a_yaml_file_as_a_draft(
     )
     row = FrameworkVersion.objects.get(agency=cast.agency_a, key=KEY)
     assert posted.status_code == 302
-    assert posted["Location"] == reverse("web:framework", args=[row.pk])
+    assert posted["Location"] == reverse("web:fwdraft_detail", args=[row.pk])
     assert row.status == "draft" and row.content_hash == national().content_hash
     assert "thành bản nháp" in text(client.get(posted["Location"]))
     # another agency is not the office's to import into

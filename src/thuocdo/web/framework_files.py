@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from thuocdo.core.xlsx import text_cell
 from thuocdo.scoring import Framework
 from thuocdo.web.framework_reading import Reading, RuleRow, say, yes_no
+from thuocdo.web.framework_workbook import embed_document
 
 MAX_UPLOAD = 1_000_000  # bytes: the largest framework shipped is ~15 kB
 
@@ -214,6 +215,7 @@ def framework_xlsx(reading: Reading, *, status: str = "", owner: str = "") -> by
     year = _sheet(wb, say(("Tổng hợp năm", "The year")), [40, 60, 30, 40])
     _rules(year, 1, reading.rules["roll_up"])
 
+    embed_document(wb, fw)  # read back by `framework_workbook.read_framework_workbook`
     wb.properties.creator = "Thước đo"
     buffer = BytesIO()
     wb.save(buffer)

@@ -103,7 +103,11 @@ def _list_page(
         if in_force.version_id
         else None
     )
-    versions = list(FrameworkVersion.objects.filter(agency=agency).order_by("-created_at", "-pk"))
+    versions = list(  # a job position's criteria set lives on its own pages
+        FrameworkVersion.objects.filter(agency=agency)
+        .filter(document__derived_from=None)
+        .order_by("-created_at", "-pk")
+    )
     return render(
         request,
         "web/framework_drafts/draft_list.html",

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from thuocdo.access import (
@@ -31,8 +31,9 @@ from thuocdo.access import (
     visible_framework_versions,
 )
 from thuocdo.core import clock
-from thuocdo.core.errors import AccessDenied, NotFound
+from thuocdo.core.errors import AccessDenied, NotFound, ValidationFailed
 from thuocdo.core.models import User
+from thuocdo.core.text import is_english
 from thuocdo.frameworks import criteria_sets, services
 from thuocdo.frameworks.models import CriteriaSet, FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework, framework_in_force
@@ -42,6 +43,7 @@ from thuocdo.scoring import DocumentError, Framework, list_presets, load_preset,
 from thuocdo.web.actions import attempt
 from thuocdo.web.framework_files import MAX_UPLOAD, file_name, framework_xlsx, framework_yaml
 from thuocdo.web.framework_reading import read_framework, say
+from thuocdo.web.framework_workbook import read_framework_workbook
 
 NATIONAL = "national"
 
@@ -89,8 +91,12 @@ def _home_agency(scope: Scope) -> int | None:
 
 class FrameworkImportForm(forms.Form):
     document = forms.FileField(
-        label=gettext_lazy("Tệp YAML của khung"),
-        help_text=gettext_lazy("Tệp tải về từ trang khung (nút “Tải YAML”) hoặc soạn theo mẫu."),
+        label=gettext_lazy("Tệp khung (YAML hoặc Excel)"),
+        help_text=gettext_lazy(
+            "Tệp tải về từ trang khung (nút “Tải YAML” hoặc “Tải Excel”). Trong tệp Excel "
+            "được sửa: số phiên bản, tên tiêu chí, trọng số, khoảng trọng số, nhóm cho bổ "
+            "sung tiêu chí và điểm tối thiểu của từng mức xếp loại."
+        ),
     )
     owner = forms.ChoiceField(label=gettext_lazy("Khung của"))
     reason = forms.CharField(
@@ -107,6 +113,7 @@ class FrameworkImportForm(forms.Form):
             choices.insert(0, (NATIONAL, _("Khung quốc gia (dùng chung)")))
         self.fields["owner"].choices = choices  # type: ignore[attr-defined]
         self.document_data: dict[str, Any] | None = None
+        self.changes: int | None = None  # of a workbook: how many changes it made
 
     def clean_document(self) -> Any:
         upload = self.cleaned_data["document"]
@@ -115,6 +122,14 @@ class FrameworkImportForm(forms.Form):
                 _("Tệp quá lớn: khung đánh giá không quá %(n)s kB.") % {"n": MAX_UPLOAD // 1000}
             )
         raw = upload.read()
+        if raw[:2] == b"PK" or (upload.name or "").lower().endswith(".xlsx"):
+            try:
+                self.document_data, _fw, self.changes = read_framework_workbook(raw)
+            except ValidationFailed as refused:
+                raise forms.ValidationError(
+                    refused.message_en if is_english() else refused.message_vi
+                ) from None
+            return upload
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -153,10 +168,10 @@ def _list_page(
     today = clock.today()
     agency_id = _home_agency(scope)
     in_force = framework_in_force(agency_id, today)
-    versions = list(
-        visible_framework_versions(user).order_by(
-            "agency__code", "key", "-valid_from", "-created_at"
-        )
+    versions = list(  # a job position's criteria set lives on its own pages
+        visible_framework_versions(user)
+        .filter(document__derived_from=None)
+        .order_by("agency__code", "key", "-valid_from", "-created_at")
     )
     visible_ids = {v.pk for v in versions}
     if in_force.version_id is not None and in_force.version_id in visible_ids:
@@ -249,11 +264,19 @@ def framework_import(request: HttpRequest) -> HttpResponse:
     )
     if saved is None:
         return _list_page(request, form, status=status)
-    messages.success(
-        request,
-        _("Đã nhập khung “%(title)s” (phiên bản %(version)s) thành bản nháp.")
-        % {"title": saved.title, "version": saved.version},
-    )
+    done = _("Đã nhập khung “%(title)s” (phiên bản %(version)s) thành bản nháp.") % {
+        "title": saved.title,
+        "version": saved.version,
+    }
+    if form.changes is not None:
+        done += " " + ngettext(
+            "Tệp Excel có %(n)s thay đổi so với khung gốc.",
+            "Tệp Excel có %(n)s thay đổi so với khung gốc.",
+            form.changes,
+        ) % {"n": form.changes}
+    messages.success(request, done)
+    if saved.agency_id is not None:  # the agency's draft: its page shows the diff
+        return redirect("web:fwdraft_detail", version_id=saved.pk)
     return redirect("web:framework", version_id=saved.pk)
 
 
