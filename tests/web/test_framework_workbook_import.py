@@ -102,6 +102,7 @@ def test_changes_made_in_excel_come_back_as_a_draft(
     assert Decimal(good_band["min"]) == Decimal("72")
     # nothing else moved: every other node is as in the national version
     base = node_paths(ban().document, "individual")
+
     def own(node: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in node.items() if k != "children"}
 
