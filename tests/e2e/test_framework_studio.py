@@ -22,7 +22,9 @@ from tests.e2e.test_whole_cycle import period_step, sign_in
 from thuocdo.core import clock
 from thuocdo.demo.build import load_demo
 from thuocdo.evaluations.models import Evaluation, Period
-from thuocdo.frameworks.models import FrameworkVersion
+from thuocdo.frameworks.models import CriteriaSet, FrameworkVersion
+from thuocdo.frameworks.selectors import engine_framework
+from thuocdo.org.models import Assignment, JobPosition, Person
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +62,10 @@ def test_the_office_drafts_previews_and_the_head_adopts_for_next_month(
     results.get_by_role("button", name="Đổi cách tính").click()
     quantity = page.locator("#node-a")
     quantity.locator("summary", has_text="Sửa").click()
-    quantity.get_by_label("Trọng số").fill("2")
+    quantity.get_by_label("Trọng số:", exact=True).fill("2")
+    # units may tune it between 1 and 3 in their criteria sets
+    quantity.get_by_label("Trọng số tối thiểu đơn vị được đặt:").fill("1")
+    quantity.get_by_label("Trọng số tối đa đơn vị được đặt:").fill("3")
     quantity.get_by_role("button", name="Lưu").click()
     changes = page.locator("#diff ul.diff")
     expect(changes).to_contain_text("a. Số lượng")
@@ -103,7 +108,36 @@ def test_the_office_drafts_previews_and_the_head_adopts_for_next_month(
     draft.refresh_from_db()
     assert (draft.status, draft.valid_from) == ("published", next_month)
 
-    # 5. The office opens next month: its evaluations are scored with the adopted version.
+    # 4b. A unit head tunes quantity for one job position of the unit, within 1 to 3.
+    sign_in(page, base, "truongvu")
+    page.get_by_role("link", name="Khung đánh giá", exact=True).first.click()
+    page.locator("tr", has_text=f"phiên bản {draft.version}").get_by_role("link").first.click()
+    page.get_by_role("link", name=re.compile("Bộ tiêu chí theo vị trí việc làm")).click()
+    head = Person.objects.get(user__username="truongvu")
+    home = Assignment.objects.get(person=head, end_date__isnull=True, is_concurrent=False)
+    job = (
+        JobPosition.objects.filter(assignments__unit=home.unit, assignments__role="staff")
+        .distinct()
+        .first()
+    )
+    assert job is not None
+    page.get_by_label("Vị trí việc làm:").select_option(str(job.pk))
+    page.get_by_label("Phạm vi:").select_option(str(home.unit_id))
+    page.get_by_role("button", name="Mở bộ tiêu chí").click()
+    weight = page.get_by_label(re.compile("^Trọng số của “a"))
+    weight.fill("4")
+    page.get_by_role("button", name="Lưu bộ tiêu chí").click()
+    expect(page.locator(".field-error").first).to_contain_text("nằm ngoài khoảng")
+    assert not CriteriaSet.objects.exists()
+    page.get_by_label(re.compile("^Trọng số của “a")).fill("3")
+    page.get_by_role("button", name="Lưu bộ tiêu chí").click()
+    expect(page.get_by_text(f"Đã lưu bộ tiêu chí của vị trí “{job.name}”.")).to_be_visible()
+    shoot(page, "studio-criteria-set")
+    tuned = CriteriaSet.objects.get()
+    assert (tuned.unit_id, tuned.weights) == (home.unit_id, {"a": "3"})
+
+    # 5. The office opens next month: its evaluations are scored with the adopted version,
+    # and the tuned position of that unit with its criteria set.
     sign_in(page, base, "tochuc")
     page.get_by_role("link", name="Đánh giá", exact=True).first.click()
     page.get_by_role("link", name="Mở kỳ đánh giá").first.click()
@@ -115,8 +149,20 @@ def test_the_office_drafts_previews_and_the_head_adopts_for_next_month(
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     period = Period.objects.get(kind="month", year=next_month.year, number=next_month.month)
     period_step(page, f"{base}/evaluations/periods/{period.pk}/", "Bắt đầu tự đánh giá")
-    used = set(Evaluation.objects.filter(period=period).values_list("framework_id", flat=True))
-    assert used == {draft.pk}
+    evaluations = Evaluation.objects.filter(period=period).select_related("unit", "framework")
+    tuned_people = [
+        e
+        for e in evaluations
+        if e.job_position_id == job.pk and e.unit.path.startswith(home.unit.path)
+    ]
+    assert tuned_people, "the tuned position has officials in the unit"
+    for e in evaluations:
+        if e in tuned_people:
+            fw = engine_framework(e.framework)
+            assert fw.job_position == job.name and fw.derived_from == draft.content_hash
+            assert {n.key: n.weight for n in fw.individual.root.walk()}["a"] == 3
+        else:
+            assert e.framework_id == draft.pk
     earlier = Evaluation.objects.filter(period__state__in=["published", "locked"])
     assert draft.pk not in set(earlier.values_list("framework_id", flat=True))
     shoot(page, "studio-next-period")

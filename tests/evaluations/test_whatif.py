@@ -337,3 +337,34 @@ def test_the_previews_fast_reads_and_scoring_are_the_computes(decided: Flow) -> 
         assert (fast.leader is None) == (slow.leader is None)
         fw = engine_framework(ev.framework)
         assert whatif.scored(fw, ev.person_id, slow) == score_inputs(fw, ev.person_id, slow)[0]
+
+
+def _weights_with_ranges(document: dict[str, Any]) -> None:
+    _weights(document)
+    root = document["individual"]["root"]
+    root["children"][0]["weight_range"] = [30, 50]
+    root["children"][1]["weight_range"] = [50, 70]
+
+
+def test_a_position_s_criteria_set_is_previewed_for_its_officials(decided: Flow) -> None:
+    from thuocdo.frameworks import criteria_sets
+
+    version = draft(decided, _weights_with_ranges)
+    criteria_sets.criteria_set_save(
+        actor=decided.user("head_x"),
+        base=version,
+        job_position=decided.cast.job_x,
+        unit=decided.cast.unit_x,
+        weights={"general": Decimal("50"), "task_results": Decimal("50")},
+    )
+    found = lines(run(decided, version))
+    # staff_x holds the position in unit X: 100 × (50 × 25/30 + 50 × 1) ÷ 100 = 91.67
+    assert found["staff_x"].draft_points == Decimal("91.67")
+    # staff_y has no position: the draft itself, 100 × (40 × 25/30 + 60) ÷ 100 = 93.33
+    assert found["staff_y"].draft_points == Decimal("93.33")
+    assert found["y1"].draft_points == Decimal("80.00")
+    # the line's breakdown on demand uses the same set
+    _current, drafted = whatif.line_breakdowns(found["staff_x"])
+    assert drafted is not None
+    assert drafted["points"]["display"] == "91.67"
+    assert drafted["rule"]["detail"].startswith("(50×")

@@ -56,6 +56,7 @@ from thuocdo.evaluations.models import (
     WhatIfLine,
     WhatIfRun,
 )
+from thuocdo.frameworks import criteria_sets
 from thuocdo.frameworks.models import FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.jobs.models import Job
@@ -374,6 +375,7 @@ class Line:
     leader_record: dict[str, Any] | None = None
     unit_rating: str | None = None
     reasons: list[dict[str, str]] = field(default_factory=list)
+    job_position_id: int | None = None
 
     @property
     def comparable(self) -> bool:
@@ -409,7 +411,7 @@ def _order(lines: Iterable[Line], depth: Mapping[int, int]) -> list[Line]:
 
 def _lines(period: Period) -> list[Line]:
     return [
-        Line(*values)
+        Line(*values[:-1], job_position_id=values[-1])
         for values in Evaluation.objects.filter(period=period, state=E.DECIDED)
         .order_by("pk")
         .values_list(
@@ -421,6 +423,7 @@ def _lines(period: Period) -> list[Line]:
             "framework_id",
             "points",
             "rating",
+            "job_position_id",
         )
         .iterator(chunk_size=CHUNK)
     ]
@@ -465,8 +468,11 @@ def kept_results(ids: Sequence[int]) -> dict[int, Any]:
 class Previewer:
     """Runs one draft over periods; keeps what stays the same for the whole run."""
 
-    def __init__(self, draft: Framework, agency: Unit) -> None:
+    def __init__(
+        self, draft: Framework, agency: Unit, sets: criteria_sets.SetFrameworks | None = None
+    ) -> None:
         self.draft = draft
+        self.sets = sets
         self.units = {
             pk: (path, depth, name)
             for pk, path, depth, name in Unit.objects.filter(
@@ -474,15 +480,23 @@ class Previewer:
             ).values_list("pk", "path", "depth", "name")
         }
         self.depth = {pk: unit[1] for pk, unit in self.units.items()}
-        self._mappers: dict[int, Mapper] = {}
+        self._mappers: dict[tuple[int, str], Mapper] = {}
         self.exact = Exact()
         self.groups: list[dict[str, Any]] = []  # the last period's quota groups that move
 
-    def mapper(self, framework_id: int) -> Mapper:
-        found = self._mappers.get(framework_id)
+    def draft_for(self, line: Line) -> Framework:
+        """The draft, or the draft's criteria set of the line's position and unit."""
+        if self.sets is None:
+            return self.draft
+        unit = self.units.get(line.unit_id)
+        return self.sets.of(unit[0] if unit else None, line.job_position_id)
+
+    def mapper(self, framework_id: int, draft: Framework) -> Mapper:
+        key = (framework_id, draft.content_hash)
+        found = self._mappers.get(key)
         if found is None:
             version = FrameworkVersion.objects.get(pk=framework_id)
-            found = self._mappers[framework_id] = Mapper(engine_framework(version), self.draft)
+            found = self._mappers[key] = Mapper(engine_framework(version), draft)
         return found
 
     # -- scoring ---------------------------------------------------------------------------
@@ -504,7 +518,7 @@ class Previewer:
             progress(len(chunk))
         self.quota(period, by_pk)
         for line in lines:
-            line.reasons = reasons(line, self.draft)
+            line.reasons = reasons(line, self.draft_for(line))
         return lines
 
     def score(
@@ -528,12 +542,13 @@ class Previewer:
                 "The decided result keeps no inputs (decided before they were kept).",
             )
             return
-        mapper = self.mapper(line.framework_id)
+        draft = self.draft_for(line)
+        mapper = self.mapper(line.framework_id, draft)
         record = inputs.leader_record if inputs.leader is not None else None
-        if record and inputs.role in self.draft.settings.leader_roles:
+        if record and inputs.role in draft.settings.leader_roles:
             record = restaffed(record, by_pk)
             line.leader_record = record
-        if inputs.role in self.draft.rating.head_roles:
+        if inputs.role in draft.rating.head_roles:
             line.unit_rating = unit_rating
         mapped = mapper.map(inputs, unit_rating=unit_rating, leader_record=record)
         line.notes = mapped.notes
@@ -541,7 +556,7 @@ class Previewer:
             line.problem, line.missing = mapped.problem, mapped.missing
             return
         try:
-            result = scored(self.draft, line.person_id, mapped.inputs)
+            result = scored(draft, line.person_id, mapped.inputs)
         except ThuocDoError as error:
             line.problem = (error.message_vi, error.message_en)
             return
@@ -829,13 +844,19 @@ def summarise(
 
 
 def preview(
-    *, draft: Framework, agency: Unit, periods: Sequence[Period], progress: Progress | None = None
+    *,
+    draft: Framework,
+    agency: Unit,
+    periods: Sequence[Period],
+    progress: Progress | None = None,
+    sets: criteria_sets.SetFrameworks | None = None,
 ) -> Iterable[tuple[Period, list[Line], dict[str, Any]]]:
-    """Each period's lines and summary under the draft, one period at a time (a generator:
-    the caller writes a period's lines and lets them go). Reads only."""
+    """Each period's lines and summary under the draft (and, given ``sets``, each
+    official under the draft's criteria set of their position), one period at a time (a
+    generator: the caller writes a period's lines and lets them go). Reads only."""
     total = Evaluation.objects.filter(period__in=periods, state=E.DECIDED).count()
     done = 0
-    runner = Previewer(draft, agency)
+    runner = Previewer(draft, agency, sets)
 
     def step(count: int) -> None:
         nonlocal done
@@ -888,7 +909,8 @@ def _line_row(run: WhatIfRun, period: Period, line: Line) -> WhatIfLine:
 def whatif_compute(*, run: WhatIfRun, progress: Progress | None = None) -> WhatIfRun:
     """Fills a run: its lines written in bulk a period at a time, its summary. Writes
     nothing else (no evaluation, no quota group, no audit entry)."""
-    draft = engine_framework(run.framework)
+    sets = criteria_sets.SetFrameworks(run.framework)
+    draft = sets.framework
     periods = list(Period.objects.filter(pk__in=run.periods).order_by("end", "pk"))
     WhatIfLine.objects.filter(run=run).delete()  # a retried job starts again
     summary: dict[str, Any] = {"periods": []}
@@ -899,7 +921,7 @@ def whatif_compute(*, run: WhatIfRun, progress: Progress | None = None) -> WhatI
     gc.disable()
     try:
         for period, lines, part in preview(
-            draft=draft, agency=run.agency, periods=periods, progress=progress
+            draft=draft, agency=run.agency, periods=periods, progress=progress, sets=sets
         ):
             insert_objects([_line_row(run, period, line) for line in lines], batch=CHUNK)
             summary["periods"].append(part)
@@ -941,6 +963,16 @@ def whatif_start(
             field="periods",
         )
     engine_framework(framework)  # a document that no longer validates is refused here
+    broken = criteria_sets.sets_refused(framework)
+    if broken:
+        row, refusal = broken[0]
+        raise ValidationFailed(
+            f"Bộ tiêu chí của vị trí “{row.job_position.name}” không còn hợp với dự thảo: "
+            f"{refusal.message_vi} Hãy sửa bộ đó trước khi xem trước.",
+            f"The criteria set of “{row.job_position.name}” no longer fits the draft: "
+            f"{refusal.message_en} Correct it before previewing.",
+            field="framework",
+        )
     found = decided_periods(agency, int(periods))
     if not found:
         raise ValidationFailed(
@@ -1013,9 +1045,9 @@ def run_whatif(job: Job, progress: JobProgress) -> Outcome:
 def line_breakdowns(line: WhatIfLine) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The current (stored) breakdown and the draft's, rebuilt for one line on demand with
     `compute.explained` for the stored side and the draft's explained path for the other."""
-    ev = Evaluation.objects.select_related("framework").get(pk=line.evaluation_id)
+    ev = Evaluation.objects.select_related("framework", "unit").get(pk=line.evaluation_id)
     stored = engine_framework(ev.framework)
-    draft = engine_framework(line.run.framework)
+    draft = criteria_sets.SetFrameworks(line.run.framework).of(ev.unit.path, ev.job_position_id)
     current = explained(ev.result, stored)
     inputs = inputs_from_data(ev.result or {})
     if inputs is None or line.direction == WhatIfLine.Direction.NOT_COMPARABLE:

@@ -39,6 +39,7 @@ from thuocdo.org.models import JobPosition, Unit
 from thuocdo.scoring import Framework, FrameworkError, Issue, derive_criteria_set
 
 __all__ = [
+    "SetFrameworks",
     "criteria_set_delete",
     "criteria_set_save",
     "derived_framework",
@@ -335,18 +336,18 @@ def _stored(base: FrameworkVersion, row: CriteriaSet, actor: User | None) -> Fra
     return version
 
 
-def _chain(unit: Unit) -> list[int | None]:
-    """The unit, the units above it (nearest first), then None (agency-wide)."""
-    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
+def _chain(path: str) -> list[int | None]:
+    """The unit of ``path``, the units above it (nearest first), then None (agency-wide)."""
+    ids = [int(x) for x in path.strip("/").split("/") if x]
     return [*reversed(ids), None]
 
 
 def _choose(
-    sets: Mapping[tuple[int | None, int], CriteriaSet], unit: Unit | None, job_id: int | None
+    sets: Mapping[tuple[int | None, int], CriteriaSet], path: str | None, job_id: int | None
 ) -> CriteriaSet | None:
-    if job_id is None or unit is None:
+    if job_id is None or path is None:
         return None
-    for place in _chain(unit):
+    for place in _chain(path):
         chosen = sets.get((place, job_id))
         if chosen is not None:
             return chosen
@@ -363,7 +364,7 @@ def _sets_of(base: FrameworkVersion) -> dict[tuple[int | None, int], CriteriaSet
 def set_for(base: FrameworkVersion, unit: Unit | None, job_id: int | None) -> CriteriaSet | None:
     """The set an official of ``unit`` in position ``job_id`` is scored with (None: the
     framework itself). Reads only."""
-    return _choose(_sets_of(base), unit, job_id)
+    return _choose(_sets_of(base), unit.path if unit is not None else None, job_id)
 
 
 def framework_versions_for(
@@ -382,7 +383,8 @@ def framework_versions_for(
     out: dict[tuple[int, int | None], FrameworkVersion] = {}
     made: dict[int, FrameworkVersion] = {}
     for unit_id, job_id in wanted:
-        chosen = _choose(sets, units.get(unit_id), job_id)
+        unit = units.get(unit_id)
+        chosen = _choose(sets, unit.path if unit is not None else None, job_id)
         if chosen is None:
             out[(unit_id, job_id)] = base
             continue
@@ -403,3 +405,26 @@ def versions_in_use(
     for version in {v.pk: v for v in [base, *found.values()]}.values():
         framework_mark_used(actor=actor, version=version)
     return found
+
+
+class SetFrameworks:
+    """The framework each official is scored with under ``base`` and its criteria sets,
+    derived in memory and nothing stored: what a preview of a draft reads. A set the draft
+    no longer allows raises `DraftRefused` (adoption would refuse it too)."""
+
+    def __init__(self, base: FrameworkVersion) -> None:
+        self.base = base
+        self.framework = engine_framework(base)
+        self._sets = _sets_of(base) if base.agency_id is not None else {}
+        self._made: dict[int, Framework] = {}
+
+    def of(self, unit_path: str | None, job_id: int | None) -> Framework:
+        chosen = _choose(self._sets, unit_path, job_id)
+        if chosen is None:
+            return self.framework
+        found = self._made.get(chosen.pk)
+        if found is None:
+            found = self._made[chosen.pk] = derived_framework(
+                self.base, chosen.job_position, chosen.unit, chosen.spec()
+            )
+        return found

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -69,8 +70,11 @@ def _units_for(user: User, agency_id: int) -> list[Unit]:
 
 def _positions(agency_id: int, units: list[Unit] | None = None) -> list[JobPosition]:
     rows = JobPosition.objects.filter(agency_id=agency_id, is_active=True)
-    if units is not None:  # a unit head: the agency-wide positions and those of the unit
-        rows = rows.filter(unit__isnull=True) | rows.filter(unit__in=units)
+    if units is not None:  # a unit head: the agency-wide positions and those of the units
+        below = Q(unit__isnull=True)
+        for unit in units:
+            below |= Q(unit__path__startswith=unit.path)
+        rows = rows.filter(below)
     return list(rows.order_by("sort_order", "name"))
 
 
