@@ -308,18 +308,22 @@ def _stored(base: FrameworkVersion, row: CriteriaSet, actor: User | None) -> Fra
     if found is not None:
         return found
     fw = derived_framework(base, job, unit, row.spec(), version=label)
-    version = FrameworkVersion.objects.create(
-        agency_id=base.agency_id,
-        key=fw.id,
-        version=fw.version,
-        title=fw.title_vi[:255],
-        content_hash=fw.content_hash,
-        document=fw.to_data(),
-        status=_S.PUBLISHED,
-        valid_from=base.valid_from,
-        published_at=clock.now(),
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            version = FrameworkVersion.objects.create(
+                agency_id=base.agency_id,
+                key=fw.id,
+                version=fw.version,
+                title=fw.title_vi[:255],
+                content_hash=fw.content_hash,
+                document=fw.to_data(),
+                status=_S.PUBLISHED,
+                valid_from=base.valid_from,
+                published_at=clock.now(),
+                created_by=actor,
+            )
+    except IntegrityError:  # another period stored the same tuning meanwhile
+        return FrameworkVersion.objects.get(agency_id=base.agency_id, key=fw.id, version=label)
     record(
         actor=actor,
         action="frameworks.criteria_set.issue",
