@@ -133,6 +133,13 @@ def test_the_office_drafts_previews_and_the_head_adopts_for_next_month(
     page.get_by_role("button", name="Lưu bộ tiêu chí").click()
     expect(page.get_by_text(f"Đã lưu bộ tiêu chí của vị trí “{job.name}”.")).to_be_visible()
     shoot(page, "studio-criteria-set")
+    page.get_by_role("navigation", name="Vị trí").get_by_role(
+        "link", name="Bộ tiêu chí theo vị trí việc làm"
+    ).click()
+    expect(page.get_by_role("row", name=re.compile(re.escape(job.name)))).to_contain_text(
+        home.unit.name
+    )
+    shoot(page, "studio-criteria-set-list")
     tuned = CriteriaSet.objects.get()
     assert (tuned.unit_id, tuned.weights) == (home.unit_id, {"a": "3"})
 

@@ -423,6 +423,8 @@ class SetFrameworks:
         self._made: dict[int, Framework] = {}
 
     def of(self, unit_path: str | None, job_id: int | None) -> Framework:
+        if not self._sets:  # the common case: no set, everyone takes the framework
+            return self.framework
         chosen = _choose(self._sets, unit_path, job_id)
         if chosen is None:
             return self.framework
