@@ -35,10 +35,11 @@ from thuocdo.core.models import User
 from thuocdo.frameworks import criteria_sets
 from thuocdo.frameworks.models import CriteriaSet, FrameworkVersion
 from thuocdo.frameworks.refusals import DraftRefused, FieldError
+from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import JobPosition, Unit
 from thuocdo.web.actions import language
 from thuocdo.web.forms_criteria_sets import CriteriaSetForm
-from thuocdo.web.framework_reading import read_framework
+from thuocdo.web.framework_reading import read_framework, say
 
 S = FrameworkVersion.Status
 
@@ -59,6 +60,12 @@ def _base(user: User, version_id: int) -> FrameworkVersion:
             "Criteria sets are built on an agency's framework; this version is national.",
         )
     return row
+
+
+def _title(base: FrameworkVersion) -> str:
+    """The version's title in the page's language."""
+    fw = engine_framework(base)
+    return say((fw.title_vi, fw.title_en))
 
 
 def _units_for(user: User, agency_id: int) -> list[Unit]:
@@ -97,6 +104,7 @@ def set_list(request: HttpRequest, version_id: int) -> HttpResponse:
         "web/criteria_sets/list.html",
         {
             "base": base,
+            "base_title": _title(base),
             "sets": [(s, may_tune(user, s.agency_id, s.unit)) for s in sets],
             "writable": writable,
             "keeps_all": keeps_all,
@@ -178,6 +186,7 @@ def _edit_page(
         "web/criteria_sets/edit.html",
         {
             "base": base,
+            "base_title": _title(base),
             "job": job,
             "unit": unit,
             "row": row,
@@ -279,5 +288,5 @@ def set_detail(request: HttpRequest, set_id: int) -> HttpResponse:
     return render(
         request,
         "web/criteria_sets/detail.html",
-        {"row": row, "reading": read_framework(fw), "fw": fw},
+        {"row": row, "reading": read_framework(fw), "fw": fw, "base_title": _title(row.base)},
     )
