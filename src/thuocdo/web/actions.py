@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 
 from thuocdo.core.errors import ThuocDoError
+from thuocdo.frameworks.refusals import DraftRefused, FieldError
 
 T = TypeVar("T")
 
@@ -58,3 +59,17 @@ def submit(
     if said is not None:
         messages.success(request, said(saved))
     return then(saved)
+
+
+def show_refusal(request: HttpRequest, form: Any, error: ThuocDoError) -> None:
+    """A service's refusal on the form: each message next to the field it names (every
+    one of a framework edit's `DraftRefused`), else over the form."""
+    lang = language(request)
+    errors = (
+        error.errors
+        if isinstance(error, DraftRefused)
+        else [FieldError(error.field or "", error.message_vi, error.message_en)]
+    )
+    for each in errors:
+        name = each.field if each.field in form.fields and each.field != "revision" else None
+        form.add_error(name, each.message(lang))

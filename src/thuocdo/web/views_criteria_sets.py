@@ -34,10 +34,10 @@ from thuocdo.core.errors import AccessDenied, NotFound, ThuocDoError
 from thuocdo.core.models import User
 from thuocdo.frameworks import criteria_sets
 from thuocdo.frameworks.models import CriteriaSet, FrameworkVersion
-from thuocdo.frameworks.refusals import DraftRefused, FieldError
+from thuocdo.frameworks.refusals import DraftRefused
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import JobPosition, Unit
-from thuocdo.web.actions import language
+from thuocdo.web.actions import language, show_refusal
 from thuocdo.web.forms_criteria_sets import CriteriaSetForm
 from thuocdo.web.framework_reading import read_framework, say
 
@@ -199,18 +199,6 @@ def _edit_page(
     )
 
 
-def _show_refusal(request: HttpRequest, form: CriteriaSetForm, error: ThuocDoError) -> None:
-    lang = language(request)
-    errors = (
-        error.errors
-        if isinstance(error, DraftRefused)
-        else [FieldError(error.field or "", error.message_vi, error.message_en)]
-    )
-    for each in errors:
-        name = each.field if each.field in form.fields and each.field != "revision" else None
-        form.add_error(name, each.message(lang))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def set_edit(request: HttpRequest, version_id: int) -> HttpResponse:
@@ -240,7 +228,7 @@ def set_edit(request: HttpRequest, version_id: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except ThuocDoError as error:
-        _show_refusal(request, form, error)
+        show_refusal(request, form, error)
         return _edit_page(request, base, job, unit, row, form, status=error.status)
     messages.success(
         request,

@@ -36,7 +36,7 @@ from thuocdo.frameworks.models import FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework, framework_for, framework_in_force
 from thuocdo.org.models import Unit
 from thuocdo.scoring.model import RATING_LABELS
-from thuocdo.web.actions import language
+from thuocdo.web.actions import language, show_refusal
 from thuocdo.web.forms_frameworks import (
     AddCriterionForm,
     AdoptForm,
@@ -379,18 +379,6 @@ def _edit_form(request: HttpRequest, version: FrameworkVersion) -> tuple[forms.F
     raise NotFound("Không rõ biểu mẫu được gửi.", "Unknown form posted.")
 
 
-def _show_refusal(request: HttpRequest, form: forms.Form, error: ThuocDoError) -> None:
-    lang = language(request)
-    errors = (
-        error.errors
-        if isinstance(error, drafting.DraftRefused)
-        else [drafting.FieldError(error.field or "", error.message_vi, error.message_en)]
-    )
-    for each in errors:
-        name = each.field if each.field in form.fields and each.field != "revision" else None
-        form.add_error(name, each.message(lang))
-
-
 @login_required
 @require_POST
 def draft_edit(request: HttpRequest, version_id: int) -> HttpResponse:
@@ -412,7 +400,7 @@ def draft_edit(request: HttpRequest, version_id: int) -> HttpResponse:
             expected_revision=form.cleaned_data["revision"],
         )
     except ThuocDoError as error:
-        _show_refusal(request, form, error)
+        show_refusal(request, form, error)
         return _detail_page(request, version, failed=form, slot=slot, status=error.status)
     messages.success(request, _("Đã lưu thay đổi của bản nháp."))
     return redirect(reverse("web:fwdraft_detail", args=[version.pk]) + "#" + slot.replace(":", "-"))
@@ -436,7 +424,7 @@ def draft_adopt(request: HttpRequest, version_id: int) -> HttpResponse:
             reason=data["reason"],
         )
     except ThuocDoError as error:
-        _show_refusal(request, form, error)
+        show_refusal(request, form, error)
         return _detail_page(request, version, failed=form, slot="adopt", status=error.status)
     assert row.valid_from is not None
     messages.success(
