@@ -58,11 +58,20 @@ def post(base: FrameworkVersion, cast: Cast, unit: Any, **fields: Any) -> dict[s
 def test_a_unit_head_tunes_a_weight_within_the_range(
     client: Client, cast: Cast, base: FrameworkVersion
 ) -> None:
+    from thuocdo.org import services as org
+
+    org.job_position_create(actor=None, agency=cast.agency_a, code="LD", name="Lãnh đạo Ban")
     login(client, "head_x")
     page = client.get(reverse("web:criteria_set_list", args=[base.pk]))
     assert page.status_code == 200
     assert "Mở bộ tiêu chí" in html(page)
     assert "Toàn cơ quan (bộ chung)" not in html(page)  # not the head's to keep
+    # the positions of the unit and those held in it, not every position of the agency
+    assert f'<option value="{cast.job_x.pk}">Chuyên viên Vụ X</option>' in html(page)
+    assert "Lãnh đạo Ban" not in html(page)
+    login(client, "personnel_a")
+    assert "Lãnh đạo Ban" in html(client.get(reverse("web:criteria_set_list", args=[base.pk])))
+    login(client, "head_x")
     form = client.get(edit_url(base, cast, cast.unit_x))
     assert form.status_code == 200
     text = html(form)

@@ -200,3 +200,24 @@ def test_files_that_are_not_framework_workbooks(client: Client, cast: Cast, pres
     assert response.status_code == 400
     assert "Tệp không phải bảng tính Excel (.xlsx) đọc được." in html(response)
     assert FrameworkVersion.objects.count() == before
+
+
+def test_the_import_page_commits_its_own_transaction(client: Client, cast_committed: Cast) -> None:
+    """As in production, no transaction around the request: the import service opens its
+    own, or its audit entry has none to join (it once failed with a server error)."""
+    cast = cast_committed
+    call_command("load_presets", stdout=StringIO())
+    login(client, "personnel_a")
+    yaml_text = client.get(reverse("web:framework_yaml", args=[ban().pk])).content
+    response = client.post(
+        reverse("web:framework_import"),
+        {
+            "document": SimpleUploadedFile("khung.yaml", yaml_text),
+            "owner": str(cast.agency_a.pk),
+        },
+    )
+    assert response.status_code == 302
+    book = exported(client, ban())
+    book["Thông tin chung"].cell(3, 2).value = "2027.2"
+    assert upload(client, cast, book).status_code == 302
+    assert FrameworkVersion.objects.filter(agency=cast.agency_a).count() == 2

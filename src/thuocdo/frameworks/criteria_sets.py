@@ -371,6 +371,7 @@ def set_for(base: FrameworkVersion, unit: Unit | None, job_id: int | None) -> Cr
     return _choose(_sets_of(base), unit.path if unit is not None else None, job_id)
 
 
+@transaction.atomic
 def framework_versions_for(
     base: FrameworkVersion,
     places: Iterable[tuple[int, int | None]],
@@ -398,6 +399,7 @@ def framework_versions_for(
     return out
 
 
+@transaction.atomic
 def versions_in_use(
     base: FrameworkVersion,
     places: Iterable[tuple[int, int | None]],

@@ -109,6 +109,7 @@ def new_draft_row(*, actor: User | None, agency: Unit | None, fw: Framework) -> 
     )
 
 
+@transaction.atomic
 def framework_import(
     *,
     actor: User | None,

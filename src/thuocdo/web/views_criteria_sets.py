@@ -30,6 +30,7 @@ from thuocdo.access.criteria_sets import (
     may_read,
     may_tune,
 )
+from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound, ThuocDoError
 from thuocdo.core.models import User
 from thuocdo.frameworks import criteria_sets
@@ -37,6 +38,7 @@ from thuocdo.frameworks.models import CriteriaSet, FrameworkVersion
 from thuocdo.frameworks.refusals import DraftRefused
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import JobPosition, Unit
+from thuocdo.org.selectors import current_q
 from thuocdo.web.actions import language, show_refusal
 from thuocdo.web.forms_criteria_sets import CriteriaSetForm
 from thuocdo.web.framework_reading import read_framework, say
@@ -77,11 +79,12 @@ def _units_for(user: User, agency_id: int) -> list[Unit]:
 
 def _positions(agency_id: int, units: list[Unit] | None = None) -> list[JobPosition]:
     rows = JobPosition.objects.filter(agency_id=agency_id, is_active=True)
-    if units is not None:  # a unit head: the agency-wide positions and those of the units
-        below = Q(unit__isnull=True)
+    if units is not None:  # a unit head: the positions of the units, and those held there
+        below, held = Q(pk__in=[]), Q(pk__in=[])
         for unit in units:
             below |= Q(unit__path__startswith=unit.path)
-        rows = rows.filter(below)
+            held |= Q(assignments__unit__path__startswith=unit.path)
+        rows = rows.filter(below | (held & current_q("assignments", clock.today()))).distinct()
     return list(rows.order_by("sort_order", "name"))
 
 
