@@ -156,6 +156,11 @@ def test_unknown_ids_say_what_was_not_found(
     )
     assert response.status_code == 404
     assert client.get(reverse("web:criteria_set", args=[987654])).status_code == 404
+    huge = "9" * 40  # past any row id: read as none, not a database overflow
+    edit_base = reverse("web:criteria_set_edit", args=[base.pk])
+    assert client.get(f"{edit_base}?job={huge}&unit=").status_code == 404
+    assert client.get(f"{edit_base}?job={cast.job_x.pk}&unit=٣").status_code == 404
+    assert client.get(f"/frameworks/criteria-sets/{huge}/").status_code == 404
     national = FrameworkVersion.objects.get(agency__isnull=True, key="ban-cscl-2025")
     assert client.get(reverse("web:criteria_set_list", args=[national.pk])).status_code == 404
 

@@ -17,6 +17,7 @@ from thuocdo.access.common import denied
 from thuocdo.access.scope import scope_for
 from thuocdo.core import clock
 from thuocdo.core.errors import NotFound
+from thuocdo.core.params import id_param
 from thuocdo.frameworks.models import CriteriaSet
 from thuocdo.org.models import Assignment, Unit
 from thuocdo.org.selectors import current
@@ -56,12 +57,8 @@ def may_read(user: Any, agency_id: int) -> bool:
 
 def access_criteria_set(user: Any, set_id: Any, action: str = "view") -> CriteriaSet:
     """One criteria set for ``action`` (``view`` or ``change``)."""
-    try:
-        pk = int(set_id)
-    except (TypeError, ValueError):
-        pk = 0
     row = (
-        CriteriaSet.objects.filter(pk=pk)
+        CriteriaSet.objects.filter(pk=id_param(str(set_id)) or 0)
         .select_related("base", "base__agency", "job_position", "unit", "agency")
         .first()
     )

@@ -18,8 +18,6 @@ Callers have already checked the actor's right (`thuocdo.access.criteria_sets`).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -37,6 +35,7 @@ from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.frameworks.services import framework_mark_used
 from thuocdo.org.models import JobPosition, Unit
 from thuocdo.scoring import Framework, FrameworkError, Issue, derive_criteria_set
+from thuocdo.scoring.criteria_set import slug
 
 __all__ = [
     "SetFrameworks",
@@ -55,8 +54,8 @@ _S = FrameworkVersion.Status
 def _names(base: FrameworkVersion, job: JobPosition, unit: Unit | None) -> dict[str, str]:
     """The derived document's id, job position and titles: unique per set, readable."""
     fw = engine_framework(base)
-    suffix = f".{_slug(job.code)}" + (
-        f".{_slug(unit.code or str(unit.pk))}" if unit is not None else ""
+    suffix = f".{slug(job.code)}" + (
+        f".{slug(unit.code or str(unit.pk))}" if unit is not None else ""
     )
     where = f" – {unit.name}" if unit is not None else ""
     where_en = f" – {unit.name_en or unit.name}" if unit is not None else ""
@@ -66,13 +65,6 @@ def _names(base: FrameworkVersion, job: JobPosition, unit: Unit | None) -> dict[
         "title_vi": f"{fw.title_vi} – {job.name}{where}",
         "title_en": f"{fw.title_en} – {job.name}{where_en}",
     }
-
-
-def _slug(code: str) -> str:
-    """A code as a framework id takes it: lower case, no diacritics, [a-z0-9._-]."""
-    plain = unicodedata.normalize("NFKD", code.replace("đ", "d").replace("Đ", "D"))
-    plain = plain.encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9_-]+", "-", plain).strip("-") or "x"
 
 
 def _field(issue: Issue) -> str:

@@ -158,7 +158,7 @@ def derive_criteria_set(framework: Framework, spec: Mapping[str, Any]) -> Framew
     data["derived_from"] = framework.content_hash
     data["job_position"] = job
     data["version"] = version
-    data["id"] = obj.get("id") or f"{framework.id}.{_slug(job)}"
+    data["id"] = obj.get("id") or f"{framework.id}.{slug(job)}"
     if obj.get("title_vi"):
         data["title_vi"] = obj["title_vi"]
     if obj.get("title_en"):
@@ -189,7 +189,8 @@ def _keys(node: dict[str, Any]) -> set[str]:
     return out
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A name or code as a framework id part: lower case ASCII, digits and "-"."""
     import re
     import unicodedata
 

@@ -30,6 +30,7 @@ from typing import Any
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
+from thuocdo.core.decimal_input import TYPED
 from thuocdo.core.errors import ValidationFailed
 from thuocdo.frameworks.drafting import DraftRefused, apply_edits, node_paths
 from thuocdo.scoring import Framework
@@ -107,7 +108,7 @@ def _decimal(value: Any, place: Place) -> Decimal | None:
         # a typed 0.35 arrives as the float nearest to it: its shortest text is what was typed
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     text = _text(value).replace(" ", "")
-    if not re.fullmatch(r"[-+]?\d+(?:[.,]\d+)?", text):
+    if not TYPED.match(text):
         raise _refuse(
             place,
             f"“{_text(value)}” không phải là số; viết ví dụ 0,35 hoặc 0.35.",
@@ -115,7 +116,7 @@ def _decimal(value: Any, place: Place) -> Decimal | None:
         )
     try:
         return Decimal(text.replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the pattern above admits only numbers
+    except InvalidOperation:  # a lone "." or "," passes the pattern
         raise _refuse(place, "phải là một số.", "must be a number.") from None
 
 

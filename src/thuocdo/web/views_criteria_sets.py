@@ -33,6 +33,7 @@ from thuocdo.access.criteria_sets import (
 from thuocdo.core import clock
 from thuocdo.core.errors import AccessDenied, NotFound, ThuocDoError
 from thuocdo.core.models import User
+from thuocdo.core.params import id_param
 from thuocdo.frameworks import criteria_sets
 from thuocdo.frameworks.models import CriteriaSet, FrameworkVersion
 from thuocdo.frameworks.refusals import DraftRefused
@@ -101,6 +102,7 @@ def set_list(request: HttpRequest, version_id: int) -> HttpResponse:
         .select_related("job_position", "unit")
         .order_by("job_position__sort_order", "job_position__name", "unit__path")
     )
+    tuned = {u.pk for u in units}  # a unit head's units (one read, not one per set)
     writable = base.status != S.RETIRED and (keeps_all or bool(units))
     return render(
         request,
@@ -108,7 +110,7 @@ def set_list(request: HttpRequest, version_id: int) -> HttpResponse:
         {
             "base": base,
             "base_title": _title(base),
-            "sets": [(s, may_tune(user, s.agency_id, s.unit)) for s in sets],
+            "sets": [(s, keeps_all or s.unit_id in tuned) for s in sets],
             "writable": writable,
             "keeps_all": keeps_all,
             "units": units,
@@ -123,7 +125,9 @@ def _place(
     """The position and unit named by ``job`` and ``unit`` (empty: agency-wide)."""
     data = request.POST if request.method == "POST" else request.GET
     assert base.agency_id is not None
-    job = JobPosition.objects.filter(pk=_int(data.get("job")), agency_id=base.agency_id).first()
+    job = JobPosition.objects.filter(
+        pk=id_param(data.get("job")) or 0, agency_id=base.agency_id
+    ).first()
     if job is None:
         raise NotFound(
             f"Không tìm thấy vị trí việc làm #{data.get('job')} của cơ quan.",
@@ -131,7 +135,9 @@ def _place(
         )
     unit = None
     if data.get("unit"):
-        unit = Unit.objects.filter(pk=_int(data.get("unit")), agency_id=base.agency_id).first()
+        unit = Unit.objects.filter(
+            pk=id_param(data.get("unit")) or 0, agency_id=base.agency_id
+        ).first()
         if unit is None:
             raise NotFound(
                 f"Không tìm thấy đơn vị #{data.get('unit')} của cơ quan.",
@@ -145,13 +151,6 @@ def _place(
             "personnel office keeps the agency-wide ones.",
         )
     return job, unit
-
-
-def _int(raw: Any) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _starting_spec(
@@ -250,7 +249,7 @@ def set_delete(request: HttpRequest, set_id: int) -> HttpResponse:
         criteria_sets.criteria_set_delete(
             actor=user,
             criteria_set=row,
-            expected_revision=_int(request.POST.get("revision")),
+            expected_revision=id_param(request.POST.get("revision")) or 0,
             reason=(request.POST.get("reason") or "")[:500],
         )
     except ThuocDoError as error:

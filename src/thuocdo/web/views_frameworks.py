@@ -37,8 +37,8 @@ from thuocdo.core.text import is_english
 from thuocdo.frameworks import criteria_sets, services
 from thuocdo.frameworks.models import CriteriaSet, FrameworkVersion
 from thuocdo.frameworks.selectors import engine_framework, framework_in_force
-from thuocdo.org.models import Assignment, Unit
-from thuocdo.org.selectors import current
+from thuocdo.org.models import Person, Unit
+from thuocdo.org.selectors import main_assignment
 from thuocdo.scoring import DocumentError, Framework, list_presets, load_preset, loads_document
 from thuocdo.web.actions import attempt
 from thuocdo.web.framework_files import MAX_UPLOAD, file_name, framework_xlsx, framework_yaml
@@ -210,13 +210,7 @@ def _my_set(scope: Scope, base: FrameworkVersion | None) -> CriteriaSet | None:
     """The criteria set the viewer is scored with under the version in force, if any."""
     if base is None or scope.person_id is None:
         return None
-    home = (
-        Assignment.objects.filter(
-            current(clock.today()), person_id=scope.person_id, is_concurrent=False
-        )
-        .select_related("unit")
-        .first()
-    )
+    home = main_assignment(Person(pk=scope.person_id), clock.today())
     if home is None:
         return None
     return criteria_sets.set_for(base, home.unit, home.job_position_id)
