@@ -500,3 +500,46 @@ class LiveMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.month:%m/%Y}: {self.points}"
+
+
+class TaskFacts(models.Model):
+    """The tasks of one person and month summed per group of what Art. 14 weighs alike:
+    kind, extra work or not, counted failures `f` and delays `lt` (docs/work.md, "Kept
+    task facts").
+
+    Kept by the database itself: triggers on `work_task` (migration `work.0006`) add each
+    written task's contribution and take away the one it had, in the same statement, so
+    every write path (services, bulk inserts, COPY, `QuerySet.update`, deletes) keeps it
+    right and reading a month's facts costs a few rows per person, not one per task.
+    An accepted task counts in the month of `completed_on` (`pending` false, `due` that
+    month's first day); an open one in the month of its `effective_deadline` (`pending`
+    true, `due` that day, so a reading as of a day leaves later deadlines out); a
+    cancelled one nowhere. Rows whose count falls to 0 are deleted.
+    """
+
+    owner = models.ForeignKey(
+        Person, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()  # its first day
+    pending = models.BooleanField()
+    due = models.DateField()
+    kind = models.CharField(max_length=20)
+    extra = models.BooleanField()
+    f = models.IntegerField()
+    lt = models.IntegerField()
+    w = models.DecimalField(max_digits=28, decimal_places=6)
+    done = models.DecimalField(max_digits=28, decimal_places=6)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "month", "pending", "due", "kind", "extra", "f", "lt"],
+                name="task_facts_unique",
+            ),
+        ]
+        verbose_name = "số liệu nhiệm vụ theo tháng"
+        verbose_name_plural = "số liệu nhiệm vụ theo tháng"
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.month:%m/%Y} {self.kind}: {self.n}"

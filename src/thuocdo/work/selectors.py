@@ -16,9 +16,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -35,7 +37,7 @@ from django.db.models import (
 from thuocdo.audit.models import AuditEntry
 from thuocdo.frameworks.selectors import DEFAULT_FRAMEWORK as DEFAULT_FRAMEWORK  # re-exported
 from thuocdo.frameworks.selectors import framework_in_force
-from thuocdo.org.models import Person, Unit
+from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.selectors import main_assignment
 from thuocdo.scoring import (
     Framework,
@@ -48,7 +50,15 @@ from thuocdo.scoring import (
     group_facts,
     score_person,
 )
-from thuocdo.work.models import CatalogueVersion, Plan, PlanItem, ProductType, Task, TaskEvent
+from thuocdo.work.models import (
+    CatalogueVersion,
+    Plan,
+    PlanItem,
+    ProductType,
+    Task,
+    TaskEvent,
+    TaskFacts,
+)
 
 _SUM = DecimalField(max_digits=28, decimal_places=6)  # 2 (quantity) + 4 (coefficient) places
 
@@ -59,6 +69,12 @@ class DateRange:
 
     start: dt.date
     end: dt.date
+
+    @property
+    def month_aligned(self) -> bool:
+        """Whole months, first day to last (every period is): kept facts can answer."""
+        last = calendar.monthrange(self.end.year, self.end.month)[1]
+        return self.start.day == 1 and self.end.day == last and self.start <= self.end
 
     @classmethod
     def month(cls, year: int, month: int) -> DateRange:
@@ -104,7 +120,56 @@ def task_facts(
     few groups are then weighted by q and t in exact fractions with the framework's own
     deductions, so any deduction (not only 0.25) stays exact on every database.
     """
+    ids = list(person_ids)
     rows = (
+        _kept_groups(ids, period, as_of)
+        if period.month_aligned
+        else _task_groups(ids, period, as_of)
+    )
+    settings = framework.settings
+    out: dict[int, dict[str, KindFacts]] = defaultdict(dict)
+    for row in rows:  # one row per group, not per task
+        group = group_facts(
+            settings,
+            w=Fraction(row["sum_w"] or 0),
+            done=Fraction(row["sum_done"] or 0),
+            failures=row["f"],
+            delays=row["lt"],
+            extra=row["is_extra"],
+            count=row["n"],
+        )
+        kinds = out[row["owner_id"]]
+        kinds[row["kind"]] = kinds.get(row["kind"], KindFacts()) + group
+    return dict(out)
+
+
+def _kept_groups(
+    person_ids: list[int], period: DateRange, as_of: dt.date | None
+) -> Iterable[Mapping[str, Any]]:
+    """The groups summed from the kept rows (`TaskFacts`): a few rows per person and
+    month, whatever the number of tasks."""
+    due_until = period.end if as_of is None else min(period.end, as_of)
+    return (
+        TaskFacts.objects.filter(
+            Q(pending=False) | Q(due__lte=due_until),
+            owner_id__any_of=person_ids,
+            month__range=(period.start, period.end),
+        )
+        .values("owner_id", "kind", "f", "lt", is_extra=F("extra"))
+        .annotate(
+            sum_w=Sum("w", output_field=_SUM),
+            sum_done=Sum("done", output_field=_SUM),
+            n=Sum("n"),
+        )
+        .order_by()
+    )
+
+
+def _task_groups(
+    person_ids: list[int], period: DateRange, as_of: dt.date | None
+) -> Iterable[Mapping[str, Any]]:
+    """The same groups summed from the tasks themselves (a span that is not whole months)."""
+    return (
         tasks_counted(person_ids, period, as_of=as_of)
         .annotate(
             is_extra=Case(
@@ -135,21 +200,6 @@ def task_facts(
         )
         .order_by()
     )
-    settings = framework.settings
-    out: dict[int, dict[str, KindFacts]] = defaultdict(dict)
-    for row in rows:  # one row per group, not per task
-        group = group_facts(
-            settings,
-            w=Fraction(row["sum_w"] or 0),
-            done=Fraction(row["sum_done"] or 0),
-            failures=row["f"],
-            delays=row["lt"],
-            extra=row["is_extra"],
-            count=row["n"],
-        )
-        kinds = out[row["owner_id"]]
-        kinds[row["kind"]] = kinds.get(row["kind"], KindFacts()) + group
-    return dict(out)
 
 
 def task_lines(
@@ -199,9 +249,12 @@ def live_kpi(
     (`framework_in_force`): the framework the agency's evaluation of it uses.
     """
     fw = framework or framework_in_force(person.agency_id, period.end).framework
-    home = main_assignment(person, period.end)
-    role = home.role if home is not None else "staff"
-    facts = task_facts([person.pk], period, fw, as_of=as_of).get(person.pk, {})
+    if period.month_aligned:  # one statement: the role and the kept groups
+        role, facts = _role_and_kept_facts(person.pk, period, fw, as_of)
+    else:
+        home = main_assignment(person, period.end)
+        role = home.role if home is not None else "staff"
+        facts = task_facts([person.pk], period, fw, as_of=as_of).get(person.pk, {})
     given = {} if general_points is None else {"general": Fraction(str(general_points))}
     inputs = PersonInputs(
         person_id=str(person.pk),
@@ -212,6 +265,69 @@ def live_kpi(
         leader=leader,
     )
     return score_person(fw, inputs, explain=explain)
+
+
+_MICRO = Decimal("0.000001")  # w and done carry 6 places (quantity 2 + coefficient 4)
+
+
+def _exact(value: Any) -> Fraction:
+    """A summed w or done as an exact fraction: SQLite sums decimals as floats, whose
+    noise lies far below the sixth place the values are made of."""
+    if value is None:
+        return Fraction(0)
+    if isinstance(value, float):
+        return Fraction(Decimal(value).quantize(_MICRO))
+    return Fraction(value)
+
+
+def _role_and_kept_facts(
+    person_id: int, period: DateRange, framework: Framework, as_of: dt.date | None
+) -> tuple[str, dict[str, KindFacts]]:
+    """What `live_kpi` reads, in one round trip: the role of the person's main assignment
+    at the period's end (as `main_assignment`) and their kept task groups (as
+    `_kept_groups`). The ORM would spend longer building these two queries than the
+    database takes to answer them, on a path that runs after every task write."""
+    due_until = period.end if as_of is None else min(period.end, as_of)
+    sql = f"""
+        SELECT (SELECT a.role FROM {Assignment._meta.db_table} a
+                WHERE a.person_id = %s AND NOT a.is_concurrent AND a.start_date <= %s
+                  AND (a.end_date IS NULL OR a.end_date >= %s)
+                ORDER BY a.start_date DESC LIMIT 1),
+               g.kind, g.extra, g.f, g.lt, g.w, g.done, g.n
+        FROM (SELECT 1 AS one) AS one LEFT JOIN (
+            SELECT kind, extra, f, lt, SUM(w) AS w, SUM(done) AS done, SUM(n) AS n
+            FROM {TaskFacts._meta.db_table}
+            WHERE owner_id = %s AND month BETWEEN %s AND %s AND (NOT pending OR due <= %s)
+            GROUP BY kind, extra, f, lt
+        ) AS g ON 1 = 1"""
+    params: list[Any] = [
+        person_id,
+        period.end,
+        period.end,
+        person_id,
+        period.start,
+        period.end,
+        due_until,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    role = rows[0][0] or "staff"
+    facts: dict[str, KindFacts] = {}
+    for _role, kind, extra, f, lt, w, done, n in rows:
+        if kind is None:  # no kept group: the LEFT JOIN's empty row
+            continue
+        group = group_facts(
+            framework.settings,
+            w=_exact(w),
+            done=_exact(done),
+            failures=f,
+            delays=lt,
+            extra=bool(extra),
+            count=int(n),
+        )
+        facts[kind] = facts.get(kind, KindFacts()) + group
+    return role, facts
 
 
 # --- plain reads ------------------------------------------------------------------------------
