@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from thuocdo.core.errors import ValidationFailed
@@ -124,11 +125,16 @@ def manual_from_rows(
         if final is None:
             continue
         out[key] = ManualScore(
-            value=Fraction(final),
-            self_score=Fraction(self_score) if self_score is not None else None,
+            value=_fraction(final),
+            self_score=_fraction(self_score) if self_score is not None else None,
             reason=reason,
         )
     return out
+
+
+@lru_cache(maxsize=4096)  # scores repeat (8, 9.5, 10…): a close converts each value once
+def _fraction(value: Decimal) -> Fraction:
+    return Fraction(value)
 
 
 @dataclass

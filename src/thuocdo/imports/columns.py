@@ -177,7 +177,9 @@ def display(value: Any) -> str:
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not clean_text(value))
+    # str.strip() drops the white space clean_text drops (both Unicode), without the NFC
+    # check and the join: it runs for every cell of every row
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def parse_text(value: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from math import gcd
 from typing import Any, TypeVar
 
@@ -42,6 +43,7 @@ __all__ = [
 N = TypeVar("N", bound=Any)  # Fraction, or fastpath's unnormalised rational
 
 
+@lru_cache(maxsize=1024)  # a handful of (count, deduction) pairs; a close asks ~10⁵ times
 def art14_item_factor(count: int, deduction: Fraction, floor_at_zero: bool) -> Fraction:
     """Art. 14(2)–(3): q_i = 1 − 0.25 × f_i and t_i = 1 − 0.25 × l_i (the deduction is the
     framework's), each at least 0 when the framework floors items (a configurable default)."""

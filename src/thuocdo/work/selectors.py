@@ -139,7 +139,8 @@ def task_facts(
             count=row["n"],
         )
         kinds = out[row["owner_id"]]
-        kinds[row["kind"]] = kinds.get(row["kind"], KindFacts()) + group
+        before = kinds.get(row["kind"])
+        kinds[row["kind"]] = group if before is None else before + group
     return dict(out)
 
 
@@ -326,7 +327,8 @@ def _role_and_kept_facts(
             extra=bool(extra),
             count=int(n),
         )
-        facts[kind] = facts.get(kind, KindFacts()) + group
+        before = facts.get(kind)
+        facts[kind] = group if before is None else before + group
     return role, facts
 
 
