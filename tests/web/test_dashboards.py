@@ -26,7 +26,7 @@ from thuocdo.org.services import unit_create
 from thuocdo.scoring.numbers import fmt_points
 from thuocdo.web.views_dashboards import MEMBERS_PER_PAGE
 from thuocdo.work import services
-from thuocdo.work.models import LiveMonth, Task
+from thuocdo.work.models import LiveMonth, Task, UnitMonth
 from thuocdo.work.selectors import DateRange, live_kpi
 
 
@@ -374,11 +374,13 @@ def count_queries(client: Client, url: str) -> int:
 
 
 def query_counts(client: Client, urls: list[str], *, cold: bool) -> dict[str, int]:
-    """Queries per page: warm (its kept live points fresh) or cold (none kept)."""
+    """Queries per page: warm (its kept live points fresh) or cold (none kept: the agency
+    page then queues its refresh, which the tests' queue runs at once, in the request)."""
     counts = {}
     for url in urls:
         if cold:
             LiveMonth.objects.all().delete()
+            UnitMonth.objects.all().delete()
         else:
             client.get(url)
         counts[url] = count_queries(client, url)
@@ -410,7 +412,10 @@ def test_dashboards_issue_the_same_number_of_queries_for_10_and_1000_people(
     assert big == small
     assert big_cold == small_cold  # refreshing every kept row: still a fixed count
     assert small_cold[urls[1]] > small[urls[1]]  # …and the cold path did run
-    assert max(small_cold.values()) < 40
+    # The agency page reads kept unit rows; cold, it queues the refresh job, which the
+    # tests' queue runs inside the request (a worker, in production): not the page's cost.
+    assert max(n for url, n in small_cold.items() if url != urls[1]) < 40
+    assert small[urls[1]] < 25
     page = html(client.get(reverse("web:dashboard_unit", args=[unit.pk])))
     assert page.count("<tr data-person=") == MEMBERS_PER_PAGE  # the members' table: a page
     assert "Trang 1/20" in page  # 1,000 members, 50 a page

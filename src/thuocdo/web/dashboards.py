@@ -28,11 +28,16 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from thuocdo.core import clock
 from thuocdo.core.text import fold, in_language
 from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup, UnitEvaluation, UnitKpi
+from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Person, Unit
 from thuocdo.scoring import Framework, TaskLine
 from thuocdo.scoring.inputs import task_contribution
+from thuocdo.work import board
+from thuocdo.work.jobs import start_live_refresh
+from thuocdo.work.jobs import target as live_target
 from thuocdo.work.live import (
     LEADER_ROLES,
     MONTHS_BACK,
@@ -46,7 +51,7 @@ from thuocdo.work.live import (
     summarise,
     task_max,
 )
-from thuocdo.work.models import PlanItem, Task
+from thuocdo.work.models import PlanItem, Task, UnitMonth
 from thuocdo.work.selectors import DateRange, counted_in
 
 __all__ = [  # re-exported for the views
@@ -92,6 +97,67 @@ def live_summary(
     the points × 100 per person of this month (or of `points_in`, one of those months):
     for a whole agency without a row per person-month in Python."""
     return summarise(person_ids, months_back(today), today=today, fw=fw, points_in=points_in)
+
+
+# --- the agency's kept per-unit totals ----------------------------------------------------------
+
+# Older kept totals are shown (with when they were computed) while a refresh is queued.
+BOARD_MAX_AGE = dt.timedelta(minutes=10)
+
+
+def agency_board(agency: Unit, today: dt.date, *, back: str = "") -> board.Board:
+    """The agency's per-unit totals as kept (`work.board`): one query, a row per unit and
+    month. When they are not from today's counting day, or older than `BOARD_MAX_AGE`, a
+    refresh is queued (never computed here): the page shows what is kept meanwhile."""
+    months = months_back(today)
+    kept = board.read(agency.pk, months)
+    old = (
+        kept.computed_at is None
+        or not kept.current(today)
+        or clock.now() - kept.computed_at > BOARD_MAX_AGE
+    )
+    if old and active_job(live_target(agency)) is None:
+        start_live_refresh(agency=agency, back=back)
+        kept = board.read(agency.pk, months)  # a queue that runs at once has made them
+    return kept
+
+
+def board_summary(
+    kept: board.Board, units: Iterable[int], today: dt.date
+) -> dict[DateRange, MonthSummary]:
+    """Per month of the dashboards: people with points and their sum, over `units`."""
+    ids = list(units)
+    out = {}
+    for month in months_back(today):
+        sums = board.totals(kept.month(month, ids))
+        out[month] = MonthSummary(sums["people"], sums["scored"], sums["hundredths"])
+    return out
+
+
+def board_standings(
+    rows: Iterable[UnitMonth], units: Iterable[Unit], top: Iterable[Unit]
+) -> tuple[list[Standing], list[Standing]]:
+    """(ranked, thin) as `standings`, from kept unit rows of the ranked month: each row
+    under the top-level unit holding it; a cost of one step per unit, not per person."""
+    rows = list(rows)
+    paths = {unit.pk: unit.path for unit in units}
+    top = list(top)
+    rates = roll_up_rates({row.unit_id: rates_of(row) for row in rows}, top)
+    by_unit = {unit.pk: Standing(unit, rates=rates.get(unit.pk, Rates())) for unit in top}
+    homes = sorted(by_unit.values(), key=lambda s: len(s.unit.path), reverse=True)
+    for row in rows:
+        path = paths.get(row.unit_id)
+        home = next((s for s in homes if path and path.startswith(s.unit.path)), None)
+        if home is None:
+            continue
+        home.headcount += row.headcount
+        home.staff += row.staff
+        home.scored += row.scored
+        home.hundredths += row.hundredths
+    ranked = [s for s in by_unit.values() if not s.thin]
+    ranked.sort(key=lambda s: (-(s.mean or 0), s.unit.path))
+    thin = sorted((s for s in by_unit.values() if s.thin), key=lambda s: s.unit.path)
+    return ranked, thin
 
 
 # --- decided evaluations -------------------------------------------------------------------------
@@ -248,25 +314,8 @@ class Rates:
 
 def rates_by_unit(tasks: QuerySet[Task], period: DateRange, today: dt.date) -> dict[int, Rates]:
     """{unit id: Rates} for the tasks counted in the period: one grouped query."""
-    accepted = Q(state=S.ACCEPTED)
-    late = Q(delays__gt=F("exempt_delays"))
-    failed = Q(failures__gt=F("exempt_failures"))
-    planned = Q(kind=Task.Kind.PLANNED, extra="")
-    rows = (
-        tasks.filter(counted_in(period, as_of=today))
-        .values("unit_id", "kind")
-        .annotate(
-            planned_due=Count("id", filter=planned),
-            planned_accepted=Count("id", filter=planned & accepted),
-            counted=Count("id"),
-            on_time=Count("id", filter=accepted & ~late),
-            returned=Count("id", filter=failed),
-            overdue=Count("id", filter=Q(state__in=OWNER_PENDING, effective_deadline__lt=today)),
-        )
-        .order_by()
-    )
     out: dict[int, Rates] = defaultdict(Rates)
-    for row in rows:
+    for row in board.work_counts(tasks, period, today):
         out[row["unit_id"]].add(
             Rates(
                 row["planned_due"],
@@ -279,6 +328,19 @@ def rates_by_unit(tasks: QuerySet[Task], period: DateRange, today: dt.date) -> d
             )
         )
     return dict(out)
+
+
+def rates_of(row: UnitMonth) -> Rates:
+    """A kept unit row's work counts."""
+    return Rates(
+        row.planned_due,
+        row.planned_accepted,
+        row.counted,
+        row.on_time,
+        row.returned,
+        row.overdue,
+        dict(row.by_kind),
+    )
 
 
 def roll_up_rates(per_unit: Mapping[int, Rates], units: Iterable[Unit]) -> dict[int, Rates]:

@@ -663,24 +663,20 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
 
     units = list(visible_units(user).filter(agency=agency).order_by("path"))
     top_units = [u for u in units if u.depth == 1]
-    posts = Assignment.objects.filter(
-        current(today), is_concurrent=False, unit__agency=agency, person__in=visible_people(user)
-    )
-    members = list(posts.values_list("person_id", "unit__path", "role"))
+    unit_ids = [u.pk for u in units]
+    # Every number below comes from the kept per-unit totals (`work.board`): a row per
+    # unit and month, whatever the headcount; the page says when they were computed.
+    back = f"{reverse('web:dashboard_agency')}?agency={agency.pk}"
+    kept = dash.agency_board(agency, today, back=back)
     # The ranking covers a month with enough days in it (this one, or early on the last
     # one) and only the units with enough people scored; the others are listed apart.
     rank_month = dash.rank_period(today)
-    summary, now = dash.live_summary(
-        [pid for pid, _path, _role in members], today, points_in=rank_month
-    )
-    tasks = visible_tasks(user).filter(agency=agency)
-    per_unit = dash.rates_by_unit(tasks, period, today)
+    summary = dash.board_summary(kept, unit_ids, today)
+    now_rows = kept.month(period, unit_ids)
     agency_rates = dash.Rates()
-    for value in per_unit.values():
-        agency_rates.add(value)
-    if rank_month != period:
-        per_unit = dash.rates_by_unit(tasks, rank_month, today)
-    ranked, thin = dash.standings(members, now, top_units, dash.roll_up_rates(per_unit, top_units))
+    for row in now_rows:
+        agency_rates.add(dash.rates_of(row))
+    ranked, thin = dash.board_standings(kept.month(rank_month, unit_ids), units, top_units)
     ranking = [_standing(s, lang, rank=index) for index, s in enumerate(ranked, start=1)]
     top = float(dash.task_max(fw))  # the task-results part (general criteria: at evaluation)
     rank_chart = bar_rows(
@@ -765,7 +761,9 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
                 "counted": agency_rates.counted,
                 "overdue": agency_rates.overdue,
             },
-            "headcount": len(members),
+            "headcount": sum(row.headcount for row in now_rows),
+            "computed_at": kept.computed_at,
+            "max_age": int(dash.BOARD_MAX_AGE.total_seconds() // 60),
             "refreshed": last_refresh(agency),
             "refresh_running": active_job(live_target(agency)),
         },

@@ -1,6 +1,7 @@
-"""Warming the kept live points (`work.live`) as a job: after start and nightly, so that
-no dashboard request fills an agency's rows itself (at 10,000 people a cold fill of the
-six months takes tens of seconds)."""
+"""Warming the kept live points (`work.live`) and the per-unit totals (`work.board`) as a
+job: after start, nightly and when the agency dashboard finds its totals out of date, so
+that no dashboard request fills an agency's rows itself (at 10,000 people a cold fill of
+the six months takes tens of seconds)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from thuocdo.jobs.progress import Progress
 from thuocdo.jobs.registry import Outcome, job_kind
 from thuocdo.jobs.services import active_job, job_start
 from thuocdo.org.models import Unit
-from thuocdo.work import live
+from thuocdo.work import board, live
 
 KIND = "work.live_refresh"
 
@@ -49,7 +50,7 @@ def last_refresh(agency: Unit) -> Job | None:
 def run_live_refresh(job: Job, progress: Progress) -> Outcome:
     agency = job.agency
     assert agency is not None
-    stale = live.warm(agency.pk, today=clock.today(), progress=progress.set)
+    stale, _rows = board.refresh(agency.pk, today=clock.today(), progress=progress.set)
     return Outcome(
         done=live.MONTHS_BACK,
         total=live.MONTHS_BACK,

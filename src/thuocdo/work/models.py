@@ -543,3 +543,44 @@ class TaskFacts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.month:%m/%Y} {self.kind}: {self.n}"
+
+
+class UnitMonth(models.Model):
+    """One unit's totals for one month, as the agency dashboard shows them: its members
+    (main posts held on `as_of`), the live task points of those kept fresh, and its work
+    counts (docs/dashboards.md, "Per-unit totals").
+
+    Computed set-based for a whole agency by the live refresh job (`work.board.compute`),
+    after it has warmed the kept person rows, so a page reads a row per unit whatever the
+    headcount below it and says when they were computed (`computed_at`). A cache of
+    derived numbers, not a record: not audited, and safe to delete.
+    """
+
+    agency = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    as_of = models.DateField()  # the counting day: today in the open month, else its last
+    computed_at = models.DateTimeField()
+    headcount = models.PositiveIntegerField(default=0)
+    staff = models.PositiveIntegerField(default=0)  # members without a leading role
+    people = models.PositiveIntegerField(default=0)  # members with a fresh kept row
+    scored = models.PositiveIntegerField(default=0)  # of which with points
+    hundredths = models.BigIntegerField(default=0)  # Σ points × 100 of the scored, exact
+    planned_due = models.PositiveIntegerField(default=0)
+    planned_accepted = models.PositiveIntegerField(default=0)
+    counted = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    by_kind = models.JSONField(default=dict)  # {task kind: counted}
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="unit_month_unique"),
+        ]
+        indexes = [models.Index(fields=["agency", "month"], name="unit_month_agency")]
+        verbose_name = "số liệu đơn vị theo tháng"
+        verbose_name_plural = "số liệu đơn vị theo tháng"
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%m/%Y}: {self.scored}/{self.headcount}"

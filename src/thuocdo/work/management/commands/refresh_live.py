@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from thuocdo.core import clock
 from thuocdo.core.origin import origin_scope
 from thuocdo.org.models import Unit
-from thuocdo.work import live
+from thuocdo.work import board
 from thuocdo.work.jobs import start_live_refresh
 
 
@@ -38,5 +38,5 @@ class Command(BaseCommand):
                     job = start_live_refresh(agency=agency)
                     self.stdout.write(f"{agency.code}: đã xếp việc #{job.pk}")
                     continue
-                stale = live.warm(agency.pk, today=clock.today())
+                stale, _rows = board.refresh(agency.pk, today=clock.today())
                 self.stdout.write(f"{agency.code}: đã tính lại {stale} lượt người × tháng")
