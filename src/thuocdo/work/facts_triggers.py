@@ -14,6 +14,11 @@ PostgreSQL: statement triggers with transition tables, so a bulk insert, a COPY 
 UPDATE of many tasks is summed in one grouped upsert, and an update that moves nothing
 (a title) writes nothing. SQLite: row triggers (it has no statement triggers).
 
+Concurrency: a task write locks the kept rows it moves until its transaction ends, so two
+transactions writing tasks of the same person, month and group wait for each other there
+(docs/locking.md). One statement locks its rows in key order (`ORDER BY`), so two bulk
+writes over the same people cannot deadlock on them.
+
 SQLite rebuilds a table for most `AlterField`s and drops its triggers with it: a migration
 that alters `work_task` must call `install` again afterwards (tests/work/test_task_facts.py
 fails otherwise). No '%' in the SQL: psycopg would read it as a placeholder.
@@ -61,6 +66,7 @@ BEGIN
     SELECT {KEY}, SUM(w), SUM(done), SUM(n) FROM ({rows}) AS moved
     GROUP BY {KEY}
     HAVING SUM(n) <> 0 OR SUM(w) <> 0 OR SUM(done) <> 0
+    ORDER BY {KEY}
     ON CONFLICT ({KEY}) DO UPDATE SET
         w = kept.w + EXCLUDED.w, done = kept.done + EXCLUDED.done, n = kept.n + EXCLUDED.n;
     DELETE FROM work_taskfacts WHERE n <= 0 AND owner_id IN ({owners});
