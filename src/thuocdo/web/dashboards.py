@@ -105,12 +105,15 @@ def live_summary(
 BOARD_MAX_AGE = dt.timedelta(minutes=10)
 
 
-def agency_board(agency: Unit, today: dt.date, *, back: str = "") -> board.Board:
-    """The agency's per-unit totals as kept (`work.board`): one query, a row per unit and
-    month. When they are not from today's counting day, or older than `BOARD_MAX_AGE`, a
-    refresh is queued (never computed here): the page shows what is kept meanwhile."""
+def agency_board(
+    agency: Unit, today: dt.date, unit_ids: Collection[int], *, back: str = ""
+) -> board.Board:
+    """The agency's per-unit totals as kept (`work.board`), summed per month over
+    `unit_ids` in one query. When they are not from today's counting day, or older than
+    `BOARD_MAX_AGE`, a refresh is queued (never computed here): the page shows what is
+    kept meanwhile."""
     months = months_back(today)
-    kept = board.read(agency.pk, months)
+    kept = board.read(agency.pk, months, unit_ids)
     old = (
         kept.computed_at is None
         or not kept.current(today)
@@ -118,31 +121,28 @@ def agency_board(agency: Unit, today: dt.date, *, back: str = "") -> board.Board
     )
     if old and active_job(live_target(agency)) is None:
         start_live_refresh(agency=agency, back=back)
-        kept = board.read(agency.pk, months)  # a queue that runs at once has made them
+        kept = board.read(agency.pk, months, unit_ids)  # a queue that runs at once made them
     return kept
 
 
-def board_summary(
-    kept: board.Board, units: Iterable[int], today: dt.date
-) -> dict[DateRange, MonthSummary]:
-    """Per month of the dashboards: people with points and their sum, over `units`."""
-    ids = list(units)
+def board_summary(kept: board.Board, today: dt.date) -> dict[DateRange, MonthSummary]:
+    """Per month of the dashboards: people with points and their sum."""
     out = {}
     for month in months_back(today):
-        sums = board.totals(kept.month(month, ids))
+        sums = kept.totals(month)
         out[month] = MonthSummary(sums["people"], sums["scored"], sums["hundredths"])
     return out
 
 
 def board_standings(
-    rows: Iterable[UnitMonth], units: Iterable[Unit], top: Iterable[Unit]
+    rows: Iterable[board.UnitTotals], paths: Mapping[int, str], top: Iterable[Unit]
 ) -> tuple[list[Standing], list[Standing]]:
     """(ranked, thin) as `standings`, from kept unit rows of the ranked month: each row
-    under the top-level unit holding it; a cost of one step per unit, not per person."""
+    under the top-level unit holding it (`paths`: unit id → path); a cost of one step per
+    unit, not per person."""
     rows = list(rows)
-    paths = {unit.pk: unit.path for unit in units}
     top = list(top)
-    rates = roll_up_rates({row.unit_id: rates_of(row) for row in rows}, top)
+    rates = roll_up_rates({row.unit_id: rates_of(row) for row in rows}, top, paths)
     by_unit = {unit.pk: Standing(unit, rates=rates.get(unit.pk, Rates())) for unit in top}
     homes = sorted(by_unit.values(), key=lambda s: len(s.unit.path), reverse=True)
     for row in rows:
@@ -330,7 +330,19 @@ def rates_by_unit(tasks: QuerySet[Task], period: DateRange, today: dt.date) -> d
     return dict(out)
 
 
-def rates_of(row: UnitMonth) -> Rates:
+def rates_from(sums: Mapping[str, int]) -> Rates:
+    """Rates from kept counts summed over units (`board.Board.totals`)."""
+    return Rates(
+        sums["planned_due"],
+        sums["planned_accepted"],
+        sums["counted"],
+        sums["on_time"],
+        sums["returned"],
+        sums["overdue"],
+    )
+
+
+def rates_of(row: board.UnitTotals | UnitMonth) -> Rates:
     """A kept unit row's work counts."""
     return Rates(
         row.planned_due,
@@ -343,10 +355,16 @@ def rates_of(row: UnitMonth) -> Rates:
     )
 
 
-def roll_up_rates(per_unit: Mapping[int, Rates], units: Iterable[Unit]) -> dict[int, Rates]:
-    """Adds each unit's rates to every ancestor among `units` (by materialised path)."""
+def roll_up_rates(
+    per_unit: Mapping[int, Rates],
+    units: Iterable[Unit],
+    paths: Mapping[int, str] | None = None,
+) -> dict[int, Rates]:
+    """Adds each unit's rates to every ancestor among `units` (by materialised path); the
+    path of a unit in `per_unit` is taken from `paths` when given, else from `units`."""
     by_path = {unit.path: unit.pk for unit in units}
-    paths = {unit.pk: unit.path for unit in units}
+    if paths is None:
+        paths = {pk: path for path, pk in by_path.items()}
     out: dict[int, Rates] = {pk: Rates() for pk in by_path.values()}
     for unit_id, rates in per_unit.items():
         path = paths.get(unit_id)

@@ -55,6 +55,7 @@ from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web import dashboards as dash
 from thuocdo.web.actions import language
 from thuocdo.web.breakdown import shown_tree
+from thuocdo.work import board
 from thuocdo.work.jobs import last_refresh, start_live_refresh
 from thuocdo.work.jobs import target as live_target
 from thuocdo.work.models import PlanItem
@@ -661,22 +662,23 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
     fw = dash.framework(agency.pk, dash.month_of(today))
     period = dash.month_of(today)
 
-    units = list(visible_units(user).filter(agency=agency).order_by("path"))
-    top_units = [u for u in units if u.depth == 1]
-    unit_ids = [u.pk for u in units]
-    # Every number below comes from the kept per-unit totals (`work.board`): a row per
-    # unit and month, whatever the headcount; the page says when they were computed.
+    # Every number below comes from the kept per-unit totals (`work.board`), read in two
+    # queries whatever the headcount; the page says when they were computed. Units are
+    # read as (id, path) pairs: only the top-level ones, which are shown, as objects.
+    visible = visible_units(user).filter(agency=agency)
+    paths = dict(visible.values_list("pk", "path"))
+    top_units = list(visible.filter(depth=1).order_by("path"))
     back = f"{reverse('web:dashboard_agency')}?agency={agency.pk}"
-    kept = dash.agency_board(agency, today, back=back)
+    kept = dash.agency_board(agency, today, paths, back=back)
     # The ranking covers a month with enough days in it (this one, or early on the last
     # one) and only the units with enough people scored; the others are listed apart.
     rank_month = dash.rank_period(today)
-    summary = dash.board_summary(kept, unit_ids, today)
-    now_rows = kept.month(period, unit_ids)
-    agency_rates = dash.Rates()
-    for row in now_rows:
-        agency_rates.add(dash.rates_of(row))
-    ranked, thin = dash.board_standings(kept.month(rank_month, unit_ids), units, top_units)
+    summary = dash.board_summary(kept, today)
+    now_sums = kept.totals(period)
+    agency_rates = dash.rates_from(now_sums)
+    ranked, thin = dash.board_standings(
+        board.unit_rows(agency.pk, rank_month, paths), paths, top_units
+    )
     ranking = [_standing(s, lang, rank=index) for index, s in enumerate(ranked, start=1)]
     top = float(dash.task_max(fw))  # the task-results part (general criteria: at evaluation)
     rank_chart = bar_rows(
@@ -761,7 +763,7 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
                 "counted": agency_rates.counted,
                 "overdue": agency_rates.overdue,
             },
-            "headcount": sum(row.headcount for row in now_rows),
+            "headcount": now_sums["headcount"],
             "computed_at": kept.computed_at,
             "max_age": int(dash.BOARD_MAX_AGE.total_seconds() // 60),
             "refreshed": last_refresh(agency),

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from thuocdo.core import clock
 from thuocdo.org.models import Assignment
@@ -129,41 +129,75 @@ def _blank() -> dict[str, Any]:
     }
 
 
+SUMS = ("headcount", "staff", "people", "scored", "hundredths", *COUNTS)
+
+
+class UnitTotals(NamedTuple):
+    """One unit's kept row of a month, as the ranking reads it (no model instance)."""
+
+    unit_id: int
+    headcount: int
+    staff: int
+    people: int
+    scored: int
+    hundredths: int
+    planned_due: int
+    planned_accepted: int
+    counted: int
+    on_time: int
+    returned: int
+    overdue: int
+    by_kind: dict[str, int]
+
+
 @dataclass
 class Board:
-    """An agency's kept totals as a page reads them: {(unit id, month start): row}."""
+    """An agency's kept totals over some of its units, as a page reads them."""
 
-    rows: dict[tuple[int, dt.date], UnitMonth] = field(default_factory=dict)
+    months: dict[dt.date, dict[str, int]] = field(default_factory=dict)  # month start → sums
     computed_at: dt.datetime | None = None
     as_of: dt.date | None = None  # the open month's counting day when they were computed
 
-    def month(self, month: DateRange, units: Iterable[int]) -> list[UnitMonth]:
-        return [row for pk in units if (row := self.rows.get((pk, month.start))) is not None]
+    def totals(self, month: DateRange) -> dict[str, int]:
+        return self.months.get(month.start) or dict.fromkeys(SUMS, 0)
 
     def current(self, today: dt.date) -> bool:
         """Computed for today's counting day (else a refresh is due)."""
         return self.as_of == today
 
 
-def read(agency_id: int, months: Iterable[DateRange]) -> Board:
-    """The agency's rows of these months: one query, a row per unit and month."""
-    starts = [month.start for month in months]
+def _rows(agency_id: int, unit_ids: Collection[int]) -> QuerySet[UnitMonth]:
+    return UnitMonth.objects.filter(agency_id=agency_id, unit_id__any_of=list(unit_ids))
+
+
+def read(agency_id: int, months: Sequence[DateRange], unit_ids: Collection[int]) -> Board:
+    """The sums per month over `unit_ids`, and when they were computed: one grouped query,
+    a row per month, whatever the number of units or people."""
     board = Board()
-    for row in UnitMonth.objects.filter(agency_id=agency_id, month__in=starts):
-        board.rows[(row.unit_id, row.month)] = row
-        board.computed_at = row.computed_at
-    if board.rows:
-        last = max(starts)
-        board.as_of = next(
-            (row.as_of for (_pk, start), row in board.rows.items() if start == last), None
-        )
+    last = max(month.start for month in months)
+    sums: dict[str, Any] = {name: Sum(name) for name in SUMS}
+    rows: Iterable[Mapping[str, Any]] = (
+        _rows(agency_id, unit_ids)
+        .filter(month__in=[month.start for month in months])
+        .values("month")
+        .annotate(made_at=Max("computed_at"), day=Max("as_of"), **sums)
+        .order_by()
+    )
+    for row in rows:
+        board.months[row["month"]] = {name: int(row[name] or 0) for name in SUMS}
+        if board.computed_at is None or row["made_at"] > board.computed_at:
+            board.computed_at = row["made_at"]
+        if row["month"] == last:
+            board.as_of = row["day"]
     return board
 
 
-def totals(rows: Iterable[UnitMonth]) -> Mapping[str, int]:
-    """The rows' counts summed (a subtree, or the agency)."""
-    out = dict.fromkeys(("headcount", "staff", "people", "scored", "hundredths", *COUNTS), 0)
-    for row in rows:
-        for name in out:
-            out[name] += getattr(row, name)
-    return out
+def unit_rows(agency_id: int, month: DateRange, unit_ids: Collection[int]) -> list[UnitTotals]:
+    """Each unit's kept row of the month (the ranking rolls them up the tree)."""
+    fields = UnitTotals._fields
+    return [
+        UnitTotals(*values)
+        for values in _rows(agency_id, unit_ids).filter(month=month.start).values_list(*fields)
+    ]
+
+
