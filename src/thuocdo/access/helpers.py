@@ -6,6 +6,7 @@ Unknown ids raise NotFound; objects out of scope raise AccessDenied. Nothing is 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
@@ -105,6 +106,33 @@ def visible_assignments(user: AnyUser) -> QuerySet[Assignment]:
         | Q(person_id=scope.person_id)
         | under_led(scope, "unit__path")
     )
+
+
+def subtree_units(user: AnyUser, unit: Unit) -> dict[int, str] | None:
+    """{unit id: path} of the unit's subtree when the user sees all of it (they lead the
+    unit or a unit above, or read its agency), else None: then each row under it must
+    still be checked against the user's other grounds (`visible_*`)."""
+    scope = scope_for(user)
+    if scope.leads_path(unit.path) or scope.reads_agency(unit.agency_id or unit.pk):
+        return dict(Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path"))
+    return None
+
+
+Whole = dict[int, str] | None | Literal[False]  # `subtree_units`' answer, or False: ask
+
+
+def subtree_posts(
+    user: AnyUser, unit: Unit, on: dt.date, *, units: Whole = False
+) -> QuerySet[Assignment]:
+    """The main posts held on the day in the unit's subtree by people the user may see;
+    selected by unit id when the user sees the whole subtree (`subtree_units`, which a
+    caller that has asked already passes as `units`)."""
+    posts = Assignment.objects.filter(current(on), is_concurrent=False)
+    if units is False:
+        units = subtree_units(user, unit)
+    if units is not None:
+        return posts.filter(unit_id__in=list(units))
+    return posts.filter(unit__path__startswith=unit.path, person__in=visible_people(user))
 
 
 def access_assignment(user: AnyUser, assignment_id: int, *, action: Action = "view") -> Assignment:

@@ -31,6 +31,9 @@ from thuocdo.access import (
     access_person,
     access_unit,
     scope_for,
+    subtree_posts,
+    subtree_tasks,
+    subtree_units,
     visible_evaluations,
     visible_people,
     visible_plans,
@@ -48,8 +51,8 @@ from thuocdo.evaluations.compute import explained
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.jobs.services import active_job
-from thuocdo.org.models import Assignment, Person, Unit
-from thuocdo.org.selectors import ROLE_ORDER, current
+from thuocdo.org.models import Person, Unit
+from thuocdo.org.selectors import ROLE_ORDER
 from thuocdo.scoring import Framework
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web import dashboards as dash
@@ -404,12 +407,8 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
     period = dash.month_of(today)
     months = dash.months_back(today)
 
-    posts = Assignment.objects.filter(
-        current(today),
-        is_concurrent=False,
-        unit__path__startswith=unit.path,
-        person__in=visible_people(user),
-    )
+    whole = subtree_units(user, unit)  # asked once: the posts and the tasks below
+    posts = subtree_posts(user, unit, today, units=whole)
     # The order of every member from a light query; whole rows only for the page shown
     # (a department can hold a thousand people). Counts and the distribution cover all.
     order = sorted(
@@ -527,7 +526,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         "text": str(quota),
     }
 
-    tasks = visible_tasks(user).filter(unit__path__startswith=unit.path)
+    tasks = subtree_tasks(user, unit, units=whole)
     overdue = list(dash.due_and_overdue(tasks, today, days=-1)[:10])
     for task in overdue:
         task.days = (today - task.effective_deadline).days  # type: ignore[attr-defined]

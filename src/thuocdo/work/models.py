@@ -269,6 +269,9 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["owner", "effective_deadline"]),
             models.Index(fields=["owner", "completed_on"]),
+            # a unit's work in a month, and what is overdue (the unit dashboard)
+            models.Index(fields=["unit", "effective_deadline"], name="task_unit_deadline"),
+            models.Index(fields=["unit", "completed_on"], name="task_unit_completed"),
             models.Index(fields=["agency", "state"]),
         ]
         constraints = [
