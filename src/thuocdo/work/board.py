@@ -199,5 +199,3 @@ def unit_rows(agency_id: int, month: DateRange, unit_ids: Collection[int]) -> li
         UnitTotals(*values)
         for values in _rows(agency_id, unit_ids).filter(month=month.start).values_list(*fields)
     ]
-
-
