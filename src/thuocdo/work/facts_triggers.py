@@ -10,14 +10,16 @@ A write adds the new row's contribution and takes away the old one's; a key whos
 falls to 0 is deleted (below 0 too: SQLite's flush may empty this table before the tasks,
 whose deletion must then leave nothing behind).
 
-PostgreSQL: statement triggers with transition tables, so a bulk insert, a COPY or an
-UPDATE of many tasks is summed in one grouped upsert, and an update that moves nothing
-(a title) writes nothing. SQLite: row triggers (it has no statement triggers).
+PostgreSQL: inserts through a statement trigger with a transition table, so a bulk insert
+or a COPY of 100,000 tasks is one grouped upsert; updates and deletes through a row
+trigger, which an update fires only when it changes a counted column (a title edit, a
+description, a version bump fire nothing). SQLite has row triggers only, with the same
+condition on updates.
 
 Concurrency: a task write locks the kept rows it moves until its transaction ends, so two
 transactions writing tasks of the same person, month and group wait for each other there
-(docs/locking.md). One statement locks its rows in key order (`ORDER BY`), so two bulk
-writes over the same people cannot deadlock on them.
+(docs/locking.md). A bulk insert locks its rows in key order (`ORDER BY`), so two of them
+over the same people cannot deadlock on them.
 
 SQLite rebuilds a table for most `AlterField`s and drops its triggers with it: a migration
 that alters `work_task` must call `install` again afterwards (tests/work/test_task_facts.py
@@ -31,73 +33,129 @@ from typing import Any
 KEY = "owner_id, month, pending, due, kind, extra, f, lt"
 
 
-def _contribution(row: str, sign: str) -> str:
-    """The SELECT list of `row`'s contribution (`sign` '+' or '-') and its WHERE."""
+def _columns(row: str) -> list[str]:
+    """The key's expressions, then w and done, of one task row (PostgreSQL)."""
     accepted = f"{row}.state = 'accepted'"
-    return (
-        f"SELECT {row}.owner_id AS owner_id, "
-        f"CAST(date_trunc('month', CAST(CASE WHEN {accepted} THEN {row}.completed_on "
-        f"ELSE {row}.effective_deadline END AS timestamp)) AS date) AS month, "
-        f"NOT ({accepted}) AS pending, "
+    day = f"CASE WHEN {accepted} THEN {row}.completed_on ELSE {row}.effective_deadline END"
+    return [
+        f"{row}.owner_id",
+        f"CAST(date_trunc('month', CAST({day} AS timestamp)) AS date)",
+        f"NOT ({accepted})",
         f"CASE WHEN {accepted} THEN "
         f"CAST(date_trunc('month', CAST({row}.completed_on AS timestamp)) AS date) "
-        f"ELSE {row}.effective_deadline END AS due, "
-        f"{row}.kind AS kind, {row}.extra <> '' AS extra, "
-        f"{row}.failures - {row}.exempt_failures AS f, "
-        f"{row}.delays - {row}.exempt_delays AS lt, "
-        f"{sign}(CASE WHEN {row}.extra = '' THEN {row}.quantity * {row}.coefficient "
-        f"ELSE 0 END) AS w, "
-        f"{sign}(CASE WHEN {accepted} THEN COALESCE({row}.done_quantity, 0) * {row}.coefficient "
-        f"ELSE 0 END) AS done, "
-        f"{sign}1 AS n "
-        f"FROM {{table}} AS {row} "
-        f"WHERE {row}.state <> 'cancelled' "
+        f"ELSE {row}.effective_deadline END",
+        f"{row}.kind",
+        f"{row}.extra <> ''",
+        f"{row}.failures - {row}.exempt_failures",
+        f"{row}.delays - {row}.exempt_delays",
+        f"(CASE WHEN {row}.extra = '' THEN {row}.quantity * {row}.coefficient ELSE 0 END)",
+        f"(CASE WHEN {accepted} THEN COALESCE({row}.done_quantity, 0) * {row}.coefficient "
+        "ELSE 0 END)",
+    ]
+
+
+def _counts(row: str) -> str:
+    """Whether a task row counts anywhere (not cancelled; accepted with a day)."""
+    return (
+        f"{row}.state <> 'cancelled' "
         f"AND ({row}.state <> 'accepted' OR {row}.completed_on IS NOT NULL)"
     )
 
 
-def _pg_function(name: str, parts: list[str], tables: list[str]) -> str:
-    rows = " UNION ALL ".join(parts)
-    owners = " UNION ".join(f"SELECT owner_id FROM {table}" for table in tables)
-    return f"""
-CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+_UPSERT = f"""ON CONFLICT ({KEY}) DO UPDATE SET
+        w = kept.w + EXCLUDED.w, done = kept.done + EXCLUDED.done, n = kept.n + EXCLUDED.n"""
+
+_NAMES = [*KEY.split(", "), "w", "done"]
+
+
+def _select(table: str) -> str:
+    """Each counted task of `table` as a contribution row (PostgreSQL)."""
+    cells = ", ".join(f"{e} AS {n}" for e, n in zip(_columns("r"), _NAMES, strict=True))
+    return f"SELECT {cells} FROM {table} AS r WHERE {_counts('r')}"
+
+
+# Inserts, in bulk (COPY, bulk_create) as one by one: one grouped upsert per statement,
+# in key order. An insert only adds, so no count can fall to 0 here.
+_PG_INSERT = f"""
+CREATE OR REPLACE FUNCTION work_task_facts_insert() RETURNS trigger AS $$
 BEGIN
     INSERT INTO work_taskfacts AS kept ({KEY}, w, done, n)
-    SELECT {KEY}, SUM(w), SUM(done), SUM(n) FROM ({rows}) AS moved
+    SELECT {KEY}, SUM(w), SUM(done), COUNT(*) FROM ({_select("new_rows")}) AS moved
     GROUP BY {KEY}
-    HAVING SUM(n) <> 0 OR SUM(w) <> 0 OR SUM(done) <> 0
     ORDER BY {KEY}
-    ON CONFLICT ({KEY}) DO UPDATE SET
-        w = kept.w + EXCLUDED.w, done = kept.done + EXCLUDED.done, n = kept.n + EXCLUDED.n;
-    DELETE FROM work_taskfacts WHERE n <= 0 AND owner_id IN ({owners});
+    {_UPSERT};
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 """
 
+# Updates and deletes, row by row: a service write changes one task, and a row trigger
+# that fires only when a counted column changed (WHEN) costs nothing for a title edit and
+# little otherwise. The new contribution is added before the old one is taken away, so a
+# task that stays in its group never empties it on the way.
+_NEW_VALUES = ", ".join(_columns("NEW"))
+_OLD_VALUES = ", ".join(f"-{e}" if i >= 8 else e for i, e in enumerate(_columns("OLD")))
+_PG_ROW = f"""
+CREATE OR REPLACE FUNCTION work_task_facts_row() RETURNS trigger AS $$
+DECLARE
+    kept_id bigint;
+    left_n integer;
+BEGIN
+    IF TG_OP = 'UPDATE' AND {_counts("NEW")} THEN
+        INSERT INTO work_taskfacts AS kept ({KEY}, w, done, n)
+        VALUES ({_NEW_VALUES}, 1)
+        {_UPSERT};
+    END IF;
+    IF {_counts("OLD")} THEN
+        INSERT INTO work_taskfacts AS kept ({KEY}, w, done, n)
+        VALUES ({_OLD_VALUES}, -1)
+        {_UPSERT}
+        RETURNING id, n INTO kept_id, left_n;
+        IF left_n <= 0 THEN
+            DELETE FROM work_taskfacts WHERE id = kept_id;
+        END IF;
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+"""
 
-_NEW = _contribution("r", "+").replace("{table}", "new_rows")
-_OLD = _contribution("r", "-").replace("{table}", "old_rows")
+# What a contribution reads: an update that changes none of these fires nothing.
+_COUNTED = (
+    "owner_id, state, completed_on, effective_deadline, kind, extra, failures, "
+    "exempt_failures, delays, exempt_delays, quantity, coefficient, done_quantity"
+)
+
+
+def _changed(old: str, new: str, *, sqlite: bool = False) -> str:
+    """Whether an update changed a counted column (NULLs compared as values)."""
+    names = _COUNTED.split(", ")
+    if sqlite:
+        return "(" + " OR ".join(f"{old}.{n} IS NOT {new}.{n}" for n in names) + ")"
+    return (
+        f"({', '.join(f'{old}.{n}' for n in names)}) IS DISTINCT FROM "
+        f"({', '.join(f'{new}.{n}' for n in names)})"
+    )
+
 
 PG_UP = [
-    _pg_function("work_task_facts_insert", [_NEW], ["new_rows"]),
-    _pg_function("work_task_facts_update", [_NEW, _OLD], ["new_rows", "old_rows"]),
-    _pg_function("work_task_facts_delete", [_OLD], ["old_rows"]),
+    _PG_INSERT,
+    _PG_ROW,
     """CREATE TRIGGER work_task_facts_insert AFTER INSERT ON work_task
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION work_task_facts_insert();""",
-    """CREATE TRIGGER work_task_facts_update AFTER UPDATE ON work_task
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION work_task_facts_update();""",
+    f"""CREATE TRIGGER work_task_facts_update AFTER UPDATE OF {_COUNTED} ON work_task
+    FOR EACH ROW WHEN ({_changed("OLD", "NEW")})
+    EXECUTE FUNCTION work_task_facts_row();""",
     """CREATE TRIGGER work_task_facts_delete AFTER DELETE ON work_task
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION work_task_facts_delete();""",
+    FOR EACH ROW EXECUTE FUNCTION work_task_facts_row();""",
 ]
 PG_DOWN = [
     "DROP TRIGGER IF EXISTS work_task_facts_insert ON work_task;",
     "DROP TRIGGER IF EXISTS work_task_facts_update ON work_task;",
     "DROP TRIGGER IF EXISTS work_task_facts_delete ON work_task;",
     "DROP FUNCTION IF EXISTS work_task_facts_insert();",
+    "DROP FUNCTION IF EXISTS work_task_facts_row();",
     "DROP FUNCTION IF EXISTS work_task_facts_update();",
     "DROP FUNCTION IF EXISTS work_task_facts_delete();",
 ]
@@ -127,16 +185,12 @@ def _sqlite_upsert(row: str, sign: str) -> str:
 
 
 _SQLITE_PRUNE = "DELETE FROM work_taskfacts WHERE owner_id = {row}.owner_id AND n <= 0;"
-# Only the columns a contribution reads fire the update trigger (a title edit does not).
-_COUNTED = (
-    "owner_id, state, completed_on, effective_deadline, kind, extra, failures, "
-    "exempt_failures, delays, exempt_delays, quantity, coefficient, done_quantity"
-)
 SQLITE_UP = [
     f"""CREATE TRIGGER work_task_facts_insert AFTER INSERT ON work_task BEGIN
     {_sqlite_upsert("NEW", "+")}
 END;""",
-    f"""CREATE TRIGGER work_task_facts_update AFTER UPDATE OF {_COUNTED} ON work_task BEGIN
+    f"""CREATE TRIGGER work_task_facts_update AFTER UPDATE OF {_COUNTED} ON work_task
+    WHEN {_changed("OLD", "NEW", sqlite=True)} BEGIN
     {_sqlite_upsert("OLD", "-")}
     {_SQLITE_PRUNE.format(row="OLD")}
     {_sqlite_upsert("NEW", "+")}
@@ -153,7 +207,7 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS work_task_facts_delete;",
 ]
 
-_REFILL_SELECT = _contribution("r", "+").replace("{table}", "work_task")
+_REFILL_SELECT = _select("work_task") + "\n"
 _SQLITE_REFILL_SELECT = """
     SELECT r.owner_id AS owner_id,
         date(CASE WHEN r.state = 'accepted' THEN r.completed_on ELSE r.effective_deadline END,
@@ -165,8 +219,7 @@ _SQLITE_REFILL_SELECT = """
         r.failures - r.exempt_failures AS f, r.delays - r.exempt_delays AS lt,
         CASE WHEN r.extra = '' THEN r.quantity * r.coefficient ELSE 0 END AS w,
         CASE WHEN r.state = 'accepted' THEN COALESCE(r.done_quantity, 0) * r.coefficient
-             ELSE 0 END AS done,
-        1 AS n
+             ELSE 0 END AS done
     FROM work_task AS r
     WHERE r.state <> 'cancelled' AND (r.state <> 'accepted' OR r.completed_on IS NOT NULL)"""
 
@@ -179,7 +232,7 @@ def refill(connection: Any) -> None:
         cursor.execute("DELETE FROM work_taskfacts")
         cursor.execute(
             f"INSERT INTO work_taskfacts ({KEY}, w, done, n) "
-            f"SELECT {KEY}, SUM(w), SUM(done), SUM(n) FROM ({select}) AS counted "
+            f"SELECT {KEY}, SUM(w), SUM(done), COUNT(*) FROM ({select}) AS counted "
             f"GROUP BY {KEY}"
         )
 
