@@ -21,6 +21,7 @@ from thuocdo.org.models import Assignment, Unit
 from thuocdo.org.selectors import current
 from thuocdo.work.models import Task
 
+
 @pytest.fixture
 def work(cast: Cast) -> Work:
     return build_work(cast)
