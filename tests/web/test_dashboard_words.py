@@ -205,7 +205,11 @@ def test_a_unit_is_ranked_only_on_enough_people() -> None:
         *[(40 + i, "/1/4/", "staff") for i in range(8)],  # 3 of 8 scored: thin
     ]
     points = {10: 6000, 11: 5000, 12: 4000, 30: 7000, 40: 7000, 41: 7000, 42: 7000}
-    ranked, thin = dash.standings(members, points, [a, b, c, d], {})
+    parts = [
+        dash.Part(path, 1, role not in dash.LEADER_ROLES, pid in points, points.get(pid, 0))
+        for pid, path, role in members
+    ]
+    ranked, thin = dash.standings(parts, [a, b, c, d], {})
     assert [(s.unit.pk, s.scored, s.staff, s.headcount) for s in ranked] == [(2, 3, 3, 4)]
     assert ranked[0].mean == Fraction(50)
     assert [(s.unit.pk, s.thin) for s in thin] == [

@@ -42,8 +42,11 @@ def test_kept_unit_totals_are_the_person_level_numbers(work: Work) -> None:
         ).values_list("person_id", "unit__path", "role")
     )
     rank_month = dash.rank_period(today)
-    summary, points = dash.live_summary(
-        [pid for pid, _path, _role in members], today, points_in=rank_month
+    summary, points = live.summarise(
+        [pid for pid, _path, _role in members],
+        live.months_back(today),
+        today=today,
+        points_in=rank_month,
     )
     paths = {u.pk: u.path for u in units}
     kept = board.read(agency.pk, live.months_back(today), paths)
@@ -52,9 +55,12 @@ def test_kept_unit_totals_are_the_person_level_numbers(work: Work) -> None:
     assert any(month.scored for month in summary.values())
 
     tasks = Task.objects.filter(agency=agency)
+    # the person-level path: every member a part of their unit
     ranked, thin = dash.standings(
-        members,
-        points,
+        [
+            dash.Part(path, 1, role not in live.LEADER_ROLES, pid in points, points.get(pid, 0))
+            for pid, path, role in members
+        ],
         top,
         dash.roll_up_rates(dash.rates_by_unit(tasks, rank_month, today), top, paths),
     )

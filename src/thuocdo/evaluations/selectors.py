@@ -15,16 +15,10 @@ from fractions import Fraction
 from typing import Any
 
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
-    DecimalField,
     F,
     Q,
     QuerySet,
-    Sum,
-    Value,
-    When,
 )
 
 from thuocdo.core.text import fold
@@ -45,13 +39,10 @@ from thuocdo.scoring import (
     MonthEntry,
     QuotaMember,
     RatingRules,
-    group_facts,
     resolve_quota,
 )
 from thuocdo.work.models import Task
-from thuocdo.work.selectors import DateRange, counted_in
-
-_SUM = DecimalField(max_digits=28, decimal_places=6)
+from thuocdo.work.selectors import DateRange, add_group, counted_in, task_groups
 
 
 def period_range(period: Period) -> DateRange:
@@ -184,50 +175,9 @@ def unit_task_facts(
     paths: Iterable[str], period: DateRange, framework: Framework
 ) -> dict[str, KindFacts]:
     """The unit's {kind: KindFacts}: tasks recorded in the units under `paths`, one query."""
-    rows = (
-        Task.objects.filter(counted_in(period), _under(paths))
-        .annotate(
-            is_extra=Case(
-                When(extra="", then=Value(False)), default=Value(True), output_field=BooleanField()
-            ),
-            f=F("failures") - F("exempt_failures"),
-            lt=F("delays") - F("exempt_delays"),
-        )
-        .values("kind", "is_extra", "f", "lt")
-        .annotate(
-            sum_w=Sum(
-                Case(
-                    When(extra="", then=F("quantity") * F("coefficient")),
-                    default=Value(0),
-                    output_field=_SUM,
-                ),
-                output_field=_SUM,
-            ),
-            sum_done=Sum(
-                Case(
-                    When(state=Task.State.ACCEPTED, then=F("done_quantity") * F("coefficient")),
-                    default=Value(0),
-                    output_field=_SUM,
-                ),
-                output_field=_SUM,
-            ),
-            n=Count("id"),
-        )
-        .order_by()
-    )
-    settings = framework.settings
     out: dict[str, KindFacts] = {}
-    for row in rows:
-        group = group_facts(
-            settings,
-            w=Fraction(row["sum_w"] or 0),
-            done=Fraction(row["sum_done"] or 0),
-            failures=row["f"],
-            delays=row["lt"],
-            extra=row["is_extra"],
-            count=row["n"],
-        )
-        out[row["kind"]] = out.get(row["kind"], KindFacts()) + group
+    for row in task_groups(Task.objects.filter(counted_in(period), _under(paths))):
+        add_group(out, framework, row)
     return out
 
 

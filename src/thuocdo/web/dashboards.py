@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
@@ -48,7 +48,6 @@ from thuocdo.work.live import (
     live_points,
     months_back,
     roles_on,
-    summarise,
     task_max,
 )
 from thuocdo.work.models import PlanItem, Task, UnitMonth
@@ -86,19 +85,6 @@ def live_trend(
     return live_points(person_ids, months_back(today), today=today, fw=fw)
 
 
-def live_summary(
-    person_ids: Collection[int],
-    today: dt.date,
-    *,
-    fw: Framework | None = None,
-    points_in: DateRange | None = None,
-) -> tuple[dict[DateRange, MonthSummary], dict[int, int]]:
-    """Per month over `MONTHS_BACK` months, the scored count and Σ points (in SQL), and
-    the points × 100 per person of this month (or of `points_in`, one of those months):
-    for a whole agency without a row per person-month in Python."""
-    return summarise(person_ids, months_back(today), today=today, fw=fw, points_in=points_in)
-
-
 # --- the agency's kept per-unit totals ----------------------------------------------------------
 
 # Older kept totals are shown (with when they were computed) while a refresh is queued.
@@ -119,9 +105,12 @@ def agency_board(
         or not kept.current(today)
         or clock.now() - kept.computed_at > BOARD_MAX_AGE
     )
-    if old and active_job(live_target(agency)) is None:
+    running = active_job(live_target(agency))
+    if old and running is None:
         start_live_refresh(agency=agency, back=back)
         kept = board.read(agency.pk, months, unit_ids)  # a queue that runs at once made them
+        running = active_job(live_target(agency))
+    kept.refreshing = running
     return kept
 
 
@@ -137,27 +126,16 @@ def board_summary(kept: board.Board, today: dt.date) -> dict[DateRange, MonthSum
 def board_standings(
     rows: Iterable[board.UnitTotals], paths: Mapping[int, str], top: Iterable[Unit]
 ) -> tuple[list[Standing], list[Standing]]:
-    """(ranked, thin) as `standings`, from kept unit rows of the ranked month: each row
-    under the top-level unit holding it (`paths`: unit id → path); a cost of one step per
-    unit, not per person."""
-    rows = list(rows)
+    """`standings` from kept unit rows of the ranked month (`paths`: unit id → path): a
+    step per unit, not per person; each department's rates take in its offices'."""
+    rows = [row for row in rows if row.unit_id in paths]
     top = list(top)
     rates = roll_up_rates({row.unit_id: rates_of(row) for row in rows}, top, paths)
-    by_unit = {unit.pk: Standing(unit, rates=rates.get(unit.pk, Rates())) for unit in top}
-    homes = sorted(by_unit.values(), key=lambda s: len(s.unit.path), reverse=True)
-    for row in rows:
-        path = paths.get(row.unit_id)
-        home = next((s for s in homes if path and path.startswith(s.unit.path)), None)
-        if home is None:
-            continue
-        home.headcount += row.headcount
-        home.staff += row.staff
-        home.scored += row.scored
-        home.hundredths += row.hundredths
-    ranked = [s for s in by_unit.values() if not s.thin]
-    ranked.sort(key=lambda s: (-(s.mean or 0), s.unit.path))
-    thin = sorted((s for s in by_unit.values() if s.thin), key=lambda s: s.unit.path)
-    return ranked, thin
+    parts = (
+        Part(paths[row.unit_id], row.headcount, row.staff, row.scored, row.hundredths)
+        for row in rows
+    )
+    return standings(parts, top, rates)
 
 
 # --- decided evaluations -------------------------------------------------------------------------
@@ -432,26 +410,31 @@ class Standing:
         return ""
 
 
+class Part(NamedTuple):
+    """What some people add to the unit holding them: a unit's kept row, or one person."""
+
+    path: str  # the unit's materialised path
+    headcount: int
+    staff: int  # without a leading role
+    scored: int  # with live points in the ranked month
+    hundredths: int  # their Σ points × 100
+
+
 def standings(
-    members: Iterable[tuple[int, str, str]],
-    points: Mapping[int, int],
-    units: Iterable[Unit],
-    rates: Mapping[int, Rates],
+    parts: Iterable[Part], units: Iterable[Unit], rates: Mapping[int, Rates]
 ) -> tuple[list[Standing], list[Standing]]:
-    """(ranked, thin): each member (person id, unit path, role) under the top-level unit
-    holding them, with their points × 100 in the ranked month when they have some. Ranked
+    """(ranked, thin): each part under the top-level unit (of `units`) holding it. Ranked
     by mean, best first; the thin ones, with too little data, by path."""
     by_unit = {unit.pk: Standing(unit, rates=rates.get(unit.pk, Rates())) for unit in units}
     homes = sorted(by_unit.values(), key=lambda s: len(s.unit.path), reverse=True)
-    for pid, path, role in members:
-        home = next((s for s in homes if path.startswith(s.unit.path)), None)
+    for part in parts:
+        home = next((s for s in homes if part.path.startswith(s.unit.path)), None)
         if home is None:
             continue
-        home.headcount += 1
-        home.staff += role not in LEADER_ROLES
-        if pid in points:
-            home.scored += 1
-            home.hundredths += points[pid]
+        home.headcount += part.headcount
+        home.staff += part.staff
+        home.scored += part.scored
+        home.hundredths += part.hundredths
     ranked = [s for s in by_unit.values() if not s.thin]
     ranked.sort(key=lambda s: (-(s.mean or 0), s.unit.path))
     thin = sorted((s for s in by_unit.values() if s.thin), key=lambda s: s.unit.path)

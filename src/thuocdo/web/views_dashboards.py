@@ -50,7 +50,6 @@ from thuocdo.core.params import id_param
 from thuocdo.evaluations.compute import explained
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
 from thuocdo.frameworks.selectors import engine_framework
-from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Person, Unit
 from thuocdo.org.selectors import ROLE_ORDER
 from thuocdo.scoring import Framework
@@ -59,8 +58,7 @@ from thuocdo.web import dashboards as dash
 from thuocdo.web.actions import language
 from thuocdo.web.breakdown import shown_tree
 from thuocdo.work import board
-from thuocdo.work.jobs import last_refresh, start_live_refresh
-from thuocdo.work.jobs import target as live_target
+from thuocdo.work.jobs import start_live_refresh
 from thuocdo.work.models import PlanItem
 
 MEMBERS_PER_PAGE = 50
@@ -765,8 +763,7 @@ def agency_dashboard(request: HttpRequest) -> HttpResponse:
             "headcount": now_sums["headcount"],
             "computed_at": kept.computed_at,
             "max_age": int(dash.BOARD_MAX_AGE.total_seconds() // 60),
-            "refreshed": last_refresh(agency),
-            "refresh_running": active_job(live_target(agency)),
+            "refresh_running": kept.refreshing,
         },
     )
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from thuocdo.core import clock
+from thuocdo.jobs.models import Job
 from thuocdo.org.models import Assignment
 from thuocdo.org.selectors import current
 from thuocdo.work import live
@@ -157,6 +158,7 @@ class Board:
     months: dict[dt.date, dict[str, int]] = field(default_factory=dict)  # month start → sums
     computed_at: dt.datetime | None = None
     as_of: dt.date | None = None  # the open month's counting day when they were computed
+    refreshing: Job | None = None  # the refresh queued or running, when there is one
 
     def totals(self, month: DateRange) -> dict[str, int]:
         return self.months.get(month.start) or dict.fromkeys(SUMS, 0)

@@ -33,16 +33,21 @@ from typing import Any
 KEY = "owner_id, month, pending, due, kind, extra, f, lt"
 
 
-def _columns(row: str) -> list[str]:
-    """The key's expressions, then w and done, of one task row (PostgreSQL)."""
+def _columns(row: str, *, sqlite: bool = False) -> list[str]:
+    """The key's expressions, then w and done, of one task row."""
+
+    def month_of(day: str) -> str:
+        if sqlite:
+            return f"date({day}, 'start of month')"
+        return f"CAST(date_trunc('month', CAST({day} AS timestamp)) AS date)"
+
     accepted = f"{row}.state = 'accepted'"
     day = f"CASE WHEN {accepted} THEN {row}.completed_on ELSE {row}.effective_deadline END"
     return [
         f"{row}.owner_id",
-        f"CAST(date_trunc('month', CAST({day} AS timestamp)) AS date)",
+        month_of(day),
         f"NOT ({accepted})",
-        f"CASE WHEN {accepted} THEN "
-        f"CAST(date_trunc('month', CAST({row}.completed_on AS timestamp)) AS date) "
+        f"CASE WHEN {accepted} THEN {month_of(f'{row}.completed_on')} "
         f"ELSE {row}.effective_deadline END",
         f"{row}.kind",
         f"{row}.extra <> ''",
@@ -68,9 +73,10 @@ _UPSERT = f"""ON CONFLICT ({KEY}) DO UPDATE SET
 _NAMES = [*KEY.split(", "), "w", "done"]
 
 
-def _select(table: str) -> str:
-    """Each counted task of `table` as a contribution row (PostgreSQL)."""
-    cells = ", ".join(f"{e} AS {n}" for e, n in zip(_columns("r"), _NAMES, strict=True))
+def _select(table: str, *, sqlite: bool = False) -> str:
+    """Each counted task of `table` as a contribution row."""
+    columns = _columns("r", sqlite=sqlite)
+    cells = ", ".join(f"{e} AS {n}" for e, n in zip(columns, _NAMES, strict=True))
     return f"SELECT {cells} FROM {table} AS r WHERE {_counts('r')}"
 
 
@@ -94,7 +100,8 @@ $$ LANGUAGE plpgsql;
 # little otherwise. The new contribution is added before the old one is taken away, so a
 # task that stays in its group never empties it on the way.
 _NEW_VALUES = ", ".join(_columns("NEW"))
-_OLD_VALUES = ", ".join(f"-{e}" if i >= 8 else e for i, e in enumerate(_columns("OLD")))
+*_OLD_KEY, _OLD_W, _OLD_DONE = _columns("OLD")
+_OLD_VALUES = ", ".join([*_OLD_KEY, f"-{_OLD_W}", f"-{_OLD_DONE}"])
 _PG_ROW = f"""
 CREATE OR REPLACE FUNCTION work_task_facts_row() RETURNS trigger AS $$
 DECLARE
@@ -156,30 +163,16 @@ PG_DOWN = [
     "DROP TRIGGER IF EXISTS work_task_facts_delete ON work_task;",
     "DROP FUNCTION IF EXISTS work_task_facts_insert();",
     "DROP FUNCTION IF EXISTS work_task_facts_row();",
-    "DROP FUNCTION IF EXISTS work_task_facts_update();",
-    "DROP FUNCTION IF EXISTS work_task_facts_delete();",
 ]
 
 
 def _sqlite_upsert(row: str, sign: str) -> str:
-    """One row's contribution upserted (SQLite: no date_trunc, booleans as 0/1)."""
-    accepted = f"{row}.state = 'accepted'"
+    """One row's contribution upserted (SQLite has no statement triggers)."""
+    *key, w, done = _columns(row, sqlite=True)
     return f"""
     INSERT INTO work_taskfacts ({KEY}, w, done, n)
-    SELECT {row}.owner_id,
-        date(CASE WHEN {accepted} THEN {row}.completed_on ELSE {row}.effective_deadline END,
-             'start of month'),
-        NOT ({accepted}),
-        CASE WHEN {accepted} THEN date({row}.completed_on, 'start of month')
-             ELSE {row}.effective_deadline END,
-        {row}.kind, {row}.extra <> '',
-        {row}.failures - {row}.exempt_failures, {row}.delays - {row}.exempt_delays,
-        {sign}(CASE WHEN {row}.extra = '' THEN {row}.quantity * {row}.coefficient ELSE 0 END),
-        {sign}(CASE WHEN {accepted} THEN COALESCE({row}.done_quantity, 0) * {row}.coefficient
-             ELSE 0 END),
-        {sign}1
-    WHERE {row}.state <> 'cancelled'
-        AND ({row}.state <> 'accepted' OR {row}.completed_on IS NOT NULL)
+    SELECT {", ".join(key)}, {sign}{w}, {sign}{done}, {sign}1
+    WHERE {_counts(row)}
     ON CONFLICT ({KEY}) DO UPDATE SET
         w = w + excluded.w, done = done + excluded.done, n = n + excluded.n;"""
 
@@ -207,27 +200,11 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS work_task_facts_delete;",
 ]
 
-_REFILL_SELECT = _select("work_task") + "\n"
-_SQLITE_REFILL_SELECT = """
-    SELECT r.owner_id AS owner_id,
-        date(CASE WHEN r.state = 'accepted' THEN r.completed_on ELSE r.effective_deadline END,
-             'start of month') AS month,
-        NOT (r.state = 'accepted') AS pending,
-        CASE WHEN r.state = 'accepted' THEN date(r.completed_on, 'start of month')
-             ELSE r.effective_deadline END AS due,
-        r.kind AS kind, r.extra <> '' AS extra,
-        r.failures - r.exempt_failures AS f, r.delays - r.exempt_delays AS lt,
-        CASE WHEN r.extra = '' THEN r.quantity * r.coefficient ELSE 0 END AS w,
-        CASE WHEN r.state = 'accepted' THEN COALESCE(r.done_quantity, 0) * r.coefficient
-             ELSE 0 END AS done
-    FROM work_task AS r
-    WHERE r.state <> 'cancelled' AND (r.state <> 'accepted' OR r.completed_on IS NOT NULL)"""
-
 
 def refill(connection: Any) -> None:
     """Recomputes the whole kept table from the tasks (a migration's backfill, or a repair
     after the triggers were off)."""
-    select = _REFILL_SELECT if connection.vendor == "postgresql" else _SQLITE_REFILL_SELECT
+    select = _select("work_task", sqlite=connection.vendor != "postgresql")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM work_taskfacts")
         cursor.execute(

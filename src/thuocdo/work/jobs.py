@@ -38,7 +38,7 @@ def start_live_refresh(*, agency: Unit, actor: User | None = None, back: str = "
 
 
 def last_refresh(agency: Unit) -> Job | None:
-    """The agency's latest finished warm-up (the pages say when their numbers were made)."""
+    """The agency's latest finished refresh (the agency page shows `UnitMonth.computed_at`)."""
     return (
         Job.objects.filter(kind=KIND, agency=agency, state=Job.State.DONE)
         .order_by("-finished_at")

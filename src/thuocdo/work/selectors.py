@@ -126,22 +126,26 @@ def task_facts(
         if period.month_aligned
         else _task_groups(ids, period, as_of)
     )
-    settings = framework.settings
     out: dict[int, dict[str, KindFacts]] = defaultdict(dict)
     for row in rows:  # one row per group, not per task
-        group = group_facts(
-            settings,
-            w=Fraction(row["sum_w"] or 0),
-            done=Fraction(row["sum_done"] or 0),
-            failures=row["f"],
-            delays=row["lt"],
-            extra=row["is_extra"],
-            count=row["n"],
-        )
-        kinds = out[row["owner_id"]]
-        before = kinds.get(row["kind"])
-        kinds[row["kind"]] = group if before is None else before + group
+        add_group(out[row["owner_id"]], framework, row)
     return dict(out)
+
+
+def add_group(kinds: dict[str, KindFacts], framework: Framework, row: Mapping[str, Any]) -> None:
+    """Adds one summed group (kind, sum_w, sum_done, f, lt, is_extra, n) to {kind:
+    KindFacts}, weighted by q and t in exact fractions with the framework's deductions."""
+    group = group_facts(
+        framework.settings,
+        w=_exact(row["sum_w"]),
+        done=_exact(row["sum_done"]),
+        failures=row["f"],
+        delays=row["lt"],
+        extra=bool(row["is_extra"]),
+        count=int(row["n"]),
+    )
+    before = kinds.get(row["kind"])
+    kinds[row["kind"]] = group if before is None else before + group
 
 
 def _kept_groups(
@@ -170,16 +174,21 @@ def _task_groups(
     person_ids: list[int], period: DateRange, as_of: dt.date | None
 ) -> Iterable[Mapping[str, Any]]:
     """The same groups summed from the tasks themselves (a span that is not whole months)."""
+    return task_groups(tasks_counted(person_ids, period, as_of=as_of), "owner_id")
+
+
+def task_groups(tasks: QuerySet[Task], *by: str) -> QuerySet[Any]:
+    """The tasks summed per (`by`…, kind, extra?, counted failures, counted delays): the
+    rows `add_group` takes (a person's, or a unit's with no `by`)."""
     return (
-        tasks_counted(person_ids, period, as_of=as_of)
-        .annotate(
+        tasks.annotate(
             is_extra=Case(
                 When(extra="", then=Value(False)), default=Value(True), output_field=BooleanField()
             ),
             f=F("failures") - F("exempt_failures"),
             lt=F("delays") - F("exempt_delays"),
         )
-        .values("owner_id", "kind", "is_extra", "f", "lt")
+        .values(*by, "kind", "is_extra", "f", "lt")
         .annotate(
             sum_w=Sum(
                 Case(
@@ -315,20 +324,10 @@ def _role_and_kept_facts(
         rows = cursor.fetchall()
     role = rows[0][0] or "staff"
     facts: dict[str, KindFacts] = {}
-    for _role, kind, extra, f, lt, w, done, n in rows:
-        if kind is None:  # no kept group: the LEFT JOIN's empty row
-            continue
-        group = group_facts(
-            framework.settings,
-            w=_exact(w),
-            done=_exact(done),
-            failures=f,
-            delays=lt,
-            extra=bool(extra),
-            count=int(n),
-        )
-        before = facts.get(kind)
-        facts[kind] = group if before is None else before + group
+    names = ("kind", "is_extra", "f", "lt", "sum_w", "sum_done", "n")
+    for row in rows:
+        if row[1] is not None:  # None: no kept group (the LEFT JOIN's empty row)
+            add_group(facts, framework, dict(zip(names, row[1:], strict=True)))
     return role, facts
 
 
