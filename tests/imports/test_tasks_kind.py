@@ -119,6 +119,22 @@ def test_the_row_limit_is_per_kind(cast: Cast, work: Work, settings: Any) -> Non
     assert "hơn 2 dòng" in result.errors[0].rule_vi
 
 
+def test_the_preview_of_a_new_task_names_what_it_creates(cast: Cast, work: Work) -> None:
+    result = plan_of(book([task(state="Đang thực hiện")]), cast)
+    assert result.ok, errors_of(result)
+    (step,) = result.rows[0].steps
+    # made when the preview reads them (it shows the first rows only), then kept
+    shown = [(c.column, c.before, c.after) for c in step.changes]
+    assert shown == [
+        ("Mã người thực hiện", "", "P004"),
+        ("Loại nhiệm vụ", "", "Nhiệm vụ phát sinh"),
+        ("Hạn hoàn thành", "", "20/03/2025"),
+        ("Mã sản phẩm", "", "CV"),
+        ("Trạng thái", "", "Đang thực hiện"),
+    ]
+    assert len(step.changes) == 5 and step.changes[-1].after == "Đang thực hiện"
+
+
 # --- the story of a row is counted as the services count it ---------------------------------
 
 

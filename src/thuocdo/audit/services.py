@@ -40,8 +40,13 @@ def _recorded(entries: Sequence[AuditEntry]) -> None:
         listener(entries)
 
 
+_SCALARS = frozenset({type(None), bool, int, str})
+
+
 def to_json(value: Any) -> JSONValue:
     """Turns model field values into JSON that reads well in the audit page."""
+    if type(value) in _SCALARS:  # most values: one set lookup (snapshots run per row)
+        return value
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, decimal.Decimal):

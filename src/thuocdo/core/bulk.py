@@ -15,10 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connection, connections, models
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 BATCH = 1000
 M = TypeVar("M", bound=models.Model)
@@ -135,50 +138,82 @@ def insert_objects(objects: Sequence[models.Model], *, batch: int = 2000, ids: b
             for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
                 obj.pk = pk
         prepare = _preparer(fields)
+        attnames = [f.attname for f in fields]
+        # pre_save: what bulk_create would store (auto_now fields get their moment); the
+        # other fields store their attribute as it is, read without a call per value
+        stamped = [(i, f) for i, f in enumerate(fields) if _stamps(f)]
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for obj in objects:
-                # pre_save: what bulk_create would store (auto_now fields get their moment)
-                copy.write_row(prepare([f.pre_save(obj, True) for f in fields]))
+                held = obj.__dict__  # an unsaved instance holds every field
+                row = [held[name] for name in attnames]
+                for i, f in stamped:
+                    row[i] = f.pre_save(obj, True)
+                copy.write_row(prepare(row))
     for obj in objects:
         obj._state.adding, obj._state.db = False, connection.alias
     return len(objects)
 
 
+def _stamps(field: Any) -> bool:
+    """Whether the field's pre_save may give something other than its attribute."""
+    if type(field).pre_save is models.Field.pre_save:
+        return False
+    if isinstance(field, models.DateField | models.TimeField):
+        return bool(field.auto_now or field.auto_now_add)
+    return True
+
+
 def build(model: type[M], /, **values: Any) -> M:
     """An unsaved instance, as `model(**values)` makes it, for code that makes thousands.
 
-    Django's keyword constructor walks every field through descriptors; the positional
-    one only sets attributes. Values are given by field name or attname; a related object
-    is kept in the instance's cache (reading it costs no query); missing fields get
-    their defaults."""
-    fields, defaults = _layout(model)
-    args: list[Any] = []
+    Django's keyword constructor walks every field through descriptors; this sets the
+    values straight into the instance (through the positional constructor when something
+    listens to the model's init signals). Values are given by field name or attname; a
+    related object is kept in the instance's cache (reading it costs no query); missing
+    fields get their defaults."""
+    layout = _layout(model)
+    data: dict[str, Any] = {}
     related: list[tuple[Any, Any]] = []
-    for field, default in zip(fields, defaults, strict=True):
-        if field.attname in values:
-            args.append(values.pop(field.attname))
-        elif field.name in values:
-            value = values.pop(field.name)
-            if field.is_relation and value is not None:
-                related.append((field, value))
-                value = value.pk
-            args.append(value)
-        else:
-            args.append(default())
-    if values:
-        raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(values))}")
-    instance = model(*args)
-    for field, value in related:
-        field.set_cached_value(instance, value)
+    for name, value in values.items():
+        field = layout.by_name.get(name)
+        if field is None:
+            raise TypeError(f"{model.__name__} has no field(s) {name}")
+        if name != field.attname and field.is_relation and value is not None:
+            related.append((field, value))
+            value = value.pk
+        data[field.attname] = value
+    for attname, default in layout.defaults:
+        if attname not in data:
+            data[attname] = default()
+    if layout.signalled:
+        instance = model(*(data[attname] for attname, _ in layout.defaults))
+        for field, value in related:
+            field.set_cached_value(instance, value)
+        return instance
+    instance = model.__new__(model)
+    state = instance._state = ModelState()
+    state.fields_cache = {field.cache_name: value for field, value in related}
+    instance.__dict__.update(data)
     return instance
 
 
-def _layout(model: type[models.Model]) -> tuple[list[Any], list[Callable[[], Any]]]:
+@dataclass(frozen=True)
+class _Layout:
+    by_name: dict[str, Any]  # field name and attname → field
+    defaults: list[tuple[str, Callable[[], Any]]]  # (attname, default) in field order
+    signalled: bool  # something listens to the model's pre_init or post_init
+
+
+def _layout(model: type[models.Model]) -> _Layout:
     layout = _LAYOUTS.get(model)
     if layout is None:
         fields: list[Any] = list(model._meta.concrete_fields)
-        layout = _LAYOUTS[model] = (fields, [field._get_default for field in fields])
+        by_name = {field.name: field for field in fields}
+        by_name.update((field.attname, field) for field in fields)
+        signalled = signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+        defaults = [(field.attname, field._get_default) for field in fields]
+        layout = _LAYOUTS[model] = _Layout(by_name, defaults, signalled)
     return layout
 
 
-_LAYOUTS: dict[type[models.Model], tuple[list[Any], list[Callable[[], Any]]]] = {}
+_LAYOUTS: dict[type[models.Model], _Layout] = {}

@@ -32,6 +32,7 @@ from thuocdo.audit.models import AuditEntry
 from thuocdo.audit.services import build_entry, record_many
 from thuocdo.core import clock
 from thuocdo.core.bulk import update_rows
+from thuocdo.core.memory import collector_paused
 from thuocdo.core.models import User
 from thuocdo.core.numbers import vn_number
 from thuocdo.core.text import fold
@@ -483,6 +484,7 @@ def stamps(period: Period) -> dict[int, str]:
 # --- compile -----------------------------------------------------------------------------------
 
 
+@collector_paused()  # the close keeps every leader's people in memory (core.memory)
 def compile_period(
     *,
     actor: User,
@@ -616,6 +618,7 @@ class Decided:
     skipped: list[Skipped] = field(default_factory=list)
 
 
+@collector_paused()
 def decide_period(
     *,
     actor: User,

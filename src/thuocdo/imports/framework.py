@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 
 from thuocdo.core.errors import ThuocDoError
+from thuocdo.core.memory import collector_paused
 from thuocdo.core.models import User
 from thuocdo.imports.columns import CellError, ChoiceIndex, Column, display, is_blank, parse_cell
 from thuocdo.imports.errors import FileRejected, ImportRefused, RowError, file_error
@@ -67,8 +68,28 @@ class Step:
     """What the preview shows for a row: one action and the fields it changes."""
 
     op: Op
-    changes: list[Change] = field(default_factory=list)
+    changes: Sequence[Change] = ()
     writes: list[Write] = field(default_factory=list)
+
+
+class LaterChanges(Sequence[Change]):
+    """A step's changes made when first read. The preview shows its first rows only: a
+    file of 100,000 new tasks spares formatting half a million cells nobody sees."""
+
+    def __init__(self, make: Callable[[], list[Change]]) -> None:
+        self._make: Callable[[], list[Change]] | None = make
+        self._made: list[Change] = []
+
+    def _changes(self) -> list[Change]:
+        if self._make is not None:
+            self._made, self._make = self._make(), None
+        return self._made
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._changes()[index]
+
+    def __len__(self) -> int:
+        return len(self._changes())
 
 
 @dataclass
@@ -196,6 +217,19 @@ def plan(
 ) -> Plan:
     """Reads and checks the whole file; writes nothing. Give the `actor` who will apply
     the plan so that the preview also checks what they may write."""
+    with collector_paused():
+        return _plan(kind, source, agency, file_name, max_rows, progress, actor)
+
+
+def _plan(
+    kind: ImportKind,
+    source: str | IO[bytes],
+    agency: Unit,
+    file_name: str,
+    max_rows: int | None,
+    progress: Callable[[int], None] | None,
+    actor: Actor,
+) -> Plan:
     result = Plan(kind=kind, agency=agency, file_name=file_name)
     try:
         kind = result.kind = kind.for_source(source, agency)
@@ -286,6 +320,12 @@ def apply(plan: Plan, *, actor: User | None, progress: Progress | None = None) -
     """
     if not plan.ok:
         raise ImportRefused(plan.errors)
+    with collector_paused():
+        _apply(plan, actor, progress)
+    return plan.counts
+
+
+def _apply(plan: Plan, actor: User | None, progress: Progress | None) -> None:
     writes = plan.writes
     total = len(writes)
     every = max(1, total // 100)
@@ -301,7 +341,6 @@ def apply(plan: Plan, *, actor: User | None, progress: Progress | None = None) -
     finally:
         if progress is not None and total == 0:
             progress(0, 0)
-    return plan.counts
 
 
 def _refusal(kind: ImportKind, row: RowPlan, error: ThuocDoError) -> RowError:

@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -57,6 +58,7 @@ from thuocdo.imports.framework import (
     ANYONE,
     Actor,
     ImportKind,
+    LaterChanges,
     ParsedRow,
     RowPlan,
     Step,
@@ -413,7 +415,7 @@ class TaskKind(ImportKind):
                     row=row.row,
                     key=ref,
                     label=story.title,
-                    steps=[Step("create", changes=context.shown(story))],
+                    steps=[Step("create", changes=LaterChanges(partial(context.shown, story)))],
                 )
             )
             stories.append((len(planned) - 1, story))

@@ -23,6 +23,7 @@ from thuocdo.core import clock
 from thuocdo.core.bulk import build, insert_objects
 from thuocdo.core.errors import ThuocDoError, ValidationFailed
 from thuocdo.core.models import User
+from thuocdo.core.origin import current_origin, origin_scope
 from thuocdo.core.text import clean_text, fold
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.work import live, rules
@@ -72,6 +73,7 @@ class _Replay:
         self.leading: dict[int, list[tuple[str, dt.date, dt.date | None]]] = {}
         self.person_of_user: dict[int, int] = {}
         self.decided: dict[int, bool] = {}
+        self.answers: dict[tuple[int, str, dt.date], bool] = {}
         self.delay_rule = rules.delay_rule()
 
     def person_id(self, user: User) -> int:
@@ -79,17 +81,25 @@ class _Replay:
             self.person_of_user[user.pk] = rules.person_of(user).pk
         return self.person_of_user[user.pk]
 
-    def leads(self, person: Person, unit: Unit, on: dt.date) -> bool:
-        """`rules.leads`, answered from each person's leading assignments read once."""
-        if person.pk not in self.leading:
-            self.leading[person.pk] = list(
+    def leads(self, person_id: int, unit: Unit, on: dt.date) -> bool:
+        """`rules.leads`, answered from each person's leading assignments read once (and
+        each answer kept: the stories of one file repeat the same few)."""
+        key = (person_id, unit.path, on)
+        answer = self.answers.get(key)
+        if answer is None:
+            answer = self.answers[key] = self._leads(person_id, unit, on)
+        return answer
+
+    def _leads(self, person_id: int, unit: Unit, on: dt.date) -> bool:
+        if person_id not in self.leading:
+            self.leading[person_id] = list(
                 Assignment.objects.filter(
-                    person_id=person.pk, role__in=Assignment.LEADING_ROLES
+                    person_id=person_id, role__in=Assignment.LEADING_ROLES
                 ).values_list("unit__path", "start_date", "end_date")
             )
         return any(
             unit.path.startswith(path) and start <= on and (end is None or end >= on)
-            for path, start, end in self.leading[person.pk]
+            for path, start, end in self.leading[person_id]
         )
 
     def check_product(self, product: ProductType, agency_id: int | None) -> None:
@@ -127,7 +137,7 @@ class _Replay:
                 field="deadline",
             )
         if story.assigner.pk == story.owner.pk or not self.leads(
-            story.assigner, story.unit, assigned_on
+            story.assigner.pk, story.unit, assigned_on
         ):
             raise ValidationFailed(
                 "Người giao không phải lãnh đạo đơn vị của người nhận.",
@@ -201,7 +211,7 @@ class _Replay:
             allowed = person_id == task.owner_id
         else:
             allowed = person_id != task.owner_id and (
-                person_id == task.assigner_id or self.leads(Person(pk=person_id), task.unit, day)
+                person_id == task.assigner_id or self.leads(person_id, task.unit, day)
             )
         if not allowed:
             raise ValidationFailed(
@@ -269,6 +279,11 @@ class _Replay:
 @transaction.atomic
 def tasks_record_history(*, stories: Sequence[Story], batch_size: int = 2000) -> int:
     """Replays and writes many finished (or partly finished) tasks; returns how many."""
+    with origin_scope(current_origin()):  # one origin for the batch, even outside a request
+        return _record_history(stories, batch_size)
+
+
+def _record_history(stories: Sequence[Story], batch_size: int) -> int:
     replay = _Replay()
     tasks: list[Task] = []
     events: list[tuple[int, TaskEvent]] = []
