@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from thuocdo.core import clock
+from thuocdo.core.memory import collector_paused
 from thuocdo.core.models import User
 from thuocdo.core.origin import origin_scope
 from thuocdo.demo.cycle import EvaluationHistory
@@ -305,6 +306,7 @@ def demo_logins() -> list[DemoLogin]:
     return found
 
 
+@collector_paused()  # a year of work builds hundreds of thousands of objects (core.memory)
 def load_demo(
     seed: int = 335,
     *,
