@@ -4,7 +4,10 @@ thousand.
 Every full collection walks every live object; an import of 100,000 rows keeps millions
 of them alive (rows, stories, instances, audit entries) and triggers enough collections
 to spend a third of its time in them. Refcounting still frees what the step drops at
-once; only cycles wait, and the collector runs again as usual when the step ends.
+once; only cycles wait, and the collector runs again as usual when the step ends. The
+switch is per process: in a threaded server the other threads' cycles wait too, for as
+long as the step lasts (a block entered while the collector is off leaves it to the
+block that turned it off, so it is never left off).
 """
 
 from __future__ import annotations
