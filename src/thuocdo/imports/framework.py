@@ -205,6 +205,7 @@ class ImportKind:
         return 0
 
 
+@collector_paused()  # a large file keeps millions of objects alive (core.memory)
 def plan(
     kind: ImportKind,
     source: str | IO[bytes],
@@ -217,19 +218,6 @@ def plan(
 ) -> Plan:
     """Reads and checks the whole file; writes nothing. Give the `actor` who will apply
     the plan so that the preview also checks what they may write."""
-    with collector_paused():
-        return _plan(kind, source, agency, file_name, max_rows, progress, actor)
-
-
-def _plan(
-    kind: ImportKind,
-    source: str | IO[bytes],
-    agency: Unit,
-    file_name: str,
-    max_rows: int | None,
-    progress: Callable[[int], None] | None,
-    actor: Actor,
-) -> Plan:
     result = Plan(kind=kind, agency=agency, file_name=file_name)
     try:
         kind = result.kind = kind.for_source(source, agency)
@@ -312,6 +300,7 @@ def _check_duplicate_keys(kind: ImportKind, rows: list[ParsedRow], errors: list[
             )
 
 
+@collector_paused()
 def apply(plan: Plan, *, actor: User | None, progress: Progress | None = None) -> dict[str, int]:
     """Performs every step in one transaction; any refusal rolls all of them back.
 
@@ -320,12 +309,6 @@ def apply(plan: Plan, *, actor: User | None, progress: Progress | None = None) -
     """
     if not plan.ok:
         raise ImportRefused(plan.errors)
-    with collector_paused():
-        _apply(plan, actor, progress)
-    return plan.counts
-
-
-def _apply(plan: Plan, actor: User | None, progress: Progress | None) -> None:
     writes = plan.writes
     total = len(writes)
     every = max(1, total // 100)
@@ -341,6 +324,7 @@ def _apply(plan: Plan, actor: User | None, progress: Progress | None) -> None:
     finally:
         if progress is not None and total == 0:
             progress(0, 0)
+    return plan.counts
 
 
 def _refusal(kind: ImportKind, row: RowPlan, error: ThuocDoError) -> RowError:
