@@ -21,11 +21,13 @@ from tests.work.conftest import Work, at, build_work
 from thuocdo.core import clock
 from thuocdo.core.models import User
 from thuocdo.core.text import fold
+from thuocdo.jobs.models import Job
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.org.services import unit_create
 from thuocdo.scoring.numbers import fmt_points
 from thuocdo.web.views_dashboards import MEMBERS_PER_PAGE
-from thuocdo.work import services
+from thuocdo.work import live, services
+from thuocdo.work.jobs import KIND as LIVE_KIND
 from thuocdo.work.models import LiveMonth, Task, UnitMonth
 from thuocdo.work.selectors import DateRange, live_kpi
 
@@ -411,11 +413,92 @@ def test_dashboards_issue_the_same_number_of_queries_for_10_and_1000_people(
     big_cold = query_counts(client, urls, cold=True)
     assert big == small
     assert big_cold == small_cold  # refreshing every kept row: still a fixed count
-    assert small_cold[urls[1]] > small[urls[1]]  # …and the cold path did run
-    # The agency page reads kept unit rows; cold, it queues the refresh job, which the
-    # tests' queue runs inside the request (a worker, in production): not the page's cost.
-    assert max(n for url, n in small_cold.items() if url != urls[1]) < 40
+    kept_rows = urls[:2]  # the unit and agency pages: their rates from kept unit rows
+    assert all(small_cold[url] > small[url] for url in kept_rows)  # …the cold path did run
+    # Cold, those two queue the refresh job, which the tests' queue runs inside the
+    # request (a worker, in production): not the page's cost.
+    assert max(n for url, n in small_cold.items() if url not in kept_rows) < 40
     assert small[urls[1]] < 25
+    assert small[urls[0]] < 40
     page = html(client.get(reverse("web:dashboard_unit", args=[unit.pk])))
     assert page.count("<tr data-person=") == MEMBERS_PER_PAGE  # the members' table: a page
     assert "Trang 1/20" in page  # 1,000 members, 50 a page
+
+
+# --- the unit dashboard at size: kept rates, members sorted by the database -------------------
+
+
+def rates_row(page: str, label: str) -> str:
+    table = page.split('data-table="rates"')[1].split("</table>")[0]
+    found = re.search(rf"{label}</th><td[^>]*>(.*?)</td>", table, re.S)
+    assert found, label
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+@pytest.mark.now("2026-03-18 09:30")
+def test_the_unit_dashboard_reads_its_months_rates_from_the_kept_unit_rows(
+    client: Client, work: Work
+) -> None:
+    unit = unit_create(actor=None, parent=work.cast.agency_a, code="K", name="Vụ Kế hoạch")
+    crowd(work.cast, unit, 4, 0)  # per person: one on time, one returned late, one overdue
+    url = reverse("web:dashboard_unit", args=[unit.pk])
+    login(client, "leader_a")
+    page = html(client.get(url))  # nothing kept: the refresh runs (the tests' queue: at once)
+    kept = UnitMonth.objects.get(unit=unit, month=today().replace(day=1))
+    stamp = clock.local(kept.computed_at).strftime("%H:%M %d/%m/%Y")
+    assert f"Các tỷ lệ trên được tính lúc {stamp}" in page
+    assert (kept.counted, kept.on_time, kept.returned) == (12, 4, 4)
+    assert rates_row(page, "Đúng hạn") == "33,33% (4/12)"
+    assert rates_row(page, "Bị trả lại vì lỗi lớn") == "4"
+    # Written after the rows were computed: the rates wait for the next refresh, which a
+    # view queues once the rows are older than BOARD_MAX_AGE (the page says so).
+    give(work, "staff_x", title="Việc mới")  # in another unit: no effect here anyway
+    Task.objects.filter(unit=unit, failures=1).update(failures=0)
+    assert rates_row(html(client.get(url)), "Bị trả lại vì lỗi lớn") == "4"
+    UnitMonth.objects.filter(agency=work.cast.agency_a).update(
+        computed_at=kept.computed_at - dt.timedelta(minutes=11)
+    )
+    live.touch(list(Task.objects.filter(unit=unit).values_list("owner_id", flat=True)))
+    assert rates_row(html(client.get(url)), "Bị trả lại vì lỗi lớn") == "0"
+
+
+def test_the_unit_dashboard_counts_from_the_tasks_until_rows_are_first_kept(
+    client: Client, work: Work, settings: Any
+) -> None:
+    """With the real queue (workers elsewhere) and nothing kept yet, the page's rates come
+    from the tasks, with no "computed at" line; one refresh is queued, no row filled."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    unit = unit_create(actor=None, parent=work.cast.agency_a, code="K", name="Vụ Kế hoạch")
+    crowd(work.cast, unit, 2, 0)
+    login(client, "leader_a")
+    for _ in range(2):
+        page = html(client.get(reverse("web:dashboard_unit", args=[unit.pk])))
+        assert "Các tỷ lệ trên được tính lúc" not in page
+        assert rates_row(page, "Bị trả lại vì lỗi lớn") == "2"
+    assert Job.objects.filter(kind=LIVE_KIND, state=Job.State.QUEUED).count() == 1
+    assert not UnitMonth.objects.exists()
+
+
+def test_the_unit_dashboard_lists_members_in_tree_role_and_name_order(
+    client: Client, work: Work
+) -> None:
+    """Sorted by the database as Python sorts: the unit's own first, then each unit below
+    in path order; heads before staff; names by code point, whatever the server's locale
+    (which would read "Lê An" after "Lea", skipping the space)."""
+    cast = work.cast
+    unit = unit_create(actor=None, parent=cast.agency_a, code="K", name="Vụ Kế hoạch")
+    office = unit_create(actor=None, parent=unit, code="K1", name="Phòng Một")
+    start = dt.date(2025, 1, 1)
+    names = {"Lea Văn": (unit, "staff"), "Lê An": (unit, "staff"), "Ân Thị": (office, "staff")}
+    names |= {"Vũ Văn Trưởng": (unit, "head"), "Bùi Phó": (office, "deputy")}
+    for i, (name, (where, role)) in enumerate(names.items()):
+        person = Person.objects.create(
+            agency=cast.agency_a, code=f"M{i}", full_name=name, search_name=fold(name)
+        )
+        Assignment.objects.create(person=person, unit=where, role=role, start_date=start)
+    page = html(login(client, "leader_a").get(reverse("web:dashboard_unit", args=[unit.pk])))
+    table = page.split('data-table="members"')[1].split("</table>")[0]
+    listed = re.findall(r'<tr data-person="\d+"><th scope="row"><a [^>]*>([^<]+)</a>', table)
+    assert listed == ["Vũ Văn Trưởng", "Lê An", "Lea Văn", "Bùi Phó", "Ân Thị"]

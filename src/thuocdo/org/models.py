@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -109,6 +110,9 @@ class Person(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "code"], name="person_code_unique_in_agency"),
         ]
+        # search matches a code whatever its case (`code__iexact`): with the trigram index
+        # on search_name (migration 0003) a rare word is found without reading every person
+        indexes = [models.Index(Upper("code"), name="person_code_upper")]
         verbose_name = "cán bộ, công chức"
         verbose_name_plural = "cán bộ, công chức"
 

@@ -31,6 +31,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from thuocdo.core import clock
 from thuocdo.core.text import fold, in_language
 from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup, UnitEvaluation, UnitKpi
+from thuocdo.jobs.models import Job
 from thuocdo.jobs.services import active_job
 from thuocdo.org.models import Person, Unit
 from thuocdo.scoring import Framework, TaskLine
@@ -114,6 +115,30 @@ def agency_board(
     return kept
 
 
+@dataclass
+class KeptRates:
+    """A subtree's work counts in a month from the kept unit rows, and when they were made."""
+
+    rates: Rates
+    computed_at: dt.datetime
+    refreshing: Job | None
+
+
+def kept_rates(
+    agency: Unit, month: DateRange, today: dt.date, unit_ids: Collection[int], *, back: str = ""
+) -> KeptRates | None:
+    """The month's rates over `unit_ids` summed from the kept unit rows (`work.board`): a
+    row per unit, whatever the people and tasks below; kept fresh as `agency_board` keeps
+    them. None when the agency's rows were never computed (the refresh is queued)."""
+    kept = agency_board(agency, today, unit_ids, back=back)
+    if kept.computed_at is None:
+        return None
+    rates = Rates()
+    for row in board.unit_rows(agency.pk, month, unit_ids):
+        rates.add(rates_of(row))
+    return KeptRates(rates, kept.computed_at, kept.refreshing)
+
+
 def board_summary(kept: board.Board, today: dt.date) -> dict[DateRange, MonthSummary]:
     """Per month of the dashboards: people with points and their sum."""
     out = {}
@@ -194,7 +219,8 @@ def due_and_overdue(tasks: QuerySet[Task], today: dt.date, *, days: int = 7) -> 
 def work_counts(tasks: QuerySet[Task], today: dt.date) -> dict[str, int]:
     """One aggregate: open, overdue, due this week, waiting for acceptance."""
     week_end = today + dt.timedelta(days=6 - today.weekday())
-    return tasks.aggregate(
+    # every count is of open work: the filter lets the partial index `task_open_unit` answer
+    return tasks.filter(state__in=(*OWNER_PENDING, S.SUBMITTED, S.RESUBMITTED)).aggregate(
         overdue=Count("pk", filter=Q(state__in=OWNER_PENDING, effective_deadline__lt=today)),
         week=Count(
             "pk", filter=Q(state__in=OWNER_PENDING, effective_deadline__range=(today, week_end))

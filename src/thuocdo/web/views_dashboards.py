@@ -51,7 +51,7 @@ from thuocdo.evaluations.compute import explained
 from thuocdo.evaluations.models import RATING_CHOICES, Evaluation
 from thuocdo.frameworks.selectors import engine_framework
 from thuocdo.org.models import Person, Unit
-from thuocdo.org.selectors import ROLE_ORDER
+from thuocdo.org.selectors import in_member_order
 from thuocdo.scoring import Framework
 from thuocdo.scoring.numbers import fmt_decimal, fmt_percent, fmt_points
 from thuocdo.web import dashboards as dash
@@ -407,13 +407,11 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
 
     whole = subtree_units(user, unit)  # asked once: the posts and the tasks below
     posts = subtree_posts(user, unit, today, units=whole)
-    # The order of every member from a light query; whole rows only for the page shown
-    # (a department can hold a thousand people). Counts and the distribution cover all.
-    order = sorted(
-        posts.values_list("pk", "unit__path", "role", "person__search_name", "person_id"),
-        key=lambda r: (r[1] != unit.path, r[1], ROLE_ORDER.get(r[2], 9), r[3], r[4]),
-    )
-    page = Paginator([row[0] for row in order], MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    # The database sorts and counts the members; whole rows only for the page shown (a
+    # department can hold thousands). Counts and the distribution cover all.
+    page = Paginator(
+        in_member_order(posts, unit).values_list("pk", flat=True), MEMBERS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     rank = {pk: index for index, pk in enumerate(page.object_list)}
     shown = sorted(
         posts.filter(pk__in=list(rank)).select_related("person", "unit"),
@@ -529,10 +527,17 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
     for task in overdue:
         task.days = (today - task.effective_deadline).days  # type: ignore[attr-defined]
     counts_work = dash.work_counts(tasks, today)
-    per_unit = dash.rates_by_unit(tasks, period, today)
-    rates = dash.Rates()
-    for unit_rates in per_unit.values():
-        rates.add(unit_rates)
+    # The month's rates from the kept unit rows (as the agency page): their cost does not
+    # grow with the tasks below. Until the agency's rows are first computed, from the tasks.
+    agency = unit.agency or unit  # an agency's own page: the unit is the agency
+    back = reverse("web:dashboard_unit", args=[unit.pk])
+    kept = dash.kept_rates(agency, period, today, whole, back=back) if whole else None
+    if kept is not None:
+        rates = kept.rates
+    else:
+        rates = dash.Rates()
+        for unit_rates in dash.rates_by_unit(tasks, period, today).values():
+            rates.add(unit_rates)
     plan_items = PlanItem.objects.filter(
         plan__in=visible_plans(user).filter(unit__path__startswith=unit.path)
     )
@@ -565,7 +570,7 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
             "months": months,
             "rows": rows,
             "page": page,
-            "headcount": len(order),
+            "headcount": page.paginator.count,
             "last_period": last_period,
             "counts": counts,
             "quota": quota,
@@ -583,6 +588,9 @@ def unit_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
                 "returned": rates.returned,
                 "by_kind": rates.by_kind,
             },
+            "rates_computed_at": kept.computed_at if kept else None,
+            "rates_refreshing": kept.refreshing if kept else None,
+            "max_age": int(dash.BOARD_MAX_AGE.total_seconds() // 60),
             "alignment": alignment,
             "behind": len(behind),
             "leader_rows": leader_rows,

@@ -273,6 +273,20 @@ class Task(models.Model):
             models.Index(fields=["unit", "effective_deadline"], name="task_unit_deadline"),
             models.Index(fields=["unit", "completed_on"], name="task_unit_completed"),
             models.Index(fields=["agency", "state"]),
+            # open work only (a small share of all tasks): the oldest overdue first, and a
+            # unit's open, overdue, due-this-week and waiting counts without reading the rest
+            models.Index(
+                fields=["effective_deadline", "id"],
+                condition=Q(state__in=["assigned", "in_progress", "returned"]),
+                name="task_pending_deadline",
+            ),
+            models.Index(
+                fields=["unit", "state", "effective_deadline"],
+                condition=Q(
+                    state__in=["assigned", "in_progress", "returned", "submitted", "resubmitted"]
+                ),
+                name="task_open_unit",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
