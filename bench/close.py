@@ -51,10 +51,15 @@ def floor(agency_id: int, start: Any, end: Any) -> None:
 
 
 def close(made: Any) -> None:
+    """Both steps as their jobs run them: under one origin (the job runner's), so the
+    audit entries share it instead of each making its own."""
+    from thuocdo.core.origin import origin_scope
     from thuocdo.evaluations import services
 
-    services.period_compile(actor=made.office, period=made.period)
-    services.period_decide_all(actor=made.authority, period=made.period)
+    with origin_scope("job:evaluations.compile"):
+        services.period_compile(actor=made.office, period=made.period)
+    with origin_scope("job:evaluations.decide_all"):
+        services.period_decide_all(actor=made.authority, period=made.period)
 
 
 def bench(people: int, runs: int) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import Cast
 from thuocdo.core import clock
-from thuocdo.core.bulk import build, insert_objects
+from thuocdo.core.bulk import build, insert_objects, update_rows
 from thuocdo.core.memory import collector_paused
+from thuocdo.jobs.models import Job
 from thuocdo.work.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,28 @@ def test_insert_objects_stores_what_bulk_create_would(cast: Cast) -> None:
         assert stored.title == task.title and stored.quantity == Decimal("2.50")
         assert stored.owner_id == cast.person("staff_x").pk
         assert stored.created_at >= before and stored.updated_at >= before  # auto_now stamped
+
+
+def test_update_rows_stores_json_as_the_orm_does() -> None:
+    """JSON values (on PostgreSQL sent as the text Django's adapter would send; one object
+    in two columns of a row encoded once) read back as the ORM would have written them."""
+    first = Job.objects.create(kind="test.bulk", title="Một")
+    second = Job.objects.create(kind="test.bulk", title="Hai")
+    shared = {"nhiệm vụ": [1, "2,5", None, True, 0.5], "đơn vị": {"mã": "X"}}
+    with transaction.atomic():
+        written = update_rows(
+            Job,
+            ["params", "result", "done"],
+            [(first.pk, shared, shared, 3), (second.pk, "chuỗi", [], 4)],
+        )
+    assert written == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.params, first.result, first.done) == (shared, shared, 3)
+    assert (second.params, second.result, second.done) == ("chuỗi", [], 4)
+    # stored as JSON, not as a string holding JSON: the database reads inside it
+    assert Job.objects.filter(params__has_key="đơn vị").get() == first
+    assert Job.objects.filter(result__has_key="nhiệm vụ").get() == first
 
 
 def _fail_while_paused() -> None:

@@ -13,6 +13,7 @@ exactly as the ORM stores them. Both run in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,14 +53,23 @@ def _preparer(fields: Sequence[Any]) -> Callable[[Sequence[Any]], list[Any]]:
     postgres = real.vendor == "postgresql"
     plain = [_PLAIN.get(type(field), ()) if postgres else () for field in fields]
     moments = [postgres and isinstance(field, models.DateTimeField) for field in fields]
+    texts = [postgres and isinstance(field, models.JSONField) for field in fields]
 
     def prepare(values: Sequence[Any]) -> list[Any]:
         out = []
-        for field, kinds, moment, value in zip(fields, plain, moments, values, strict=True):
+        made: dict[int, str] = {}  # one object in two JSON columns of a row: encoded once
+        for field, kinds, moment, text, value in zip(
+            fields, plain, moments, texts, values, strict=True
+        ):
             if value is None or type(value) in kinds:
                 out.append(value)
             elif moment and type(value) is dt.datetime and value.tzinfo is not None:
                 out.append(value)  # aware moments go to PostgreSQL as they are
+            elif text:
+                # the text Django's adapter would send (json.dumps with the field's encoder)
+                if id(value) not in made:
+                    made[id(value)] = json.dumps(value, cls=field.encoder)
+                out.append(made[id(value)])
             else:
                 out.append(field.get_db_prep_save(value, real))
         return out

@@ -1,6 +1,6 @@
 """Trigram indexes for the accent-insensitive search (`LIKE '%word%'` on the folded
 columns), PostgreSQL only: without one every search reads the whole table, 500,000 tasks
-at a ministry's size (docs/operations.md, "Search at size").
+at a ministry's size (docs/dashboards.md, "Search"; docs/operations.md on upgrading).
 
 pg_trgm ships with PostgreSQL and is a trusted extension (the database's owner may create
 it). Where it cannot be created the migration goes on without the index, with a warning:

@@ -672,6 +672,7 @@ def decide_period(
     entries = []
     group_updates: list[tuple[Any, ...]] = []
     as_compiled: list[int] = []
+    kept_demoted: list[tuple[int, QuotaGroup, str]] = []
     row_changes: list[tuple[Row, QuotaGroup, bool]] = []
     for group in ready:
         rows = [book.by_pk[pk] for pk in members[group.pk]]
@@ -712,6 +713,9 @@ def decide_period(
             demoted = row.pk in chosen
             if row.pk in kept and not demoted:
                 as_compiled.append(row.pk)  # result = proposal, copied by the database
+            elif row.pk in kept:
+                row.rating = rule.demote_to  # the proposal demoted by the database
+                kept_demoted.append((row.pk, group, rule.demote_to))
             else:
                 row_changes.append((row, group, demoted))
             entries.append(
@@ -748,10 +752,11 @@ def decide_period(
         if len(entries) >= CHUNK:  # written as they come: memory bounded by a chunk
             record_many(entries)
             entries = []
-    _write_decisions(book, actor, now, written, as_compiled, row_changes, kept)
+    _write_decisions(book, actor, now, written, as_compiled, row_changes)
+    _write_kept_demotions(actor, now, written, kept_demoted)
     update_rows(QuotaGroup, ["decision", "decided_by", "decided_at"], group_updates)
     record_many(entries)
-    outcome.evaluations = len(as_compiled) + len(row_changes)
+    outcome.evaluations = len(as_compiled) + len(kept_demoted) + len(row_changes)
     return outcome
 
 
@@ -762,10 +767,9 @@ def _write_decisions(
     written: dt.datetime,
     as_compiled: list[int],
     row_changes: list[tuple[Row, QuotaGroup, bool]],
-    kept: set[int],
 ) -> None:
     """Officials decided as compiled: the database copies the proposal into the result (no
-    JSON travels). The others (scored again, or demoted): their result from here."""
+    JSON travels). Those scored again: their result from here."""
     fields = ["state", "decided_by_id", "decided_at", "updated_at"]
     if as_compiled:
         table = Evaluation._meta.db_table
@@ -785,7 +789,7 @@ def _write_decisions(
                     [E.DECIDED, actor.pk, now, written, *part],
                 )
     for first in range(0, len(row_changes), CHUNK):  # a chunk at a time: bounded memory
-        _write_changed(book, actor, now, written, row_changes[first : first + CHUNK], kept)
+        _write_changed(book, actor, now, written, row_changes[first : first + CHUNK])
 
 
 def _write_changed(
@@ -794,14 +798,11 @@ def _write_changed(
     now: dt.datetime,
     written: dt.datetime,
     row_changes: Sequence[tuple[Row, QuotaGroup, bool]],
-    kept: set[int],
 ) -> None:
-    demoted_kept = [row.pk for row, _group, _demoted in row_changes if row.pk in kept]
-    kept_data = dict(Evaluation.objects.filter(pk__in=demoted_kept).values_list("pk", "proposed"))
     updates = []
     for row, group, demoted in row_changes:
-        proposed: dict[str, Any] = (kept_data.get(row.pk) if row.pk in kept else row.data) or {}
-        data = dict(proposed)
+        proposed: dict[str, Any] = row.data or {}
+        data = dict(proposed) if demoted else proposed  # the same object: encoded once
         if demoted:
             row.rating = demote(data, group, book.framework(row).quota.demote_to)
         updates.append(
@@ -839,6 +840,69 @@ def _write_changed(
         row.data = None  # written: let it go
 
 
+# The proposal demoted in SQL, as `demote` does in Python: its rating replaced, the
+# demotion appended to its rating changes (`v`: id, rule, rating, reason_vi, reason_en).
+_DEMOTED_SQL = {
+    "postgresql": """
+        UPDATE {table} AS e SET result = jsonb_set(jsonb_set(e.proposed, '{{rating_changes}}',
+            COALESCE(e.proposed -> 'rating_changes', '[]'::jsonb) || jsonb_build_array(
+                jsonb_build_object('rule', v.rule, 'from', e.proposed -> 'rating',
+                    'to', v.rating, 'reason_vi', v.reason_vi, 'reason_en', v.reason_en))),
+            '{{rating}}', to_jsonb(v.rating)),
+          facts_at_decision = e.proposed -> 'task_facts', rating = v.rating,
+          version = e.version + 1, {sets}
+        FROM (VALUES {values}) AS v (id, rule, rating, reason_vi, reason_en)
+        WHERE e.id = v.id""",
+    "sqlite": """
+        UPDATE {table} SET result = json_set(proposed, '$.rating_changes', json_insert(
+            COALESCE(json_extract(proposed, '$.rating_changes'), '[]'), '$[#]',
+            json_object('rule', v.rule, 'from', json_extract(proposed, '$.rating'),
+                'to', v.rating, 'reason_vi', v.reason_vi, 'reason_en', v.reason_en)),
+            '$.rating', v.rating),
+          facts_at_decision = json_extract(proposed, '$.task_facts'), rating = v.rating,
+          version = version + 1, {sets}
+        FROM (SELECT column1 AS id, column2 AS rule, column3 AS rating,
+              column4 AS reason_vi, column5 AS reason_en FROM (VALUES {values})) AS v
+        WHERE {table}.id = v.id""",
+}
+
+
+def _write_kept_demotions(
+    actor: User,
+    now: dt.datetime,
+    written: dt.datetime,
+    demoted: Sequence[tuple[int, QuotaGroup, str]],
+) -> None:
+    """Officials decided as compiled but demoted by their group's quota (id, group, the
+    rating demoted to): the database writes the demoted proposal as their result, a chunk
+    a statement (no JSON travels)."""
+    if not demoted:
+        return
+    changes: dict[tuple[int, str], tuple[str, ...]] = {}
+    for _pk, group, to in demoted:
+        if (group.pk, to) not in changes:
+            change = demotion(group, None, to)
+            keys = ("rule", "to", "reason_vi", "reason_en")
+            changes[(group.pk, to)] = tuple(change[key] for key in keys)
+    cast = "%s::bigint, %s::text, %s::text, %s::text, %s::text"
+    if connection.vendor != "postgresql":
+        cast = "%s, %s, %s, %s, %s"
+    fields = ["state", "decided_by_id", "decided_at", "updated_at"]
+    sets = ", ".join(f"{name} = %s" for name in fields)
+    with connection.cursor() as cursor:
+        for start in range(0, len(demoted), CHUNK):
+            part = demoted[start : start + CHUNK]
+            sql = _DEMOTED_SQL[connection.vendor].format(
+                table=Evaluation._meta.db_table,
+                sets=sets,
+                values=", ".join([f"({cast})"] * len(part)),
+            )
+            values: list[Any] = [
+                v for pk, group, to in part for v in (pk, *changes[(group.pk, to)])
+            ]
+            cursor.execute(sql, [E.DECIDED, actor.pk, now, written, *values])
+
+
 def group_quota(fw: Framework, group: QuotaGroup, members: Iterable[Any]) -> QuotaResult:
     """The quota of a group over its members (anything with `pk`, `points`, `rating`, in
     the order the rule reads them), with the group's exception ratio when it has one."""
@@ -860,16 +924,21 @@ def demote(data: dict[str, Any], group: QuotaGroup, to: str) -> str:
     new rating."""
     data["rating_changes"] = [
         *data.get("rating_changes", []),
-        {
-            "rule": f"quota:{group.code}",
-            "from": data.get("rating"),
-            "to": to,
-            "reason_vi": f"Quyết định hạ để bảo đảm tỷ lệ tại nhóm “{group.name}”.",
-            "reason_en": f"Demoted to keep the quota in group {group.name}.",
-        },
+        demotion(group, data.get("rating"), to),
     ]
     data["rating"] = to
     return to
+
+
+def demotion(group: QuotaGroup, was: Any, to: str) -> dict[str, Any]:
+    """The rating change a quota demotion records."""
+    return {
+        "rule": f"quota:{group.code}",
+        "from": was,
+        "to": to,
+        "reason_vi": f"Quyết định hạ để bảo đảm tỷ lệ tại nhóm “{group.name}”.",
+        "reason_en": f"Demoted to keep the quota in group {group.name}.",
+    }
 
 
 def _blocked(book: Book, group: QuotaGroup, member_ids: list[int]) -> Skipped | None:
