@@ -16,7 +16,7 @@ from thuocdo.evaluations.models import Complaint, Evaluation, Notification, Peri
 from thuocdo.evaluations.selectors import facts_from_json
 from thuocdo.frameworks.models import FrameworkVersion
 
-from .conftest import AGENCY_A, COLLECTIVE, DECISION, PUBLISH, REVIEW, SELF, D, Flow, tree
+from .conftest import AGENCY_A, COLLECTIVE, DECISION, PUBLISH, REVIEW, SELF, D, Flow, scores, tree
 
 
 def _run_example(flow: Flow) -> None:
@@ -228,3 +228,22 @@ def test_the_complaint_window_closes(flow: Flow) -> None:
             text="Muộn",
             at=at(D(2026, 2, 21)),
         )
+
+
+def test_a_second_self_assessment_rewrites_the_same_rows(flow: Flow) -> None:
+    """Entered again while the step lasts: each criterion's row is updated in place (one
+    per criterion, none added), the entry before it kept in the audit trail."""
+    flow.step("start_self_assessment", on=D(2026, 1, 26))
+    first = flow.self_assess("staff_x", total=25)
+    rows = dict(first.scores.values_list("key", "id"))
+    again = flow.self_assess("staff_x", total=20)
+    assert dict(again.scores.values_list("key", "id")) == rows  # the same rows
+    assert {k: str(v) for k, v in again.scores.values_list("key", "self_score")} == {
+        k: str(Decimal(v).quantize(Decimal("0.01"))) for k, v in scores(20).items()
+    }
+    entry = AuditEntry.objects.filter(
+        action="evaluations.evaluation.self_assess", object_id=str(first.pk)
+    ).latest("id")
+    assert entry.before == {
+        "scores": {k: str(Decimal(v).quantize(Decimal("0.01"))) for k, v in scores(25).items()}
+    }

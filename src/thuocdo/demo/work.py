@@ -23,10 +23,9 @@ from thuocdo.core.models import User
 from thuocdo.org import managers
 from thuocdo.org import services as org_services
 from thuocdo.org.models import Assignment, Person, Unit
-from thuocdo.org.notices import silenced
 from thuocdo.work import services
-from thuocdo.work.history import Step, Story, tasks_record_history
-from thuocdo.work.models import PlanItem, ProductType, Task, TaskEvent
+from thuocdo.work.history import Excuse, Step, Story, delays_of, tasks_record_history
+from thuocdo.work.models import PlanItem, ProductType
 
 # code, name, unit of measure, coefficient, complexity group (illustrative, not the Ban's)
 PRODUCTS = (
@@ -322,27 +321,22 @@ class WorkHistory:
         step(reviewer, "accept", review_on, done_quantity=done)
         return exempt
 
-    def exempt(self, task: Task, day: dt.date) -> None:
-        """The owner shows an objective cause for the first delay; the reviewer confirms."""
-        # Ordered by task first: PostgreSQL then reads this task's few events by index, not
-        # the whole table in id order looking for them.
-        event = TaskEvent.objects.filter(task=task, delays__gt=0).order_by("task_id", "id").first()
-        if event is None:
-            return
-        owner, reviewer = self.users[task.owner_id], self.users[task.assigner_id]
-        exemption = services.exemption_request(
-            actor=owner, event=event, reason=self.rng.choice(OBJECTIVE_CAUSES), at=at(day, 16)
-        )
-        task.refresh_from_db()
-        with silenced():  # history, not news
-            services.exemption_decide(
-                actor=reviewer,
-                exemption=exemption,
-                approve=True,
-                reason="Xác nhận nguyên nhân khách quan.",
-                expected_version=task.version,
-                at=at(day, 17),
+    def excuse(self, story: Story) -> None:
+        """The owner shows an objective cause for the first delay; the reviewer confirms,
+        on the day the task was accepted (or today): played with the story."""
+        accepted = [step.at for step in story.steps if step.action == "accept"]
+        day = clock.local_date(accepted[0]) if accepted else self.today
+        story.excuses.append(
+            Excuse(
+                subject="delay",
+                requester=self.user(story.owner),
+                requested_at=at(day, 16),
+                reason=self.rng.choice(OBJECTIVE_CAUSES),
+                decider=story.assigner_user,
+                decided_at=at(day, 17),
+                decision_reason="Xác nhận nguyên nhân khách quan.",
             )
+        )
 
     def build(self, people_limit: int | None = None) -> int:
         self.logins_for_everyone()
@@ -365,14 +359,11 @@ class WorkHistory:
                 if month.day(1) >= assignment.start_date.replace(day=1)
                 for item in self.stories(assignment, month, products, plan_items)
             ]
+            for item in planned:  # only a task counted late has a delay to excuse
+                if item.exempt and delays_of(item.story):
+                    self.excuse(item.story)
             stories = [item.story for item in planned]
             tasks_record_history(stories=stories)
-            owner_tasks = list(
-                Task.objects.filter(owner=assignment.person).order_by("-id")[: len(stories)]
-            )[::-1]
-            for item, task in zip(planned, owner_tasks, strict=True):
-                if item.exempt and task.delays:
-                    self.exempt(task, task.completed_on or self.today)
             total += len(stories)
             if index % 12 == 0 or index == len(staff):
                 self.progress(f"{index}/{len(staff)} người, {total} nhiệm vụ")

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -21,13 +22,21 @@ from thuocdo.audit.models import AuditEntry
 from thuocdo.audit.services import build_entry, changed, record_many, snapshot
 from thuocdo.core import clock
 from thuocdo.core.bulk import build, insert_objects
-from thuocdo.core.errors import ThuocDoError, ValidationFailed
+from thuocdo.core.errors import Conflict, ThuocDoError, ValidationFailed
 from thuocdo.core.models import User
 from thuocdo.core.origin import current_origin, origin_scope
 from thuocdo.core.text import clean_text, fold
+from thuocdo.org.managers import manages_in
 from thuocdo.org.models import Assignment, Person, Unit
 from thuocdo.work import live, rules
-from thuocdo.work.models import CatalogueVersion, PlanItem, ProductType, Task, TaskEvent
+from thuocdo.work.models import (
+    CatalogueVersion,
+    Exemption,
+    PlanItem,
+    ProductType,
+    Task,
+    TaskEvent,
+)
 from thuocdo.work.services import TASK_FIELDS
 from thuocdo.work.transitions import ACTIONS, SUBMITTING_ACTIONS, target_state
 
@@ -42,6 +51,23 @@ class Step:
     actor: User
     reason: str = ""
     done_quantity: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Excuse:
+    """An exemption for an objective cause, asked by the task's owner and decided by a
+    leader who manages them (`services.exemption_request` then `exemption_decide`). It
+    applies to the story's first event recording a major error (`failure`) or delays
+    (`delay`), and is played after the story's steps."""
+
+    subject: str  # Exemption.Subject
+    requester: User
+    requested_at: dt.datetime
+    reason: str
+    decider: User
+    decided_at: dt.datetime
+    decision_reason: str
+    approve: bool = True
 
 
 @dataclass
@@ -60,6 +86,29 @@ class Story:
     extra: str = ""
     steps: list[Step] = field(default_factory=list)
     external_ref: str | None = None  # the source system's id (Excel import)
+    excuses: list[Excuse] = field(default_factory=list)
+
+
+def delays_of(story: Story) -> int:
+    """The delays the story's submissions count (the replay's own rule), before playing it."""
+    rule, deadline, counted = rules.delay_rule(), story.deadline, 0
+    for step in story.steps:
+        if step.action in SUBMITTING_ACTIONS:
+            counted += rule.added(
+                effective_deadline=deadline, submitted_on=_day(step.at), counted=counted
+            )
+    return counted
+
+
+@dataclass
+class Played:
+    """A story played in memory: what to write once ids are known. Audit entries paired
+    with an exemption are about it (the others about the task)."""
+
+    task: Task
+    events: list[TaskEvent]
+    audits: list[tuple[AuditEntry, Exemption | None]]
+    exemptions: list[tuple[Exemption, TaskEvent]]  # each with the event it excuses
 
 
 def _day(moment: dt.datetime) -> dt.date:
@@ -118,7 +167,7 @@ class _Replay:
                 field="product_type",
             )
 
-    def play(self, story: Story) -> tuple[Task, list[TaskEvent], list[AuditEntry]]:
+    def play(self, story: Story) -> Played:
         if story.kind not in KINDS or story.extra not in EXTRAS:
             raise ValidationFailed(
                 "Loại nhiệm vụ không hợp lệ.", "Invalid task kind.", field="kind"
@@ -192,7 +241,10 @@ class _Replay:
         ]
         for step in story.steps:  # each step's "before" is the previous one's "after"
             shot = self.step(task, step, shot, events, audits)
-        return task, events, audits
+        played = Played(task, events, [(entry, None) for entry in audits], [])
+        for excuse in story.excuses:
+            shot = self.excuse(played, story, excuse, shot)
+        return played
 
     def step(
         self,
@@ -275,6 +327,120 @@ class _Replay:
         )
         return after
 
+    def excuse(
+        self, played: Played, story: Story, excuse: Excuse, before: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Plays an exemption as its two services would; returns the task's new snapshot."""
+        task = played.task
+        failure = excuse.subject == Exemption.Subject.FAILURE
+        event = next(
+            (e for e in played.events if (e.failure if failure else e.delays and not e.failure)),
+            None,
+        )
+        if event is None:
+            raise ValidationFailed(
+                "Nhiệm vụ không có lần bị trả lại vì lỗi lớn nào để miễn trừ."
+                if failure
+                else "Nhiệm vụ không có lần chậm tiến độ nào để miễn trừ.",
+                "The task records no major error to exempt."
+                if failure
+                else "The task records no delay to exempt.",
+                field="exemption",
+            )
+        if any(e is event and x.status != Exemption.Status.REFUSED for x, e in played.exemptions):
+            raise Conflict(
+                "Đã có đề nghị miễn trừ cho lần này (đang chờ hoặc đã được chấp thuận).",
+                "An exemption for this event is already pending or approved.",
+                field="event",
+            )
+        last = played.events[-1].at
+        if not last <= excuse.requested_at <= excuse.decided_at:
+            raise ValidationFailed(
+                "Miễn trừ được đề nghị sau các bước của nhiệm vụ và được xét sau khi đề nghị.",
+                "An exemption is asked after the task's steps and decided after it is asked.",
+                field="exemption",
+            )
+        if self.person_id(excuse.requester) != task.owner_id:
+            raise ValidationFailed(
+                "Chỉ người được giao nhiệm vụ đề nghị miễn trừ.",
+                "Only the task's owner requests an exemption.",
+                field="exemption",
+            )
+        decided_on = _day(excuse.decided_at)
+        if not manages_in(
+            self.person_id(excuse.decider), owner_id=task.owner_id, unit=story.unit, on=decided_on
+        ):
+            raise ValidationFailed(
+                "Người xét miễn trừ không phải lãnh đạo quản lý người được giao nhiệm vụ.",
+                "The exemption's decider does not manage the task's owner.",
+                field="exemption",
+            )
+        reason, decision = clean_text(excuse.reason), clean_text(excuse.decision_reason)
+        if not reason or not decision:
+            raise ValidationFailed(
+                "Thiếu nguyên nhân khách quan hoặc lý do xét miễn trừ.",
+                "The objective cause or the reason for the decision is missing.",
+                field="exemption",
+            )
+        status = Exemption.Status.APPROVED if excuse.approve else Exemption.Status.REFUSED
+        exemption = build(
+            Exemption,
+            subject=Exemption.Subject.FAILURE if failure else Exemption.Subject.DELAY,
+            reason=reason,
+            requested_by=excuse.requester,
+            requested_at=excuse.requested_at,
+            status=status,
+            decided_by=excuse.decider,
+            decided_at=excuse.decided_at,
+            decision_reason=decision,
+        )
+        if excuse.approve and failure:
+            task.exempt_failures += 1
+        elif excuse.approve:
+            task.exempt_delays += event.delays
+        task.version += 1
+        action = "exemption_approve" if excuse.approve else "exemption_refuse"
+        played.events.append(
+            build(
+                TaskEvent,
+                at=excuse.decided_at,
+                actor_id=excuse.decider.pk,
+                action=action,
+                from_state=task.state,
+                to_state=task.state,
+                reason=decision,
+                task_version=task.version,
+            )
+        )
+        played.exemptions.append((exemption, event))
+        after = snapshot(task, TASK_FIELDS)
+        asked = build_entry(
+            actor=excuse.requester,
+            action="work.exemption.request",
+            agency_id=task.agency_id,
+            reason=reason,
+            at=excuse.requested_at,
+        )
+        by_decider = partial(
+            build_entry,
+            actor=excuse.decider,
+            agency_id=task.agency_id,
+            reason=decision,
+            at=excuse.decided_at,
+        )
+        decided = by_decider(
+            action=f"work.exemption.{'approve' if excuse.approve else 'refuse'}",
+            before={"status": Exemption.Status.PENDING.value},
+            after={"status": status.value},
+        )
+        changed_task = by_decider(
+            action=f"work.task.{action}",
+            before=changed(after, before),
+            after=changed(before, after),
+        )
+        played.audits += [(asked, exemption), (decided, exemption), (changed_task, None)]
+        return after
+
 
 @transaction.atomic
 def tasks_record_history(*, stories: Sequence[Story], batch_size: int = 2000) -> int:
@@ -285,30 +451,44 @@ def tasks_record_history(*, stories: Sequence[Story], batch_size: int = 2000) ->
 
 def _record_history(stories: Sequence[Story], batch_size: int) -> int:
     replay = _Replay()
-    tasks: list[Task] = []
-    events: list[tuple[int, TaskEvent]] = []
-    audits: list[tuple[int, AuditEntry]] = []
+    played: list[Played] = []
     for index, story in enumerate(stories):
         try:
-            task, task_events, task_audits = replay.play(story)
+            played.append(replay.play(story))
         except ThuocDoError as error:
             raise ValidationFailed(
                 f"Nhiệm vụ thứ {index + 1} (“{story.title}”): {error.message_vi}",
                 f"Task {index + 1} ({story.title!r}): {error.message_en}",
                 field=error.field,
             ) from error
-        tasks.append(task)
-        events.extend((index, event) for event in task_events)
-        audits.extend((index, entry) for entry in task_audits)
-    insert_objects(tasks, batch=batch_size, ids=True)
-    for index, event in events:
-        event.task_id = tasks[index].pk
-    insert_objects([event for _, event in events], batch=batch_size)
-    for index, entry in audits:
-        task = tasks[index]
+    insert_objects([p.task for p in played], batch=batch_size, ids=True)
+    for p in played:
+        for event in p.events:
+            event.task_id = p.task.pk
+    exempting = any(p.exemptions for p in played)  # exemptions point at their events
+    insert_objects([e for p in played for e in p.events], batch=batch_size, ids=exempting)
+    for p in played:
+        for exemption, event in p.exemptions:
+            exemption.task_id, exemption.event_id = p.task.pk, event.pk
+    insert_objects([x for p in played for x, _ in p.exemptions], batch=batch_size, ids=True)
+    for p in played:
+        for entry, about in p.audits:
+            _about(entry, p.task, about)
+    record_many([entry for p in played for entry, _ in p.audits], batch_size=batch_size)
+    # stamps after the audit, as every other task write (docs/locking.md)
+    live.touch(p.task.owner_id for p in played)
+    return len(played)
+
+
+def _about(entry: AuditEntry, task: Task, exemption: Exemption | None) -> None:
+    """Points an entry at what it is about, now that ids are known (as `record` would)."""
+    if exemption is None:
         entry.object_type, entry.object_id = "work.task", str(task.pk)
         entry.object_repr = task.title[:300]
-    record_many([entry for _, entry in audits], batch_size=batch_size)
-    # stamps after the audit, as every other task write (docs/locking.md)
-    live.touch(task.owner_id for task in tasks)
-    return len(tasks)
+        return
+    entry.object_type, entry.object_id = "work.exemption", str(exemption.pk)
+    entry.object_repr = str(exemption)
+    if entry.action == "work.exemption.request":  # as the request recorded it: pending
+        entry.after = {"task": task.pk, "event": exemption.event_id, "subject": exemption.subject}
+        decided, exemption.status = exemption.status, Exemption.Status.PENDING
+        entry.object_repr, exemption.status = str(exemption), decided

@@ -158,16 +158,19 @@ def evaluation_self_assess(
                     field=f"scores.{key}",
                 )
             values[key] = check_scale(node, scores[key], f"scores.{key}")
-    before = {r.key: str(r.self_score) for r in ev.scores.all()}
+    kept = {r.key: r for r in ev.scores.all()}
+    before = {key: str(r.self_score) for key, r in kept.items()}
+    # Two statements for every criterion, not a savepoint and two queries each: no other
+    # write of these rows can run meanwhile, the evaluation's row lock is held (above).
+    made: list[CriterionScore] = []
+    changed_rows: list[CriterionScore] = []
     for key, value in values.items():
-        CriterionScore.objects.update_or_create(
-            evaluation=ev,
-            key=key,
-            defaults={
-                "self_score": Decimal(value.numerator) / Decimal(value.denominator),
-                "evidence": clean_text(evidence.get(key, "")),
-            },
-        )
+        row = kept.get(key) or CriterionScore(evaluation=ev, key=key)
+        row.self_score = Decimal(value.numerator) / Decimal(value.denominator)
+        row.evidence = clean_text(evidence.get(key, ""))
+        (changed_rows if row.pk else made).append(row)
+    CriterionScore.objects.bulk_create(made)
+    CriterionScore.objects.bulk_update(changed_rows, ["self_score", "evidence"])
     ev.self_comment = clean_text(comment)
     ev.self_evidence = clean_text(evidence_text)
     ev.self_assessed_at = now
