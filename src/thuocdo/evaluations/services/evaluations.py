@@ -295,7 +295,8 @@ def evaluation_review(
     prolonged complaints about internal conflict (e). Task facts are snapshotted."""
     now = _now(at)
     ev = _lock_evaluation(evaluation, expected_version)
-    if not is_direct_manager(_person(actor), ev, _day(now)):
+    reviewer = _person(actor)
+    if not is_direct_manager(reviewer, ev, _day(now)):
         raise review_refused()
     require_reviewable(ev)
     scores = dict(scores or {})
@@ -355,7 +356,7 @@ def evaluation_review(
         stored[comp] = entry
         changes[f"leader.{comp}"] = entry
     ev.leader = stored
-    ev.reviewer = _person(actor)
+    ev.reviewer = reviewer
     ev.review_comment = clean_text(comment)
     ev.reviewed_at = now
     ev.state = E.REVIEWED
