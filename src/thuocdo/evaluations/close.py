@@ -770,7 +770,6 @@ def _write_decisions(
 ) -> None:
     """Officials decided as compiled: the database copies the proposal into the result (no
     JSON travels). Those scored again: their result from here."""
-    fields = ["state", "decided_by_id", "decided_at", "updated_at"]
     if as_compiled:
         table = Evaluation._meta.db_table
         facts = (
@@ -778,13 +777,12 @@ def _write_decisions(
             if connection.vendor == "postgresql"
             else "json_extract(proposed, '$.task_facts')"
         )
-        sets = ", ".join(f"{name} = %s" for name in fields)
         with connection.cursor() as cursor:
             for start in range(0, len(as_compiled), CHUNK):
                 part = as_compiled[start : start + CHUNK]
                 cursor.execute(
                     f"UPDATE {table} SET result = proposed, facts_at_decision = {facts}, "
-                    f"version = version + 1, {sets} "
+                    f"version = version + 1, {_DECIDED_SETS} "
                     f"WHERE id IN ({', '.join(['%s'] * len(part))})",
                     [E.DECIDED, actor.pk, now, written, *part],
                 )
@@ -840,6 +838,9 @@ def _write_changed(
         row.data = None  # written: let it go
 
 
+# What every decided row is given, in this order: its state, who decided, when, when written.
+_DECIDED_SETS = "state = %s, decided_by_id = %s, decided_at = %s, updated_at = %s"
+
 # The proposal demoted in SQL, as `demote` does in Python: its rating replaced, the
 # demotion appended to its rating changes (`v`: id, rule, rating, reason_vi, reason_en).
 _DEMOTED_SQL = {
@@ -878,23 +879,21 @@ def _write_kept_demotions(
     a statement (no JSON travels)."""
     if not demoted:
         return
+    keys = ("rule", "to", "reason_vi", "reason_en")
     changes: dict[tuple[int, str], tuple[str, ...]] = {}
     for _pk, group, to in demoted:
         if (group.pk, to) not in changes:
             change = demotion(group, None, to)
-            keys = ("rule", "to", "reason_vi", "reason_en")
             changes[(group.pk, to)] = tuple(change[key] for key in keys)
     cast = "%s::bigint, %s::text, %s::text, %s::text, %s::text"
     if connection.vendor != "postgresql":
         cast = "%s, %s, %s, %s, %s"
-    fields = ["state", "decided_by_id", "decided_at", "updated_at"]
-    sets = ", ".join(f"{name} = %s" for name in fields)
     with connection.cursor() as cursor:
         for start in range(0, len(demoted), CHUNK):
             part = demoted[start : start + CHUNK]
             sql = _DEMOTED_SQL[connection.vendor].format(
                 table=Evaluation._meta.db_table,
-                sets=sets,
+                sets=_DECIDED_SETS,
                 values=", ".join([f"({cast})"] * len(part)),
             )
             values: list[Any] = [
