@@ -20,7 +20,7 @@ from thuocdo.audit.models import AuditEntry
 from thuocdo.audit.services import build_entry, record_many
 from thuocdo.core.errors import Conflict
 from thuocdo.evaluations import close, services
-from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup
+from thuocdo.evaluations.models import Evaluation, Period, QuotaGroup, UnitEvaluation
 from thuocdo.work.models import LiveStamp, Task
 
 NOW = at(DECISION, 15)
@@ -204,11 +204,25 @@ def test_compiling_twice_changes_no_proposal(edge: EdgeAgency) -> None:
     assert dict(Evaluation.objects.filter(period=period).values_list("pk", "proposed")) == first
 
 
+def _count_scoring(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The people the close scores from here on, in order."""
+    scored: list[int] = []
+    real = close.score_inputs
+
+    def counting(fw: Any, person_id: int, inputs: Any, **kw: Any) -> Any:
+        scored.append(person_id)
+        return real(fw, person_id, inputs, **kw)
+
+    monkeypatch.setattr(close, "score_inputs", counting)
+    return scored
+
+
 def test_deciding_scores_again_only_whom_something_changed_for(
     edge: EdgeAgency, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An official's compiled proposal is taken as is unless their evaluation or their
-    tasks were written since; leaders are always scored again (d reads the others)."""
+    tasks were written since; a leader's unless what it was scored from changed (d reads
+    the points of the officials in charge, đ the work of the units in charge)."""
     period = edge.flow.refresh()
     close.compile_period(actor=edge.flow.user("personnel_a"), period=period, now=NOW)
     # After the compile: one official's task is handed back, another's score is changed.
@@ -221,20 +235,42 @@ def test_deciding_scores_again_only_whom_something_changed_for(
 
     live.touch([changed_task.owner_id])  # what every task write does in its transaction
     before = Evaluation.objects.get(period=period, person=changed_task.owner).points
-    scored: list[int] = []
-    real = close.score_inputs
-
-    def counting(fw: Any, person_id: int, inputs: Any, **kw: Any) -> Any:
-        scored.append(person_id)
-        return real(fw, person_id, inputs, **kw)
-
-    monkeypatch.setattr(close, "score_inputs", counting)
+    scored = _count_scoring(monkeypatch)
     close.decide_period(actor=edge.flow.user("leader_a"), period=period, now=NOW)
-    leaders = set(
-        Evaluation.objects.filter(
-            period=period, role__in=["head", "deputy", "acting_head"]
-        ).values_list("person_id", flat=True)
-    )
-    assert set(scored) == leaders | {changed_task.owner_id}  # X2's tie is found after scoring
+    # Office X1's work changed: its head, the deputy who answers for it and the head of X
+    # above it read it; the other leaders (Y's, X2's acting head) keep their proposals.
+    over_x1 = {edge.members[name].person.pk for name in ("h_x1", "deputy_x", "head_x")}
+    assert sorted(scored) == sorted(over_x1 | {changed_task.owner_id})
     after = Evaluation.objects.get(period=period, person=changed_task.owner)
     assert after.state == "decided" and after.points < before  # the handed-back task counted
+    leaders = Evaluation.objects.filter(period=period, role__in=["head", "deputy", "acting_head"])
+    # (X2's group waits for the authority: its tie is found after scoring.)
+    kept = [ev for ev in leaders if ev.person_id not in over_x1 and ev.state == "decided"]
+    assert {ev.person_id for ev in kept} == {
+        edge.members[name].person.pk for name in ("head_y", "d_y", "d_y2")
+    }
+    for ev in kept:  # decided as compiled: the database copied the proposal
+        assert ev.result is not None and ev.proposed is not None
+        assert ev.result["points"] == ev.proposed["points"]
+        assert ev.result["task_facts"] == ev.proposed["task_facts"]
+        assert ev.result["leader"] == ev.proposed["leader"]
+
+
+def test_a_head_is_scored_again_when_their_unit_was_decided_otherwise_since_the_compile(
+    edge: EdgeAgency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unit's rating caps its head (Art. 20(6)) and is not in the head's version or
+    task stamp: a head's kept proposal holds only while the unit's rating is the one it
+    was scored with."""
+    period = edge.flow.refresh()
+    close.compile_period(actor=edge.flow.user("personnel_a"), period=period, now=NOW)
+    head_y = edge.members["head_y"]
+    proposed = Evaluation.objects.get(period=period, person=head_y.person).proposed
+    assert proposed is not None and proposed["unit_rating"] == "good"
+    UnitEvaluation.objects.filter(period=period, unit=head_y.unit).update(rating="completed")
+    scored = _count_scoring(monkeypatch)
+    close.decide_period(actor=edge.flow.user("leader_a"), period=period, now=NOW)
+    assert scored == [head_y.person.pk]  # nothing else changed: every other proposal holds
+    after = Evaluation.objects.get(period=period, person=head_y.person)
+    assert after.state == "decided" and after.result is not None
+    assert after.result["unit_rating"] == "completed"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -44,6 +44,7 @@ from thuocdo.evaluations.compute import (
     manual_from_rows,
     overrides_json,
     score_inputs,
+    scored_from,
 )
 from thuocdo.evaluations.models import (
     CriterionScore,
@@ -383,28 +384,38 @@ def score_rows(
     *,
     progress: Progress | None = None,
     scored: Callable[[Sequence[Row]], None] | None = None,
-) -> None:
+    unless_same: Mapping[int, Mapping[str, Any]] | None = None,
+) -> set[int]:
     """Sets `row.data`, `row.points` and `row.rating` for every row, in dependency order.
-    `scored` is handed each chunk once it is scored (to write it and let its data go)."""
+    `scored` is handed each chunk once it is scored (to write it and let its data go).
+    A row in `unless_same` (its pk → the proposal kept for it) whose inputs are still the
+    ones that proposal was scored from keeps it: not scored again, its data left None,
+    its pk returned."""
     if book.period.kind == Period.Kind.YEAR:
         _score_years(book, rows, progress, scored)
-        return
+        return set()
     ordered = _order(book, rows)
     staff_count = sum(1 for row in ordered if row.role not in LEADING)
     done = 0
+    unchanged: set[int] = set()
     for part in (ordered[:staff_count], ordered[staff_count:]):
         for chunk in _chunks(part):
             gathered = _gather(book, chunk)
             for row in chunk:
-                _result, data = score_inputs(
-                    book.framework(row), row.person_id, _inputs(book, row, gathered)
-                )
+                fw = book.framework(row)
+                inputs = _inputs(book, row, gathered)
+                kept = unless_same.get(row.pk) if unless_same else None
+                if kept is not None and scored_from(fw, inputs, kept):
+                    unchanged.add(row.pk)  # its points and rating stay as compiled
+                    continue
+                _result, data = score_inputs(fw, row.person_id, inputs)
                 _keep(row, data)
             if scored is not None:
                 scored(chunk)
             done += len(chunk)
             if progress is not None:
                 progress(done, len(rows))
+    return unchanged
 
 
 def _keep(row: Row, data: dict[str, Any]) -> None:
@@ -657,18 +668,24 @@ def decide_period(
         for pk in members[group.pk]
         if book.by_pk[pk].state != E.DECIDED
     ]
-    # An official's compiled proposal holds while nothing about them was written since:
-    # their evaluation's version and their task stamp are as the compile left them.
-    # Leaders are scored again (d reads the others' points).
-    kept = {
-        row.pk
+    # A compiled proposal holds while nothing about its official was written since: their
+    # evaluation's version and their task stamp are as the compile left them. A leader's
+    # also reads the others' points (d) and their unit's rating: theirs holds only if the
+    # inputs gathered now are the very ones kept in it.
+    untouched = [
+        row
         for row in undecided
         if period.kind != Period.Kind.YEAR  # a year reads other periods' results: always again
-        and row.role not in LEADING
         and row.compiled_version == row.version
         and row.compiled_token == tokens.get(row.person_id, "")
-    }
-    score_rows(book, [row for row in undecided if row.pk not in kept], progress=progress)
+    ]
+    kept = {row.pk for row in untouched if row.role not in LEADING}
+    kept |= score_rows(
+        book,
+        [row for row in undecided if row.pk not in kept],
+        progress=progress,
+        unless_same=_proposals([row.pk for row in untouched if row.role in LEADING]),
+    )
     entries = []
     group_updates: list[tuple[Any, ...]] = []
     as_compiled: list[int] = []
@@ -758,6 +775,15 @@ def decide_period(
     record_many(entries)
     outcome.evaluations = len(as_compiled) + len(kept_demoted) + len(row_changes)
     return outcome
+
+
+def _proposals(ids: list[int]) -> dict[int, Any]:
+    """The kept proposals of these evaluations (the leaders', a few in a hundred)."""
+    found: dict[int, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        found.update(Evaluation.objects.filter(pk__in=part).values_list("pk", "proposed"))
+    return {pk: proposal for pk, proposal in found.items() if isinstance(proposal, dict)}
 
 
 def _write_decisions(

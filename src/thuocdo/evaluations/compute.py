@@ -291,20 +291,39 @@ def score_inputs(
         result = score_person(fw, person_inputs, explain=explain)
     except InputError as error:
         raise input_failed(error.issues) from error
-    # The unit's rating bears on heads only (Art. 20(6)); kept for them alone, so an
-    # official's result does not change when their unit is decided.
-    unit_rating = inputs.unit_rating if inputs.role in fw.rating.head_roles else None
-    if unit_rating:
-        result = apply_head_rule(fw, result, unit_rating)
+    kept = kept_inputs(fw, inputs)
+    if kept["unit_rating"]:
+        result = apply_head_rule(fw, result, kept["unit_rating"])
     data = result.as_dict()
     data.pop("breakdown", None)
     data.pop("tasks", None)
-    data["task_facts"] = facts_to_json(inputs.facts)
-    data["manual"] = manual_to_json(inputs.manual)
-    data["leader"] = inputs.leader_record
-    data["overrides"] = inputs.overrides
-    data["unit_rating"] = unit_rating
+    data.update(kept)
     return result, data
+
+
+def kept_inputs(fw: Framework, inputs: EvaluationInputs) -> dict[str, Any]:
+    """The inputs a kept result holds beside the engine's answer (ADR 6)."""
+    return {
+        "task_facts": facts_to_json(inputs.facts),
+        "manual": manual_to_json(inputs.manual),
+        "leader": inputs.leader_record,
+        "overrides": inputs.overrides,
+        # The unit's rating bears on heads only (Art. 20(6)); kept for them alone, so an
+        # official's result does not change when their unit is decided.
+        "unit_rating": inputs.unit_rating if inputs.role in fw.rating.head_roles else None,
+    }
+
+
+def scored_from(fw: Framework, inputs: EvaluationInputs, kept: Mapping[str, Any]) -> bool:
+    """Whether the kept result `kept` was scored by this framework from these very inputs:
+    the engine is pure, so scoring them again would give it back unchanged."""
+    if kept.get("framework", {}).get("content_hash") != fw.content_hash:
+        return False
+    if kept.get("role") != inputs.role:
+        return False
+    # The record is made of JSON's own types (lists, not tuples), so it compares with what
+    # was read back from the database as it is, without a round trip through JSON text.
+    return all(key in kept and kept[key] == value for key, value in kept_inputs(fw, inputs).items())
 
 
 def compute_person(
