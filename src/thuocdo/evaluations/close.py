@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -384,13 +384,13 @@ def score_rows(
     *,
     progress: Progress | None = None,
     scored: Callable[[Sequence[Row]], None] | None = None,
-    unless_same: Mapping[int, Mapping[str, Any]] | None = None,
+    unless_same: set[int] | None = None,
 ) -> set[int]:
     """Sets `row.data`, `row.points` and `row.rating` for every row, in dependency order.
     `scored` is handed each chunk once it is scored (to write it and let its data go).
-    A row in `unless_same` (its pk → the proposal kept for it) whose inputs are still the
-    ones that proposal was scored from keeps it: not scored again, its data left None,
-    its pk returned."""
+    A row in `unless_same` whose inputs are still the ones its kept proposal was scored
+    from keeps it: not scored again, its data left None, its pk returned (proposals are
+    read a chunk at a time: a leader's holds the points of everyone in their charge)."""
     if book.period.kind == Period.Kind.YEAR:
         _score_years(book, rows, progress, scored)
         return set()
@@ -401,10 +401,11 @@ def score_rows(
     for part in (ordered[:staff_count], ordered[staff_count:]):
         for chunk in _chunks(part):
             gathered = _gather(book, chunk)
+            proposals = _proposals([row.pk for row in chunk if row.pk in (unless_same or ())])
             for row in chunk:
                 fw = book.framework(row)
                 inputs = _inputs(book, row, gathered)
-                kept = unless_same.get(row.pk) if unless_same else None
+                kept = proposals.get(row.pk)
                 if kept is not None and scored_from(fw, inputs, kept):
                     unchanged.add(row.pk)  # its points and rating stay as compiled
                     continue
@@ -684,7 +685,7 @@ def decide_period(
         book,
         [row for row in undecided if row.pk not in kept],
         progress=progress,
-        unless_same=_proposals([row.pk for row in untouched if row.role in LEADING]),
+        unless_same={row.pk for row in untouched if row.role in LEADING},
     )
     entries = []
     group_updates: list[tuple[Any, ...]] = []
@@ -778,12 +779,11 @@ def decide_period(
 
 
 def _proposals(ids: list[int]) -> dict[int, Any]:
-    """The kept proposals of these evaluations (the leaders', a few in a hundred)."""
-    found: dict[int, Any] = {}
-    for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
-        found.update(Evaluation.objects.filter(pk__in=part).values_list("pk", "proposed"))
-    return {pk: proposal for pk, proposal in found.items() if isinstance(proposal, dict)}
+    """The kept proposals of these evaluations (a chunk's leaders)."""
+    if not ids:
+        return {}
+    found = Evaluation.objects.filter(pk__in=ids).values_list("pk", "proposed")
+    return {pk: proposal for pk, proposal in found if isinstance(proposal, dict)}
 
 
 def _write_decisions(
