@@ -461,7 +461,7 @@ def print_table(results: list[Result], header: str, cap: float) -> None:
         "× baseline",
         "p95 × baseline p95",
     )
-    rows = [titles]
+    rows: list[tuple[str, ...]] = [titles]
     for r in results:
         if r.times or r.unfinished:
             median = quantile(r, 0.5)
@@ -483,17 +483,8 @@ def print_table(results: list[Result], header: str, cap: float) -> None:
             )
         else:
             rows.append(
-                (
-                    r.page,
-                    f"{r.first * 1000:,.0f}",
-                    str(r.errors),
-                    "0",
-                    str(r.errors),
-                    "—",
-                    "—",
-                    "—",
-                    "—",
-                )
+                (r.page, f"{r.first * 1000:,.0f}", str(r.errors), "0", str(r.errors))
+                + ("—",) * (len(titles) - 5)
             )
     widths = [max(len(row[i]) for row in rows) for i in range(len(titles))]
     line = "  ".join("-" * w for w in widths)
